@@ -1,0 +1,72 @@
+"""jira-catalog-bridge: Jira webhooks in, catalog entities out."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from .blueprints import load_blueprints
+from .config import environment_for_substitution, load_settings
+from .errors import ConfigError
+from .handlers import register_error_handlers
+from .ingest import Runtime
+from .mapping import load_webhook_configs
+from .security import is_configured
+from .store import Store, create_db_engine
+
+log = logging.getLogger("jira_catalog_bridge")
+
+
+def create_app(overrides=None):
+    """Build the app: settings, blueprints and webhook configurations are loaded once, here."""
+    settings = load_settings(overrides)
+    configure_logging(settings.LOG_LEVEL)
+    blueprints = load_blueprints(Path(settings.MAPPINGS_DIR) / "blueprints")
+    configs = load_webhook_configs(settings.MAPPINGS_DIR, environment_for_substitution(overrides),
+                                   blueprints)
+    warn_unsigned(configs, settings.ALLOW_UNSIGNED_WEBHOOKS)
+    store = Store(open_engine(settings))
+    store.create_schema()
+    app = Flask(__name__, instance_path=str(Path(settings.MAPPINGS_DIR).parent / "instance"))
+    app.config["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
+    app.extensions["bridge"] = Runtime(settings, blueprints, configs, store)
+    register_views(app)
+    register_error_handlers(app)
+    return app
+
+
+def open_engine(settings):
+    """The database engine; the SQLite file's folder is created when missing."""
+    url = settings.DATABASE_URL
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    return create_db_engine(url, settings.SQLITE_SYNCHRONOUS)
+
+
+def register_views(app):
+    from .views import catalog, health, webhooks
+    for module in (webhooks, catalog, health):
+        app.register_blueprint(module.bp)
+
+
+def warn_unsigned(configs, allow_unsigned):
+    """Say at startup which webhooks accept unsigned requests, or will refuse everything."""
+    for config in configs.values():
+        if is_configured(config.security) or not config.enabled:
+            continue
+        if allow_unsigned:
+            log.warning("webhook %r has no secret and ALLOW_UNSIGNED_WEBHOOKS=true: it accepts "
+                        "unsigned requests from anyone who can reach it", config.identifier)
+        else:
+            log.warning("webhook %r has no secret configured: it refuses every request (401 "
+                        "webhook_secret_not_configured)", config.identifier)
+
+
+def configure_logging(level):
+    """One line per record on stderr; gunicorn's own handlers are kept when present."""
+    try:
+        logging.basicConfig(level=level.upper(),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    except ValueError:
+        raise ConfigError(f"setting LOG_LEVEL: unknown level {level!r}") from None
+    logging.getLogger("jira_catalog_bridge").setLevel(level.upper())

@@ -1,0 +1,128 @@
+"""The domain path of an event: parse, translate, record; shared by webhooks and replay."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from .errors import BadRequest, NotFound
+from .store import IncomingEvent
+from .translate import build_jq_input_text, run_program, translate
+
+DELIVERY_HEADER = "x-atlassian-webhook-identifier"
+# Headers that carry credentials are never written to the event log.
+UNSTORED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the app loaded at startup: settings, blueprints, webhook configurations, store."""
+
+    settings: object
+    blueprints: dict
+    configs: dict
+    store: object
+
+    def webhook(self, identifier):
+        """The enabled configuration served at /webhooks/<identifier>."""
+        config = self.configs.get(identifier)
+        if config is None or not config.enabled:
+            raise NotFound(f"no enabled webhook configuration {identifier!r}", "unknown_webhook")
+        return config
+
+
+def reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_body(raw, max_depth):
+    """The body as text and as a JSON object; BadRequest with a precise reason otherwise."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"body is not valid UTF-8 (byte {exc.start})", "invalid_utf8") from None
+    if raw.count(b"{") + raw.count(b"[") > max_depth and json_depth_exceeds(text, max_depth):
+        raise BadRequest(f"JSON nesting deeper than {max_depth}", "json_too_deep")
+    try:
+        body = json.loads(text, parse_constant=reject_constant)
+    except ValueError as exc:
+        raise BadRequest(f"body is not valid JSON: {exc}", "invalid_json") from None
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object", "json_not_object")
+    return text, body
+
+
+def json_depth_exceeds(text, max_depth):
+    """Whether brackets outside strings nest deeper than `max_depth` (checked before parsing)."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def source_version(body):
+    """The event's source version in epoch ms: its `timestamp`, else the issue's `updated`."""
+    stamp = body.get("timestamp")
+    if isinstance(stamp, int) and not isinstance(stamp, bool):
+        return stamp
+    updated = ((body.get("issue") or {}).get("fields") or {}).get("updated") \
+        if isinstance(body.get("issue"), dict) else None
+    return parse_jira_time(updated) if isinstance(updated, str) else None
+
+
+def parse_jira_time(value):
+    """Jira's `2023-06-16T14:51:06.116+0000` (or ISO 8601) as epoch ms; None when unreadable."""
+    try:
+        return int(datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
+    except ValueError:
+        pass
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+def delivery_id(config, headers, jq_input):
+    """The request's unique id: the configuration's requestIdentifierPath, else Jira's header."""
+    if config.request_id_program is not None:
+        try:
+            value = run_program(config.request_id_program, jq_input)
+        except (ValueError, StopIteration):
+            value = None
+        return None if value is None else str(value)[:255]
+    value = headers.get(DELIVERY_HEADER)
+    return value[:255] if value else None
+
+
+def visible_query(config, query):
+    """Query parameters without the configuration's URL token (a secret)."""
+    token_param = config.security.get("queryTokenParam")
+    return {k: v for k, v in query.items() if k != token_param}
+
+
+def process_request(runtime, config, raw, headers, query):
+    """Translate a verified request and record it with its effects; returns the EventOutcome."""
+    text, body = parse_body(raw, runtime.settings.MAX_JSON_DEPTH)
+    headers = {k.lower(): v for k, v in headers.items()}
+    query = visible_query(config, query)
+    jq_input = build_jq_input_text(text, headers, query)
+    event = IncomingEvent(
+        webhook=config.identifier, body=text, query=query,
+        headers={k: v for k, v in headers.items() if k not in UNSTORED_HEADERS},
+        delivery_id=delivery_id(config, headers, jq_input),
+        event_type=str(body.get("webhookEvent"))[:255] if "webhookEvent" in body else None,
+        version=source_version(body))
+    return runtime.store.ingest(event, translate(config, jq_input))

@@ -1,0 +1,88 @@
+"""JQ as Port uses it: single-quoted literals, no environment access, one program per mapping."""
+
+import json
+
+import jq
+
+# Port's connector disables jq's `env` and `$ENV` so a mapping cannot read the server's secrets.
+SANDBOX_PREFIX = "def env: {}; {} as $ENV | "
+
+
+class JqCompileError(ValueError):
+    """A JQ expression that does not compile; `message` is jq's own words."""
+
+
+def rewrite_single_quotes(expression):
+    """Rewrite Port-style 'literals' to jq's "literals", leaving double-quoted strings alone."""
+    out, i, n = [], 0, len(expression)
+    while i < n:
+        char = expression[i]
+        if char == '"':
+            end = skip_double_quoted(expression, i)
+            out.append(expression[i:end])
+            i = end
+        elif char == "'":
+            literal, i = read_single_quoted(expression, i)
+            out.append(json.dumps(literal))
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def skip_double_quoted(expression, start):
+    """Index just past the double-quoted string that opens at `start`."""
+    i = start + 1
+    while i < len(expression):
+        if expression[i] == "\\":
+            i += 2
+            continue
+        if expression[i] == '"':
+            return i + 1
+        i += 1
+    return len(expression)
+
+
+def read_single_quoted(expression, start):
+    """The text of the single-quoted literal at `start` and the index past it."""
+    chars, i = [], start + 1
+    while i < len(expression):
+        char = expression[i]
+        if char == "\\" and i + 1 < len(expression):
+            chars.append(expression[i + 1])
+            i += 2
+            continue
+        if char == "'":
+            return "".join(chars), i + 1
+        chars.append(char)
+        i += 1
+    raise JqCompileError("unterminated single-quoted string")
+
+
+def compile_program(program):
+    """Compile a full jq program inside the sandbox."""
+    try:
+        return jq.compile(SANDBOX_PREFIX + program)
+    except ValueError as exc:
+        raise JqCompileError(clean_jq_message(str(exc))) from None
+
+
+def compile_expression(expression):
+    """Compile one Port-style mapping expression (single quotes allowed)."""
+    return compile_program(f"({rewrite_single_quotes(expression)})")
+
+
+def clean_jq_message(message):
+    """jq's compile error without the sandbox prefix it was compiled behind."""
+    return " ".join(message.replace(SANDBOX_PREFIX, "").split())
+
+
+def first_of(expression):
+    """A jq fragment yielding the first output of `expression`, or null when it yields none."""
+    return f"([({rewrite_single_quotes(expression)})][0])"
+
+
+def object_of(named_expressions):
+    """A jq object constructor: keys are JSON-quoted names, values the first output of each."""
+    parts = [f"{json.dumps(name)}: {first_of(expr)}" for name, expr in named_expressions.items()]
+    return "{" + ", ".join(parts) + "}"

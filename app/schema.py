@@ -1,0 +1,45 @@
+"""The catalog's tables, in SQLAlchemy Core, shared by SQLite and PostgreSQL."""
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL wants a 64-bit identity.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+entities = sa.Table(
+    "entities", metadata,
+    sa.Column("blueprint", sa.String(255), primary_key=True),
+    sa.Column("identifier", sa.String(1000), primary_key=True),
+    sa.Column("title", sa.Text),
+    sa.Column("icon", sa.String(255)),
+    sa.Column("team", sa.JSON),
+    sa.Column("properties", sa.JSON, nullable=False),
+    sa.Column("relations", sa.JSON, nullable=False),
+    # The source version (epoch ms) of the state stored here; older events never overwrite it.
+    sa.Column("version", sa.BigInteger),
+    # A deleted entity stays as a tombstone so that a late, older update cannot resurrect it.
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("event_id", sa.BigInteger),
+)
+
+events = sa.Table(
+    "events", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("webhook", sa.String(255), nullable=False, index=True),
+    sa.Column("delivery_id", sa.String(255)),
+    sa.Column("event_type", sa.String(255)),
+    sa.Column("headers", sa.JSON, nullable=False),
+    sa.Column("query", sa.JSON, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("version", sa.BigInteger),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("reason", sa.String(64)),
+    sa.Column("detail", sa.JSON),
+    sa.Column("entities", sa.JSON, nullable=False),
+    sa.Column("processed_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("webhook", "delivery_id", name="uq_events_delivery"),
+)

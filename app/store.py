@@ -1,0 +1,158 @@
+"""The catalog store: entities with newest-wins versions, and the event log, in one database."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .schema import entities, events, metadata
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """A verified, parsed request as the event log keeps it."""
+
+    webhook: str
+    body: str
+    headers: dict
+    query: dict
+    delivery_id: str | None = None
+    event_type: str | None = None
+    version: int | None = None
+
+
+@dataclass
+class EventOutcome:
+    """What processing an event did: its id, status and the entities it touched."""
+
+    event_id: int | None
+    status: str
+    entities: list = field(default_factory=list)
+    reason: str | None = None
+    detail: dict | None = None
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def create_db_engine(url, sqlite_synchronous="FULL"):
+    """An engine for `url`; SQLite gets WAL, a busy timeout and the chosen synchronous level."""
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+    @sa.event.listens_for(engine, "connect")
+    def set_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return engine
+
+
+def dialect_insert(conn, table):
+    """The INSERT construct with ON CONFLICT support for the connection's database."""
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def event_status(translation, results):
+    """failed / ignored / applied / stale, from a translation and the per-entity results."""
+    if translation.failure:
+        return "failed"
+    if not results:
+        return "ignored"
+    return "applied" if any(r["result"] == "applied" for r in results) else "stale"
+
+
+class Store:
+    """Every read and write of the catalog goes through here."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.change_listeners = []
+
+    def create_schema(self):
+        metadata.create_all(self.engine)
+
+    def ping(self):
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    def ingest(self, event, translation):
+        """Record a new event and apply its changes in one transaction; duplicates change nothing."""
+        with self.engine.begin() as conn:
+            event_id = insert_event(conn, event)
+            if event_id is None:
+                return EventOutcome(find_event_id(conn, event), "duplicate")
+            return self.apply_translation(conn, event_id, event.version, translation)
+
+    def reprocess(self, event_id, version, translation):
+        """Re-apply a stored event with a fresh translation (replay), newest-wins still holding."""
+        with self.engine.begin() as conn:
+            return self.apply_translation(conn, event_id, version, translation)
+
+    def apply_translation(self, conn, event_id, version, translation):
+        """Apply changes, notify listeners with what was applied, and settle the event's row."""
+        now = utcnow()
+        results, applied = [], []
+        for change in translation.changes:
+            result = apply_change(conn, change, version, event_id, now)
+            results.append({"blueprint": change.blueprint, "identifier": change.identifier,
+                            "operation": change.operation, "result": result})
+            if result == "applied":
+                applied.append(change)
+        for listener in self.change_listeners:
+            listener(conn, applied, event_id)
+        failure = translation.failure.as_dict() if translation.failure else None
+        outcome = EventOutcome(event_id, event_status(translation, results), results,
+                               failure["reason"] if failure else None, failure)
+        conn.execute(events.update().where(events.c.id == event_id).values(
+            status=outcome.status, reason=outcome.reason, detail=failure,
+            entities=results, processed_at=now))
+        return outcome
+
+
+def insert_event(conn, event):
+    """Insert the raw event; None when its delivery id was already recorded for this webhook."""
+    stmt = dialect_insert(conn, events).values(
+        received_at=utcnow(), webhook=event.webhook, delivery_id=event.delivery_id,
+        event_type=event.event_type, headers=event.headers, query=event.query,
+        body=event.body, version=event.version, status="received", entities=[])
+    stmt = stmt.on_conflict_do_nothing(index_elements=["webhook", "delivery_id"])
+    return conn.execute(stmt.returning(events.c.id)).scalar()
+
+
+def find_event_id(conn, event):
+    """The id of the event that first carried this delivery id."""
+    return conn.execute(sa.select(events.c.id).where(
+        events.c.webhook == event.webhook, events.c.delivery_id == event.delivery_id)).scalar()
+
+
+def apply_change(conn, change, version, event_id, now):
+    """Upsert or tombstone one entity unless the stored state is newer; 'applied' or 'stale'."""
+    deleting = change.operation == "delete"
+    entity = change.entity
+    row = {"blueprint": change.blueprint, "identifier": change.identifier,
+           "title": entity.get("title"), "icon": entity.get("icon"), "team": entity.get("team"),
+           "properties": {} if deleting else entity["properties"],
+           "relations": {} if deleting else entity["relations"],
+           "version": version, "deleted": deleting, "created_at": now, "updated_at": now,
+           "event_id": event_id}
+    stmt = dialect_insert(conn, entities).values(**row)
+    new = stmt.excluded
+    kept = ("version", "deleted", "updated_at", "event_id") if deleting else \
+        ("title", "icon", "team", "properties", "relations", "deleted", "updated_at", "event_id")
+    updates = {name: getattr(new, name) for name in kept}
+    updates["version"] = sa.func.coalesce(new.version, entities.c.version)
+    updates["created_at"] = sa.case((entities.c.deleted, new.created_at),
+                                    else_=entities.c.created_at)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["blueprint", "identifier"], set_=updates,
+        where=sa.or_(entities.c.version.is_(None), new.version.is_(None),
+                     entities.c.version <= new.version))
+    return "applied" if conn.execute(stmt).rowcount else "stale"

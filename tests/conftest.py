@@ -1,0 +1,93 @@
+"""Fixtures: the app on SQLite and PostgreSQL, its test client, and a live HTTP server."""
+
+import os
+import threading
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from app import create_app
+from tests.helpers import SECRET
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def postgres_reachable():
+    try:
+        engine = sa.create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_available():
+    available = postgres_reachable()
+    if not available and os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but {POSTGRES_URL} does not answer")
+    return available
+
+
+@pytest.fixture
+def postgres_url(postgres_available):
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    if not postgres_available:
+        pytest.skip("PostgreSQL is not reachable at " + POSTGRES_URL)
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request):
+    """Each test using this runs once per database backend."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def settings_overrides(database_url):
+    return {"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET}
+
+
+@pytest.fixture
+def app(settings_overrides):
+    application = create_app(settings_overrides)
+    yield application
+    application.extensions["bridge"].store.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def engine(app):
+    return app.extensions["bridge"].store.engine
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

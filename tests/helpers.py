@@ -1,0 +1,42 @@
+"""Small helpers the tests share: fixtures on disk, signing like Jira, posting events."""
+
+import copy
+import json
+import uuid
+from pathlib import Path
+
+from app.security import sign_body
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "jira-payloads"
+SECRET = "test-webhook-secret"
+
+
+def load_fixture(name):
+    """A JSON fixture shipped in tests/fixtures."""
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def seed_payload(**changes):
+    """The seed's example issue_created payload, with top-level keys replaced."""
+    payload = copy.deepcopy(load_fixture("seed-issue-created.json"))
+    payload.update(changes)
+    return payload
+
+
+def sign(body, secret=SECRET):
+    """The X-Hub-Signature Jira sends for a raw body."""
+    return sign_body(secret, body)
+
+
+def signed_headers(body, secret=SECRET, delivery_id=None):
+    """Headers of a signed Jira delivery with a fresh (or given) delivery id."""
+    return {"Content-Type": "application/json", "X-Hub-Signature": sign(body, secret),
+            "X-Atlassian-Webhook-Identifier": delivery_id or str(uuid.uuid4())}
+
+
+def post_event(client, payload, webhook="jira", secret=SECRET, delivery_id=None):
+    """POST a payload (dict or raw bytes) signed like Jira; returns the response."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
+    return client.post(f"/webhooks/{webhook}", data=body,
+                       headers=signed_headers(body, secret, delivery_id))
