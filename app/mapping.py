@@ -14,6 +14,7 @@ from .jqexpr import JqCompileError, compile_expression, compile_program, first_o
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CONFIG_SUFFIXES = {".yaml", ".yml", ".json"}
 ALGORITHMS = ("sha1", "sha256", "plain")
+ARRAY_CHECK = 'if type == "array" then . else error("itemsToParse did not yield an array") end'
 
 
 class EntitySchema(Schema):
@@ -196,6 +197,9 @@ def build_mapping(index, data, source, blueprints):
     check_blueprint_refs(data, blueprints, source, where)
     exprs = mapping_fields(data)
     field_programs = {name: compile_field(expr, source, where, name) for name, expr in exprs.items()}
+    if "itemsToParse" in exprs:
+        field_programs["itemsToParse"] = compile_field(
+            f"({exprs['itemsToParse']}) | {ARRAY_CHECK}", source, where, "itemsToParse")
     program = compile_program(mapping_program(data))
     operation = data["operation"]
     return Mapping(index=index, blueprint=data["blueprint"], schema=blueprints[data["blueprint"]],
@@ -230,8 +234,7 @@ def mapping_program(data):
     parts["relations"] = object_of(entity["relations"])
     entity_obj = "{" + ", ".join(f"{k}: {v}" for k, v in parts.items()) + "}"
     if "itemsToParse" in data:
-        items = (f". as $in | ({first_of(data['itemsToParse'])} | if type == \"array\" then .[] "
-                 f"else error(\"itemsToParse did not yield an array\") end) as $item "
+        items = (f". as $in | ({first_of(data['itemsToParse'])} | {ARRAY_CHECK} | .[]) as $item "
                  f"| ($in + {{item: $item}}) | ")
         entity_obj = items + entity_obj
     return (f"if {first_of(data['filter'])} == true then {{matched: true, entities: [{entity_obj}]}}"

@@ -54,7 +54,7 @@ def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request):
     """Each test using this runs once per database backend."""
     return request.getfixturevalue(f"{request.param}_url")
