@@ -7,8 +7,7 @@ from pathlib import Path
 
 from app.security import sign_body
 
-FIXTURES = Path(__file__).parent / "fixtures"
-SHARED_PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "jira-payloads"
+FIXTURES = Path(__file__).parent / "fixtures" / "jira-payloads"
 SECRET = "test-webhook-secret"
 
 
