@@ -6,11 +6,13 @@ from pathlib import Path
 from flask import Flask
 
 from .blueprints import load_blueprints
+from .cli import register_commands
 from .config import environment_for_substitution, load_settings
 from .errors import ConfigError
 from .handlers import register_error_handlers
 from .ingest import Runtime
 from .mapping import load_webhook_configs
+from .retention import PruneSchedule
 from .security import is_configured
 from .store import Store, create_db_engine
 
@@ -31,7 +33,9 @@ def create_app(overrides=None):
     app.config["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
     app.extensions["bridge"] = Runtime(settings, blueprints, configs, store)
     register_views(app)
+    schedule_retention(app, PruneSchedule(settings, store.engine))
     register_error_handlers(app)
+    register_commands(app)
     return app
 
 
@@ -47,6 +51,15 @@ def register_views(app):
     from .views import catalog, health, webhooks
     for module in (webhooks, catalog, health):
         app.register_blueprint(module.bp)
+
+
+def schedule_retention(app, schedule):
+    """Prune the event log in the background of webhook requests, once an hour per process."""
+    @app.after_request
+    def prune_after_response(response):
+        if response.status_code == 202:
+            response.call_on_close(schedule.run_if_due)
+        return response
 
 
 def warn_unsigned(configs, allow_unsigned):

@@ -23,6 +23,7 @@ class Settings:
     CATALOG_API_TOKEN: str = ""
     SQLITE_SYNCHRONOUS: str = "FULL"
     EVENT_RETENTION_DAYS: int = 30
+    EVENT_RETENTION_MAX_EVENTS: int = 0
     LOG_LEVEL: str = "INFO"
 
 

@@ -125,4 +125,18 @@ def process_request(runtime, config, raw, headers, query):
         delivery_id=delivery_id(config, headers, jq_input),
         event_type=str(body.get("webhookEvent"))[:255] if "webhookEvent" in body else None,
         version=source_version(body))
-    return runtime.store.ingest(event, translate(config, jq_input))
+    return runtime.store.ingest(event, translate(config, jq_input, body))
+
+
+def replay_event(runtime, event_id):
+    """Re-run the current configuration over a stored raw event; newest-wins still applies."""
+    row = runtime.store.load_event(event_id)
+    if row is None:
+        raise NotFound(f"no event {event_id}", "event_not_found")
+    config = runtime.configs.get(row.webhook)
+    if config is None:
+        raise NotFound(f"event {event_id} came to webhook {row.webhook!r}, which no longer "
+                       "has a configuration", "unknown_webhook")
+    jq_input = build_jq_input_text(row.body, row.headers, row.query)
+    translation = translate(config, jq_input, json.loads(row.body))
+    return runtime.store.reprocess(row.id, row.version, translation)

@@ -43,3 +43,16 @@ events = sa.Table(
     sa.Column("processed_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("webhook", "delivery_id", name="uq_events_delivery"),
 )
+
+# Which events touched which entity: an entity's history, and what replay and retention walk.
+event_entities = sa.Table(
+    "event_entities", metadata,
+    sa.Column("event_id", sa.BigInteger, sa.ForeignKey("events.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("blueprint", sa.String(255), nullable=False),
+    sa.Column("identifier", sa.String(1000), nullable=False),
+    sa.Column("operation", sa.String(10), nullable=False),
+    sa.Column("result", sa.String(10), nullable=False),
+    sa.Index("ix_event_entities_entity", "blueprint", "identifier"),
+)

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .schema import entities, events, metadata
+from .migrate import upgrade_schema
+from .schema import entities, event_entities, events
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def create_db_engine(url, sqlite_synchronous="FULL"):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return engine
@@ -77,7 +79,8 @@ class Store:
         self.change_listeners = []
 
     def create_schema(self):
-        metadata.create_all(self.engine)
+        """Create or upgrade the tables to the newest revision."""
+        upgrade_schema(self.engine)
 
     def ping(self):
         with self.engine.connect() as conn:
@@ -94,7 +97,13 @@ class Store:
     def reprocess(self, event_id, version, translation):
         """Re-apply a stored event with a fresh translation (replay), newest-wins still holding."""
         with self.engine.begin() as conn:
+            conn.execute(event_entities.delete().where(event_entities.c.event_id == event_id))
             return self.apply_translation(conn, event_id, version, translation)
+
+    def load_event(self, event_id):
+        """The stored event row (raw body, headers, query, version), or None."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(events).where(events.c.id == event_id)).first()
 
     def apply_translation(self, conn, event_id, version, translation):
         """Apply changes, notify listeners with what was applied, and settle the event's row."""
@@ -106,6 +115,7 @@ class Store:
                             "operation": change.operation, "result": result})
             if result == "applied":
                 applied.append(change)
+        record_links(conn, event_id, results)
         for listener in self.change_listeners:
             listener(conn, applied, event_id)
         failure = translation.failure.as_dict() if translation.failure else None
@@ -115,6 +125,13 @@ class Store:
             status=outcome.status, reason=outcome.reason, detail=failure,
             entities=results, processed_at=now))
         return outcome
+
+
+def record_links(conn, event_id, results):
+    """Link the event to the entities it touched."""
+    if results:
+        conn.execute(event_entities.insert(), [{"event_id": event_id, "position": i, **r}
+                                               for i, r in enumerate(results)])
 
 
 def insert_event(conn, event):
@@ -155,4 +172,6 @@ def apply_change(conn, change, version, event_id, now):
         index_elements=["blueprint", "identifier"], set_=updates,
         where=sa.or_(entities.c.version.is_(None), new.version.is_(None),
                      entities.c.version <= new.version))
-    return "applied" if conn.execute(stmt).rowcount else "stale"
+    # RETURNING, not rowcount: psycopg reports 1 even when the WHERE clause skipped the update.
+    touched = conn.execute(stmt.returning(entities.c.identifier)).first()
+    return "applied" if touched is not None else "stale"

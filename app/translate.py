@@ -62,8 +62,23 @@ def run_program(program, jq_input):
     return program.input_value(jq_input).first()
 
 
-def translate(config, jq_input):
-    """Apply every mapping of `config` to one event; any failure voids the whole event."""
+def translate(config, jq_input, body=None):
+    """Apply every mapping of `config` to one event; any failure voids the whole event.
+
+    `body` (the parsed request body, taken from a dict `jq_input` when not given) lets an issue
+    that changed key delete the entity under its old key.
+    """
+    if body is None and isinstance(jq_input, dict):
+        body = jq_input.get("body")
+    translation = translate_mappings(config, jq_input)
+    moved = moved_keys(body)
+    if translation.failure or not moved:
+        return translation
+    return Translation(changes=add_move_deletes(translation.changes, moved))
+
+
+def translate_mappings(config, jq_input):
+    """The changes every mapping produces, or the first failure."""
     changes = []
     for mapping in config.mappings:
         try:
@@ -109,6 +124,30 @@ def check_title(entity):
     if team is not None and not (isinstance(team, str) or
                                  isinstance(team, list) and all(isinstance(t, str) for t in team)):
         raise EntityInvalid(f"team must be a string or a list of strings, got {team!r}", "team")
+
+
+def moved_keys(body):
+    """{new key: old key} from a Jira changelog's `Key` item (an issue moved to another project)."""
+    if not isinstance(body, dict) or not isinstance(body.get("changelog"), dict):
+        return {}
+    items = body["changelog"].get("items")
+    return {item["toString"]: item["fromString"] for item in items or ()
+            if isinstance(item, dict) and item.get("field") == "Key"
+            and isinstance(item.get("toString"), str) and isinstance(item.get("fromString"), str)
+            and item["toString"] != item["fromString"]}
+
+
+def add_move_deletes(changes, moved):
+    """Put a delete of the old key before each upsert of a moved issue's new key."""
+    result = []
+    for change in changes:
+        old = moved.get(change.identifier)
+        if change.operation == "upsert" and old:
+            result.append(EntityChange(change.blueprint, old, "delete",
+                                       {"identifier": old, "blueprint": change.blueprint},
+                                       False, change.mapping))
+        result.append(change)
+    return tuple(result)
 
 
 def locate_runtime_error(mapping, jq_input, error):

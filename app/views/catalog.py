@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from .. import queries
 from ..errors import BadRequest, NotFound, Unauthorized
+from ..ingest import replay_event
 from . import runtime
 
 bp = Blueprint("catalog", __name__, url_prefix="/v1")
@@ -94,3 +95,11 @@ def get_event(event_id):
     if event is None:
         raise NotFound(f"no event {event_id}", "event_not_found")
     return jsonify({"ok": True, "event": event})
+
+
+@bp.post("/events/<int:event_id>/replay")
+def replay(event_id):
+    """Re-run the current configuration over one stored event."""
+    outcome = replay_event(runtime(), event_id)
+    return jsonify({"ok": True, "eventId": outcome.event_id, "status": outcome.status,
+                    "entities": outcome.entities, "failure": outcome.detail})

@@ -1,0 +1,71 @@
+"""`flask --app app ...` commands: replay stored events, prune the event log, upgrade the schema."""
+
+from datetime import datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .ingest import replay_event
+from .retention import prune_events, select_event_ids
+
+
+def runtime():
+    return current_app.extensions["bridge"]
+
+
+def parse_since(value):
+    """An ISO 8601 date or time (UTC when no zone is given)."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@click.command("replay")
+@click.option("--status", help="Only events with this status (e.g. failed).")
+@click.option("--since", help="Only events received at or after this ISO 8601 time.")
+@click.option("--webhook", help="Only events of this webhook configuration.")
+@click.option("--event", "event_ids", type=int, multiple=True, help="This event id (repeatable).")
+@with_appcontext
+def replay_command(status, since, webhook, event_ids):
+    """Re-run the current mappings over stored events, oldest first."""
+    state = runtime()
+    ids = select_event_ids(state.store.engine, status, parse_since(since), webhook, event_ids)
+    counts = {}
+    for event_id in ids:
+        outcome = replay_event(state, event_id)
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        click.echo(f"event {event_id}: {outcome.status}"
+                   + (f" ({outcome.reason})" if outcome.reason else ""))
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to replay"
+    click.echo(f"replayed {len(ids)} events: {summary}")
+
+
+@click.command("prune-events")
+@click.option("--days", type=int, help="Keep this many days (default EVENT_RETENTION_DAYS).")
+@click.option("--max-events", type=int, help="Keep at most this many events "
+              "(default EVENT_RETENTION_MAX_EVENTS; 0 = no limit).")
+@click.option("--include-failed", is_flag=True, help="Also delete events that are still failed.")
+@with_appcontext
+def prune_command(days, max_events, include_failed):
+    """Delete old events from the event log."""
+    settings = runtime().settings
+    deleted = prune_events(runtime().store.engine,
+                           settings.EVENT_RETENTION_DAYS if days is None else days,
+                           settings.EVENT_RETENTION_MAX_EVENTS if max_events is None else max_events,
+                           include_failed)
+    click.echo(f"deleted {deleted} events")
+
+
+@click.command("upgrade-db")
+@with_appcontext
+def upgrade_command():
+    """Bring the database schema to the newest revision (the Procfile's release phase)."""
+    runtime().store.create_schema()
+    click.echo("database schema is up to date")
+
+
+def register_commands(app):
+    for command in (replay_command, prune_command, upgrade_command):
+        app.cli.add_command(command)
