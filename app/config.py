@@ -58,9 +58,9 @@ def normalise_database_url(url):
 
 def coerce(field, raw):
     """Turn one raw string into the type its field declares."""
-    if field.type is bool or field.type == "bool":
+    if field.type is bool:
         return parse_bool(field.name, raw)
-    if field.type is int or field.type == "int":
+    if field.type is int:
         return parse_int(field.name, raw)
     return str(raw)
 
@@ -68,7 +68,7 @@ def coerce(field, raw):
 def load_settings(overrides=None, environ=None):
     """Build Settings from the environment, with overrides taking precedence."""
     source = dict(os.environ if environ is None else environ)
-    source.update({k: v for k, v in (overrides or {}).items()})
+    source.update(overrides or {})
     values = {}
     for field in fields(Settings):
         if field.name in source and source[field.name] is not None:

@@ -88,3 +88,12 @@ def test_url_token_is_not_stored_or_exposed_to_mappings(tmp_path):
     assert response.status_code == 202
     event = client.get(f"/v1/events/{response.json['eventId']}").json["event"]
     assert event["query"] == {"x": "1"} and "tok-123" not in json.dumps(event)
+
+
+def test_secrets_never_reach_logs_or_error_bodies(client, caplog):
+    raw = json.dumps(seed_payload()).encode()
+    wrong = client.post("/webhooks/jira", data=raw, headers={
+        "Content-Type": "application/json", "X-Hub-Signature": "sha256=00"})
+    assert SECRET not in wrong.get_data(as_text=True)
+    assert SECRET not in caplog.text
+    assert "sha256=00" not in wrong.get_data(as_text=True)
