@@ -1,18 +1,23 @@
 """Fixtures: the app on SQLite and PostgreSQL, its test client, and a live HTTP server."""
 
+import json
 import os
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.port_client import PortClient
+from tests.fake_port import FakePort
 from tests.helpers import SECRET
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PORT_FIXTURES = Path(__file__).parent / "fixtures" / "port"
 
 
 def postgres_reachable():
@@ -91,3 +96,34 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+# Port forwarding: the fake Port API and the fixtures its tests share.
+
+def load_port_fixture(name):
+    """A JSON fixture from tests/fixtures/port/."""
+    return json.loads((PORT_FIXTURES / name).read_text())
+
+
+@pytest.fixture
+def issue_blueprint():
+    return load_port_fixture("jiraIssue.blueprint.json")
+
+
+@pytest.fixture
+def seed_entity():
+    return load_port_fixture("seed-issue.entity.json")
+
+
+@pytest.fixture
+def fake_port(issue_blueprint):
+    """A running fake Port that knows the jiraIssue blueprint."""
+    fake = FakePort().start()
+    fake.add_blueprint(issue_blueprint)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def port_client(fake_port):
+    return PortClient(fake_port.base_url, "test-client", "test-secret", timeout=2.0)

@@ -1,0 +1,241 @@
+"""A small client for Port's REST API: access tokens, entity upsert/bulk/delete and blueprints.
+
+The client makes one attempt per call and classifies failures; the delivery loop decides when to
+retry. `PortRetryableError` covers 429, 5xx, timeouts and connection errors (and failed token
+requests, since bad credentials are fixed by the operator, not by parking items);
+`PortPermanentError` covers the other 4xx answers.
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import quote
+
+import requests
+
+DEFAULT_BASE_URL = "https://api.getport.io"
+DEFAULT_TIMEOUT = 10.0
+# Refresh this long before the token's stated expiry, so a request never carries a stale token.
+TOKEN_REFRESH_MARGIN = 60.0
+
+
+class PortError(Exception):
+    """Any failure talking to Port."""
+
+
+class PortRetryableError(PortError):
+    """Worth retrying later; `retry_after` is Port's requested wait in seconds, if it gave one."""
+
+    def __init__(self, message, retry_after=None, status=None):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status = status
+
+
+class PortPermanentError(PortError):
+    """Port refused the request in a way retrying cannot fix (e.g. 422 schema mismatch, 404)."""
+
+    def __init__(self, status, body):
+        super().__init__(f"Port answered {status}: {describe_body(body)}")
+        self.status = status
+        self.body = body
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """The outcome for one entity of a bulk upsert; `status` is Port's per-entity code."""
+
+    index: int
+    identifier: str
+    ok: bool
+    status: int
+    error: object = None
+
+
+def describe_body(body):
+    """A short human-readable form of Port's error body."""
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("error") or body)[:500]
+    return str(body)[:500]
+
+
+def bool_param(value):
+    """Port's query strings spell booleans `true`/`false`."""
+    return "true" if value else "false"
+
+
+def seconds_until(raw, now=None):
+    """Seconds to wait from a header value: delta seconds, epoch seconds, HTTP date or ISO 8601."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    text = str(raw).strip()
+    now = time.time() if now is None else now
+    try:
+        number = float(text)
+    except ValueError:
+        moment = parse_moment(text)
+        return None if moment is None else max(0.0, moment.timestamp() - now)
+    # Large numbers are epoch timestamps, small ones a delay in seconds.
+    return max(0.0, number - now) if number > 1e9 else max(0.0, number)
+
+
+def parse_moment(text):
+    """An HTTP date or ISO 8601 timestamp as an aware datetime, or None."""
+    for parse in (parsedate_to_datetime, datetime.fromisoformat):
+        try:
+            moment = parse(text)
+        except (TypeError, ValueError):
+            continue
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return None
+
+
+def retry_after_of(response):
+    """Port's requested wait: `Retry-After`, else `x-ratelimit-reset` when the budget is spent."""
+    wait = seconds_until(response.headers.get("Retry-After"))
+    if wait is None and (response.status_code == 429
+                         or response.headers.get("x-ratelimit-remaining") == "0"):
+        wait = seconds_until(response.headers.get("x-ratelimit-reset"))
+    return wait
+
+
+def json_or_text(response):
+    """The response body as JSON when it is JSON, else as text."""
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def raise_for_status(response):
+    """Classify a failed response; return nothing for 2xx."""
+    status = response.status_code
+    if status < 400:
+        return
+    # 401 here survived a token refresh: a credentials problem, not the item's fault.
+    if status in (401, 408, 429) or status >= 500:
+        raise PortRetryableError(f"Port answered {status}: {describe_body(json_or_text(response))}",
+                                 retry_after_of(response), status)
+    raise PortPermanentError(status, json_or_text(response))
+
+
+class PortClient:
+    """One organisation's credentials against one Port API base URL."""
+
+    def __init__(self, base_url, client_id, client_secret, session=None, timeout=DEFAULT_TIMEOUT,
+                 clock=time.monotonic):
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self.clock = clock
+        self._token = None
+        self._token_expires_at = 0.0
+
+    def upsert(self, blueprint, entity, merge=False, create_missing=False):
+        """Create or update one entity; returns Port's stored entity."""
+        response = self._request("POST", f"/v1/blueprints/{quote(blueprint, safe='')}/entities",
+                                 json=entity_body(entity), params=upsert_params(merge, create_missing))
+        raise_for_status(response)
+        return response.json().get("entity", {})
+
+    def bulk_upsert(self, blueprint, entities, merge=False, create_missing=False):
+        """Create or update 1-20 entities of one blueprint; one BulkResult per entity, in order."""
+        response = self._request("POST", f"/v1/blueprints/{quote(blueprint, safe='')}/entities/bulk",
+                                 json={"entities": [entity_body(e) for e in entities]},
+                                 params=upsert_params(merge, create_missing))
+        raise_for_status(response)
+        return bulk_results(entities, response.json())
+
+    def delete(self, blueprint, identifier, delete_dependents=False):
+        """Delete one entity; True if deleted, False if it was already gone (404)."""
+        path = f"/v1/blueprints/{quote(blueprint, safe='')}/entities/{quote(identifier, safe='')}"
+        response = self._request("DELETE", path,
+                                 params={"delete_dependents": bool_param(delete_dependents)})
+        # A missing entity is the goal reached; a missing blueprint is a real error.
+        if response.status_code == 404 and "blueprint" not in describe_body(json_or_text(response)).lower():
+            return False
+        raise_for_status(response)
+        return True
+
+    def get_blueprint(self, identifier):
+        """The blueprint definition, or None when Port has no such blueprint."""
+        response = self._request("GET", f"/v1/blueprints/{quote(identifier, safe='')}")
+        if response.status_code == 404:
+            return None
+        raise_for_status(response)
+        return response.json().get("blueprint")
+
+    def create_blueprint(self, blueprint):
+        """Create a blueprint; returns Port's stored definition."""
+        response = self._request("POST", "/v1/blueprints", json=blueprint)
+        raise_for_status(response)
+        return response.json().get("blueprint", blueprint)
+
+    def access_token(self):
+        """A valid access token, fetched when missing or about to expire."""
+        if self._token is None or self.clock() >= self._token_expires_at:
+            self._fetch_token()
+        return self._token
+
+    def _fetch_token(self):
+        response = self._send("POST", "/v1/auth/access_token",
+                              json={"clientId": self.client_id, "clientSecret": self.client_secret})
+        if response.status_code >= 400:
+            # Wrong credentials are the operator's to fix; keep items queued meanwhile.
+            raise PortRetryableError(f"Port refused the credentials ({response.status_code}): "
+                                     f"{describe_body(json_or_text(response))}",
+                                     retry_after_of(response), response.status_code)
+        body = response.json()
+        lifetime = float(body.get("expiresIn") or 0)
+        self._token = body["accessToken"]
+        self._token_expires_at = self.clock() + max(0.0, lifetime - min(TOKEN_REFRESH_MARGIN,
+                                                                         lifetime / 10))
+
+    def _request(self, method, path, **kwargs):
+        """Send with the bearer token; on 401 fetch a fresh token and try exactly once more."""
+        response = self._send(method, path, headers=self._auth_header(), **kwargs)
+        if response.status_code == 401:
+            self._token = None
+            response = self._send(method, path, headers=self._auth_header(), **kwargs)
+        return response
+
+    def _auth_header(self):
+        return {"Authorization": f"Bearer {self.access_token()}"}
+
+    def _send(self, method, path, **kwargs):
+        """One HTTP exchange; network trouble becomes PortRetryableError."""
+        try:
+            return self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        except requests.Timeout as exc:
+            raise PortRetryableError(f"Port did not answer in {self.timeout}s: {exc}") from exc
+        except requests.ConnectionError as exc:
+            raise PortRetryableError(f"Port is unreachable: {exc}") from exc
+
+
+def entity_body(entity):
+    """The entity as Port's entity routes take it (the blueprint is in the path)."""
+    return {k: v for k, v in entity.items() if k != "blueprint"}
+
+
+def upsert_params(merge, create_missing):
+    """The query string shared by single and bulk upserts."""
+    return {"upsert": "true", "merge": bool_param(merge),
+            "create_missing_related_entities": bool_param(create_missing)}
+
+
+def bulk_results(entities, body):
+    """Map Port's bulk answer (`entities` and `errors`, keyed by index) onto the request order."""
+    succeeded = {item.get("index"): item for item in body.get("entities") or []}
+    failed = {item.get("index"): item for item in body.get("errors") or []}
+    results = []
+    for index, entity in enumerate(entities):
+        if index in succeeded:
+            results.append(BulkResult(index, entity["identifier"], True, 201))
+        else:
+            error = failed.get(index, {"message": "Port reported no outcome for this entity"})
+            results.append(BulkResult(index, entity["identifier"], False,
+                                      int(error.get("statusCode") or 500), error))
+    return results
