@@ -1,0 +1,206 @@
+"""The outbox: entity changes waiting to be forwarded to Port, stored beside the catalog.
+
+The store writes each change with `Outbox.enqueue` in the same transaction as the change itself, so
+a change is forwarded if and only if it was applied. The delivery loop (`app.worker`) claims due
+items with `claim_batch`, sends them and records the outcome with `mark_sent`, `mark_retry` or
+`mark_dead`.
+
+Statuses: `pending` (waiting, possibly until `next_attempt_at`), `inflight` (claimed by a worker
+until `next_attempt_at`, its lease), `sent`, `dead` (Port refused it; see `last_error`) and
+`superseded` (a newer change of the same entity made it pointless).
+
+Per entity, only the newest change is ever claimed, and never while an older one is in flight,
+so Port sees an entity's changes in order and stale versions are not sent at all.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+STATUSES = ("pending", "inflight", "sent", "dead", "superseded")
+# Rows a newer change makes pointless; inflight rows are left to the worker holding them.
+SUPERSEDABLE = ("pending", "dead")
+
+
+def utcnow():
+    """Naive UTC now: the outbox stores naive UTC timestamps on every backend."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def define_outbox_table(metadata, name="outbox"):
+    """Add the outbox table (and its indexes) to `metadata` and return it."""
+    return sa.Table(
+        name, metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("blueprint", sa.String(1000), nullable=False),
+        sa.Column("identifier", sa.String(1000), nullable=False),
+        sa.Column("operation", sa.String(16), nullable=False),
+        sa.Column("entity", sa.JSON, nullable=True),
+        sa.Column("delete_dependents", sa.Boolean, nullable=False, default=False),
+        sa.Column("status", sa.String(16), nullable=False, default="pending"),
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+        sa.Column("last_error", sa.Text, nullable=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.Index(f"ix_{name}_due", "status", "next_attempt_at"),
+        sa.Index(f"ix_{name}_entity", "blueprint", "identifier", "id"),
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entity change to forward: an upsert of `entity`, or a delete of the identifier."""
+
+    blueprint: str
+    identifier: str
+    operation: str
+    entity: dict | None = None
+    delete_dependents: bool = False
+
+    @classmethod
+    def upsert(cls, blueprint, entity):
+        """An upsert of `entity` (a dict with at least `identifier`) into `blueprint`."""
+        return cls(blueprint, entity["identifier"], "upsert", entity)
+
+    @classmethod
+    def delete(cls, blueprint, identifier, delete_dependents=False):
+        """A delete, with the mapping's `deleteDependents`."""
+        return cls(blueprint, identifier, "delete", None, bool(delete_dependents))
+
+
+@dataclass
+class Item:
+    """A claimed outbox row."""
+
+    id: int
+    blueprint: str
+    identifier: str
+    operation: str
+    entity: dict | None
+    delete_dependents: bool
+    attempts: int
+
+
+class Outbox:
+    """Operations on one outbox table (from `define_outbox_table`)."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def enqueue(self, conn, changes):
+        """Record `changes` (Change objects) inside the caller's transaction."""
+        now = utcnow()
+        rows = [{"blueprint": c.blueprint, "identifier": c.identifier, "operation": c.operation,
+                 "entity": c.entity, "delete_dependents": c.delete_dependents, "status": "pending",
+                 "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now}
+                for c in changes]
+        if not rows:
+            return
+        for key in {(r["blueprint"], r["identifier"]) for r in rows}:
+            self._supersede(conn, key, SUPERSEDABLE, now=now)
+        conn.execute(self.table.insert(), rows)
+
+    def claim_batch(self, engine, limit, lease_seconds=300.0):
+        """Claim up to `limit` due items, oldest first, leasing them for `lease_seconds`.
+
+        On PostgreSQL the candidate rows are locked with `FOR UPDATE SKIP LOCKED`, so concurrent
+        workers never claim the same row; other backends run the single statement as is.
+        """
+        now = utcnow()
+        t = self.table
+        candidates = (sa.select(t.c.id).where(self._claimable(now))
+                      .order_by(t.c.id).limit(limit).with_for_update(skip_locked=True))
+        claim = (sa.update(t).where(t.c.id.in_(candidates.scalar_subquery()))
+                 .values(status="inflight", attempts=t.c.attempts + 1, updated_at=now,
+                         next_attempt_at=now + timedelta(seconds=lease_seconds))
+                 .returning(t.c.id, t.c.blueprint, t.c.identifier, t.c.operation, t.c.entity,
+                            t.c.delete_dependents, t.c.attempts))
+        with engine.begin() as conn:
+            rows = conn.execute(claim).all()
+        return sorted((Item(*row) for row in rows), key=lambda item: item.id)
+
+    def _claimable(self, now):
+        """Due, the newest change of its entity, and no live lease on an older change."""
+        t = self.table
+        newer = t.alias("newer")
+        leased = t.alias("leased")
+        return sa.and_(
+            t.c.status.in_(("pending", "inflight")),
+            t.c.next_attempt_at <= now,
+            ~sa.exists().where(same_entity(newer, t), newer.c.id > t.c.id),
+            ~sa.exists().where(same_entity(leased, t), leased.c.id != t.c.id,
+                               leased.c.status == "inflight", leased.c.next_attempt_at > now),
+        )
+
+    def mark_sent(self, conn, items):
+        """Record successful delivery; older undelivered changes of those entities are obsolete."""
+        now = utcnow()
+        self._set(conn, items, status="sent", last_error=None, updated_at=now)
+        for item in items:
+            self._supersede(conn, (item.blueprint, item.identifier), SUPERSEDABLE + ("inflight",),
+                            before_id=item.id, now=now)
+
+    def mark_retry(self, conn, item, delay_seconds, error):
+        """Put an item back to wait `delay_seconds` after a failure worth retrying."""
+        now = utcnow()
+        self._set(conn, [item], status="pending", last_error=str(error)[:2000], updated_at=now,
+                  next_attempt_at=now + timedelta(seconds=delay_seconds))
+
+    def mark_dead(self, conn, item, error):
+        """Park an item Port refused; it stays until `requeue_dead`."""
+        now = utcnow()
+        self._set(conn, [item], status="dead", last_error=str(error)[:2000], updated_at=now)
+        self._supersede(conn, (item.blueprint, item.identifier), SUPERSEDABLE + ("inflight",),
+                        before_id=item.id, now=now)
+
+    def requeue_dead(self, conn):
+        """Make every dead item pending again, due now; returns how many."""
+        now = utcnow()
+        result = conn.execute(sa.update(self.table).where(self.table.c.status == "dead")
+                              .values(status="pending", attempts=0, next_attempt_at=now,
+                                      updated_at=now))
+        return result.rowcount
+
+    def count_by_status(self, conn):
+        """`{status: count}` for every status, zeros included."""
+        t = self.table
+        counts = dict.fromkeys(STATUSES, 0)
+        for status, count in conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status)):
+            counts[status] = count
+        return counts
+
+    def list_items(self, conn, status=None, limit=100, after_id=0):
+        """Items as JSON-ready dicts, oldest first, for `GET /v1/outbox`."""
+        t = self.table
+        query = sa.select(t).where(t.c.id > after_id).order_by(t.c.id).limit(limit)
+        if status is not None:
+            query = query.where(t.c.status == status)
+        return [row_to_dict(row) for row in conn.execute(query).mappings()]
+
+    def _set(self, conn, items, **values):
+        """Update the given items, but only while this worker still holds them."""
+        t = self.table
+        conn.execute(sa.update(t).where(t.c.id.in_([i.id for i in items]), t.c.status == "inflight")
+                     .values(**values))
+
+    def _supersede(self, conn, key, statuses, now, before_id=None):
+        """Mark an entity's rows in `statuses` (older than `before_id`, if given) superseded."""
+        t = self.table
+        query = sa.update(t).where(t.c.blueprint == key[0], t.c.identifier == key[1],
+                                   t.c.status.in_(statuses))
+        if before_id is not None:
+            query = query.where(t.c.id < before_id)
+        conn.execute(query.values(status="superseded", updated_at=now))
+
+
+def same_entity(other, table):
+    """Rows of `other` that belong to the same entity as the current row of `table`."""
+    return sa.and_(other.c.blueprint == table.c.blueprint, other.c.identifier == table.c.identifier)
+
+
+def row_to_dict(row):
+    """An outbox row with timestamps as ISO 8601 UTC strings."""
+    return {key: (value.isoformat() + "Z" if isinstance(value, datetime) else value)
+            for key, value in row.items()}

@@ -1,0 +1,248 @@
+"""The delivery loop end to end: outbox in a real database, fake Port over real HTTP."""
+
+import random
+import threading
+from dataclasses import replace
+
+import pytest
+import sqlalchemy as sa
+
+from app.outbox import Change
+from app.port_setup import ensure_blueprints
+from app.worker import backoff_delay, chunk_upserts, deliver_once, run_forever
+
+
+def enqueue(engine, outbox, *changes):
+    with engine.begin() as conn:
+        outbox.enqueue(conn, list(changes))
+
+
+def issue(identifier, summary="v1"):
+    return Change.upsert("jiraIssue", {"identifier": identifier, "title": identifier,
+                                       "properties": {"summary": summary}, "relations": {}})
+
+
+def drain(engine, outbox, client, settings, rounds=200):
+    """Run passes until nothing is pending or in flight (items in backoff become due quickly)."""
+    for _ in range(rounds):
+        deliver_once(engine, outbox, client, settings)
+        with engine.connect() as conn:
+            status = outbox.count_by_status(conn)
+        if status["pending"] == status["inflight"] == 0:
+            return status
+        threading.Event().wait(0.01)
+    raise AssertionError(f"outbox did not drain: {status}")
+
+
+def accepted_writes(fake_port):
+    """(identifier, summary) of every entity Port accepted, one per acceptance."""
+    writes = []
+    for request in fake_port.requests("POST", "/v1/blueprints/jiraIssue/entities"):
+        if request.status in (200, 201, 207):
+            entities = request.body["entities"] if "entities" in request.body else [request.body]
+            writes += [(e["identifier"], e["properties"].get("summary")) for e in entities]
+    return writes
+
+
+def test_seed_entity_arrives(outbox_db, port_client, fake_port, fast_settings, seed_entity):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, Change.upsert("jiraIssue", seed_entity))
+
+    stats = deliver_once(engine, outbox, port_client, fast_settings)
+
+    assert (stats.claimed, stats.sent) == (1, 1)
+    stored = fake_port.entity("jiraIssue", "PI-1")
+    assert {k: stored[k] for k in seed_entity} == seed_entity
+
+
+def test_delete_arrives(outbox_db, port_client, fake_port, fast_settings, seed_entity):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, Change.upsert("jiraIssue", seed_entity))
+    deliver_once(engine, outbox, port_client, fast_settings)
+    enqueue(engine, outbox, Change.delete("jiraIssue", "PI-1", delete_dependents=True))
+
+    stats = deliver_once(engine, outbox, port_client, fast_settings)
+
+    assert stats.sent == 1
+    assert fake_port.entity("jiraIssue", "PI-1") is None
+    assert fake_port.requests("DELETE")[0].query == {"delete_dependents": ["true"]}
+
+
+def test_delete_of_entity_port_never_had_is_done(outbox_db, port_client, fake_port, fast_settings):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, Change.delete("jiraIssue", "PI-404"))
+
+    assert deliver_once(engine, outbox, port_client, fast_settings).sent == 1
+
+
+def test_port_down_then_back_delivers_newest_once(outbox_db, port_client, fake_port, fast_settings):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, *[issue(f"PI-{n}", "v1") for n in range(30)])
+    deliver_once(engine, outbox, port_client, fast_settings)
+    fake_port.set_down(True)
+    enqueue(engine, outbox, *[issue(f"PI-{n}", "v2") for n in range(0, 30, 2)])
+    enqueue(engine, outbox, *[issue(f"PI-{n}", "v3") for n in range(0, 30, 4)])
+    enqueue(engine, outbox, Change.delete("jiraIssue", "PI-29"))
+    stats = deliver_once(engine, outbox, port_client, fast_settings)
+    assert stats.sent == 0 and stats.retried == stats.claimed > 0
+
+    fake_port.set_down(False)
+    status = drain(engine, outbox, port_client, fast_settings)
+
+    assert status["dead"] == 0
+    expected = {f"PI-{n}": "v3" if n % 4 == 0 else "v2" if n % 2 == 0 else "v1" for n in range(29)}
+    assert {i: e["properties"]["summary"] for (_, i), e in fake_port.state.entities.items()} == expected
+    writes = accepted_writes(fake_port)
+    assert len(writes) == len(set(writes)), "an entity version was accepted twice"
+    assert not any(summary == "v2" and int(i[3:]) % 4 == 0 for i, summary in writes)
+
+
+def test_overload_backs_off_then_delivers(outbox_db, port_client, fake_port, fast_settings):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, issue("PI-1"), Change.delete("jiraIssue", "PI-9"))
+    fake_port.fail_next(2, 503)
+
+    first = deliver_once(engine, outbox, port_client, fast_settings)
+    status = drain(engine, outbox, port_client, fast_settings)
+
+    assert first.retried == 2
+    assert status["sent"] == 2 and fake_port.entity("jiraIssue", "PI-1") is not None
+
+
+def test_retry_after_is_honoured(outbox_db, port_client, fake_port, fast_settings):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, issue("PI-1"))
+    fake_port.fail_next(1, 429, retry_after=3600)
+
+    deliver_once(engine, outbox, port_client, fast_settings)
+
+    with engine.connect() as conn:
+        [item] = outbox.list_items(conn, status="pending")
+        due, updated = conn.execute(sa.select(outbox.table.c.next_attempt_at,
+                                              outbox.table.c.updated_at)).one()
+    assert "429" in item["last_error"]
+    assert (due - updated).total_seconds() >= 3600
+    assert deliver_once(engine, outbox, port_client, fast_settings).claimed == 0
+
+
+def test_token_expiry_mid_run_is_refreshed(outbox_db, port_client, fake_port, fast_settings):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, issue("PI-1"))
+    deliver_once(engine, outbox, port_client, fast_settings)
+    fake_port.revoke_tokens()
+    enqueue(engine, outbox, issue("PI-1", "v2"))
+
+    stats = deliver_once(engine, outbox, port_client, fast_settings)
+
+    assert stats.sent == 1
+    assert fake_port.entity("jiraIssue", "PI-1")["properties"]["summary"] == "v2"
+    assert len(fake_port.requests("POST", "/v1/auth/access_token")) == 2
+
+
+def test_schema_mismatch_parks_dead_and_requeue_resends(outbox_db, port_client, fake_port,
+                                                        fast_settings, issue_blueprint):
+    engine, outbox = outbox_db
+    bad = Change.upsert("jiraIssue", {"identifier": "PI-7", "properties": {"storyPoints": 3}})
+    enqueue(engine, outbox, issue("PI-1"), bad, issue("PI-2"))
+
+    stats = deliver_once(engine, outbox, port_client, fast_settings)
+
+    assert (stats.sent, stats.dead) == (2, 1)
+    with engine.begin() as conn:
+        [dead] = outbox.list_items(conn, status="dead")
+    assert dead["identifier"] == "PI-7" and "storyPoints" in dead["last_error"]
+    issue_blueprint["schema"]["properties"]["storyPoints"] = {"type": "number"}
+    fake_port.add_blueprint(issue_blueprint)
+    with engine.begin() as conn:
+        outbox.requeue_dead(conn)
+    assert deliver_once(engine, outbox, port_client, fast_settings).sent == 1
+    assert fake_port.entity("jiraIssue", "PI-7")["properties"] == {"storyPoints": 3}
+
+
+def test_unknown_blueprint_parks_dead(outbox_db, port_client, fast_settings):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, Change.upsert("jiraSprint", {"identifier": "S-1"}),
+            Change.delete("jiraSprint", "S-2"))
+
+    stats = deliver_once(engine, outbox, port_client, fast_settings)
+
+    assert stats.dead == 2
+
+
+def test_upserts_go_in_bulk_of_twenty(outbox_db, port_client, fake_port, fast_settings):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, *[issue(f"PI-{n}") for n in range(45)])
+
+    assert deliver_once(engine, outbox, port_client, fast_settings).sent == 45
+
+    sizes = [len(r.body["entities"]) for r in fake_port.requests("POST", "/v1/blueprints/jiraIssue/entities/bulk")]
+    assert sizes == [20, 20, 5]
+
+
+def test_one_by_one_when_bulk_is_off(outbox_db, port_client, fake_port, fast_settings):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, *[issue(f"PI-{n}") for n in range(3)])
+
+    deliver_once(engine, outbox, port_client, replace(fast_settings, bulk=False))
+
+    assert len(fake_port.requests("POST", "/v1/blueprints/jiraIssue/entities")) == 3
+    assert fake_port.requests("POST", "/v1/blueprints/jiraIssue/entities/bulk") == []
+
+
+def test_chunks_stay_under_the_byte_limit(fast_settings):
+    class Item:
+        def __init__(self, n):
+            self.entity = {"identifier": f"PI-{n}", "properties": {"description": "x" * 300_000}}
+
+    chunks = chunk_upserts([Item(n) for n in range(7)], fast_settings)
+
+    assert [len(c) for c in chunks] == [3, 3, 1]
+
+
+def test_backoff_grows_with_jitter_and_respects_retry_after(fast_settings):
+    settings = replace(fast_settings, backoff_base=1.0, backoff_max=60.0)
+    rng = random.Random(1)
+
+    delays = [backoff_delay(n, settings, rng=rng) for n in (1, 2, 3, 10)]
+
+    assert 0.5 <= delays[0] <= 1 and 1 <= delays[1] <= 2 and 2 <= delays[2] <= 4 and 30 <= delays[3] <= 60
+    assert backoff_delay(1, settings, retry_after=120, rng=rng) == 120
+
+
+def test_run_forever_delivers_until_stopped(outbox_db, port_client, fake_port, fast_settings):
+    engine, outbox = outbox_db
+    stop = threading.Event()
+    worker = threading.Thread(target=run_forever, args=(engine, outbox, port_client, fast_settings, stop))
+    worker.start()
+    enqueue(engine, outbox, issue("PI-1"))
+    try:
+        for _ in range(500):
+            if fake_port.entity("jiraIssue", "PI-1"):
+                break
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        worker.join()
+    assert fake_port.entity("jiraIssue", "PI-1") is not None
+
+
+def test_ensure_blueprints_creates_missing_and_keeps_existing(port_client, fake_port, issue_blueprint):
+    project = {"identifier": "jiraProject", "schema": {"properties": {}}}
+    changed_issue = {**issue_blueprint, "title": "Overwritten?",
+                     "relations": {"project": {"target": "jiraProject", "many": False}}}
+
+    created = ensure_blueprints(port_client, [changed_issue, project])
+
+    assert created == ["jiraProject"]
+    assert fake_port.state.blueprints["jiraIssue"]["title"] == "Jira Issue"
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_ensure_blueprints_orders_relation_targets_first(port_client, fake_port, first):
+    team = {"identifier": "jiraTeam", "schema": {"properties": {}}}
+    user = {"identifier": "jiraUser", "schema": {"properties": {}},
+            "relations": {"team": {"target": "jiraTeam", "many": True}}}
+
+    created = ensure_blueprints(port_client, [user, team] if first else [team, user])
+
+    assert created == ["jiraTeam", "jiraUser"]
