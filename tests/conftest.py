@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.outbox import Outbox, define_outbox_table
 from app.port_client import PortClient
+from app.port_setup import DeliverySettings
 from tests.fake_port import FakePort
 from tests.helpers import SECRET
 
@@ -127,3 +129,20 @@ def fake_port(issue_blueprint):
 @pytest.fixture
 def port_client(fake_port):
     return PortClient(fake_port.base_url, "test-client", "test-secret", timeout=2.0)
+
+
+@pytest.fixture
+def fast_settings():
+    """Delivery settings with backoffs short enough for tests."""
+    return DeliverySettings(backoff_base=0.01, backoff_max=0.05, poll_interval=0.01)
+
+
+@pytest.fixture
+def outbox_db(database_url):
+    """`(engine, outbox)` with an empty outbox table, once per database backend."""
+    engine = sa.create_engine(database_url)
+    metadata = sa.MetaData()
+    outbox = Outbox(define_outbox_table(metadata))
+    metadata.create_all(engine)
+    yield engine, outbox
+    engine.dispose()
