@@ -9,6 +9,7 @@ from .blueprints import load_blueprints
 from .cli import register_commands
 from .config import environment_for_substitution, load_settings
 from .errors import ConfigError
+from .forwarding import install_forwarding
 from .handlers import register_error_handlers
 from .ingest import Runtime
 from .mapping import load_webhook_configs
@@ -36,6 +37,7 @@ def create_app(overrides=None):
     schedule_retention(app, PruneSchedule(settings, store.engine))
     register_error_handlers(app)
     register_commands(app)
+    install_forwarding(app, environment_for_substitution(overrides))
     return app
 
 

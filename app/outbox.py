@@ -18,6 +18,8 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
+# 64-bit ids on PostgreSQL; SQLite only auto-increments a plain INTEGER PRIMARY KEY.
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 STATUSES = ("pending", "inflight", "sent", "dead", "superseded")
 # Rows a newer change makes pointless; inflight rows are left to the worker holding them.
 SUPERSEDABLE = ("pending", "dead")
@@ -32,7 +34,7 @@ def define_outbox_table(metadata, name="outbox"):
     """Add the outbox table (and its indexes) to `metadata` and return it."""
     return sa.Table(
         name, metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
         sa.Column("blueprint", sa.String(1000), nullable=False),
         sa.Column("identifier", sa.String(1000), nullable=False),
         sa.Column("operation", sa.String(16), nullable=False),
@@ -171,13 +173,14 @@ class Outbox:
             counts[status] = count
         return counts
 
-    def list_items(self, conn, status=None, limit=100, after_id=0):
-        """Items as JSON-ready dicts, oldest first, for `GET /v1/outbox`."""
+    def list_items(self, conn, status=None, limit=100, offset=0):
+        """`(rows, total)`: a page of items (row mappings), oldest first, optionally by status."""
         t = self.table
-        query = sa.select(t).where(t.c.id > after_id).order_by(t.c.id).limit(limit)
-        if status is not None:
-            query = query.where(t.c.status == status)
-        return [row_to_dict(row) for row in conn.execute(query).mappings()]
+        condition = sa.true() if status is None else t.c.status == status
+        total = conn.execute(sa.select(sa.func.count()).select_from(t).where(condition)).scalar()
+        rows = conn.execute(sa.select(t).where(condition).order_by(t.c.id)
+                            .limit(limit).offset(offset)).mappings().all()
+        return rows, total
 
     def _set(self, conn, items, **values):
         """Update the given items, but only while this worker still holds them."""
@@ -198,9 +201,3 @@ class Outbox:
 def same_entity(other, table):
     """Rows of `other` that belong to the same entity as the current row of `table`."""
     return sa.and_(other.c.blueprint == table.c.blueprint, other.c.identifier == table.c.identifier)
-
-
-def row_to_dict(row):
-    """An outbox row with timestamps as ISO 8601 UTC strings."""
-    return {key: (value.isoformat() + "Z" if isinstance(value, datetime) else value)
-            for key, value in row.items()}

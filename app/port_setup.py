@@ -7,9 +7,10 @@ docs/port.md for the table.
 import logging
 from dataclasses import dataclass
 
+from .errors import ConfigError
 from .port_client import DEFAULT_BASE_URL, PortClient, PortPermanentError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("jira_catalog_bridge.port")
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -53,7 +54,7 @@ def parse_flag(name, raw):
     word = str(raw).strip().lower()
     if word in TRUE_WORDS | FALSE_WORDS:
         return word in TRUE_WORDS
-    raise ValueError(f"setting {name}: expected true or false, got {raw!r}")
+    raise ConfigError(f"setting {name}: expected true or false, got {raw!r}")
 
 
 def parse_positive(name, raw, kind):
@@ -61,9 +62,9 @@ def parse_positive(name, raw, kind):
     try:
         value = kind(str(raw).strip())
     except ValueError:
-        raise ValueError(f"setting {name}: expected a number, got {raw!r}") from None
+        raise ConfigError(f"setting {name}: expected a number, got {raw!r}") from None
     if value <= 0:
-        raise ValueError(f"setting {name}: must be positive, got {raw!r}")
+        raise ConfigError(f"setting {name}: must be positive, got {raw!r}")
     return value
 
 

@@ -2,6 +2,8 @@
 
 import sqlalchemy as sa
 
+from .outbox import define_outbox_table
+
 metadata = sa.MetaData()
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL wants a 64-bit identity.
@@ -56,3 +58,6 @@ event_entities = sa.Table(
     sa.Column("result", sa.String(10), nullable=False),
     sa.Index("ix_event_entities_entity", "blueprint", "identifier"),
 )
+
+# Entity changes waiting to be forwarded to Port (see app.outbox).
+outbox = define_outbox_table(metadata)

@@ -4,22 +4,21 @@ import json
 import os
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.config import PROJECT_ROOT
 from app.outbox import Outbox, define_outbox_table
 from app.port_client import PortClient
 from app.port_setup import DeliverySettings
 from tests.fake_port import FakePort
-from tests.helpers import SECRET
+from tests.helpers import SECRET, load_fixture
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PORT_FIXTURES = Path(__file__).parent / "fixtures" / "port"
 
 
 def postgres_reachable():
@@ -102,19 +101,16 @@ def live_server(app):
 
 # Port forwarding: the fake Port API and the fixtures its tests share.
 
-def load_port_fixture(name):
-    """A JSON fixture from tests/fixtures/port/."""
-    return json.loads((PORT_FIXTURES / name).read_text())
-
-
 @pytest.fixture
 def issue_blueprint():
-    return load_port_fixture("jiraIssue.blueprint.json")
+    """The shipped jiraIssue blueprint."""
+    return json.loads((PROJECT_ROOT / "mappings" / "blueprints" / "jiraIssue.json").read_text())
 
 
 @pytest.fixture
 def seed_entity():
-    return load_port_fixture("seed-issue.entity.json")
+    """The entity the seed's example payload must produce."""
+    return load_fixture("seed-issue-created.expected-entity.json")
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def test_retry_waits_and_dead_waits_for_requeue(outbox_db):
 
     assert outbox.claim_batch(engine, limit=10) == []
     with engine.begin() as conn:
-        [dead] = outbox.list_items(conn, status="dead")
+        [dead], _ = outbox.list_items(conn, status="dead")
         assert outbox.requeue_dead(conn) == 1
     assert dead["identifier"] == "PI-2" and "422" in dead["last_error"]
     assert [i.identifier for i in outbox.claim_batch(engine, limit=10)] == ["PI-2"]
@@ -116,10 +116,9 @@ def test_delete_after_upsert_sends_only_the_delete(outbox_db):
     assert (item.operation, item.delete_dependents, item.entity) == ("delete", True, None)
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_concurrent_claimers_never_share_an_item(outbox_db):
     engine, outbox = outbox_db
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers; concurrent workers need PostgreSQL")
     enqueue(engine, outbox, *[issue(f"PI-{n}") for n in range(400)])
     claimed, start = [], threading.Barrier(4)
 
@@ -137,10 +136,9 @@ def test_concurrent_claimers_never_share_an_item(outbox_db):
     assert len(claimed) == 400 and len(set(claimed)) == 400
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_claim_uses_skip_locked_on_postgresql(outbox_db):
     engine, outbox = outbox_db
-    if engine.dialect.name != "postgresql":
-        pytest.skip("only PostgreSQL locks rows")
     enqueue(engine, outbox, issue("PI-1"), issue("PI-2"))
     table = outbox.table
     with engine.begin() as conn:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.outbox import Change
 from app.port_setup import ensure_blueprints
-from app.worker import backoff_delay, chunk_upserts, deliver_once, run_forever
+from app.delivery import backoff_delay, chunk_upserts, deliver_once, run_forever
 
 
 def enqueue(engine, outbox, *changes):
@@ -117,7 +117,7 @@ def test_retry_after_is_honoured(outbox_db, port_client, fake_port, fast_setting
     deliver_once(engine, outbox, port_client, fast_settings)
 
     with engine.connect() as conn:
-        [item] = outbox.list_items(conn, status="pending")
+        [item], _ = outbox.list_items(conn, status="pending")
         due, updated = conn.execute(sa.select(outbox.table.c.next_attempt_at,
                                               outbox.table.c.updated_at)).one()
     assert "429" in item["last_error"]
@@ -149,7 +149,7 @@ def test_schema_mismatch_parks_dead_and_requeue_resends(outbox_db, port_client, 
 
     assert (stats.sent, stats.dead) == (2, 1)
     with engine.begin() as conn:
-        [dead] = outbox.list_items(conn, status="dead")
+        [dead], _ = outbox.list_items(conn, status="dead")
     assert dead["identifier"] == "PI-7" and "storyPoints" in dead["last_error"]
     issue_blueprint["schema"]["properties"]["storyPoints"] = {"type": "number"}
     fake_port.add_blueprint(issue_blueprint)
