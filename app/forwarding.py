@@ -93,6 +93,7 @@ def install_forwarding(app, source):
     """Attach forwarding to the app built by create_app; see the module docstring."""
     from .views import outbox as outbox_views
 
+    run_in_web = parse_flag("RUN_WORKER_IN_WEB", source.get("RUN_WORKER_IN_WEB", "false"))
     runtime = app.extensions["bridge"]
     definitions = [b.definition for b in runtime.blueprints.values()]
     forwarding = build_forwarding(runtime.store.engine, source, definitions)
@@ -102,6 +103,6 @@ def install_forwarding(app, source):
     if forwarding.client is None:
         return forwarding
     runtime.store.change_listeners.append(forwarding.record_changes)
-    if parse_flag("RUN_WORKER_IN_WEB", source.get("RUN_WORKER_IN_WEB", "false")):
+    if run_in_web:
         forwarding.start_thread()
     return forwarding

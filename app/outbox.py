@@ -100,9 +100,12 @@ class Outbox:
                 for c in changes]
         if not rows:
             return
-        for key in {(r["blueprint"], r["identifier"]) for r in rows}:
-            self._supersede(conn, key, SUPERSEDABLE, now=now)
-        conn.execute(self.table.insert(), rows)
+        t = self.table
+        keys = sorted({(r["blueprint"], r["identifier"]) for r in rows})
+        conn.execute(sa.update(t).where(t.c.status.in_(SUPERSEDABLE),
+                                        sa.tuple_(t.c.blueprint, t.c.identifier).in_(keys))
+                     .values(status="superseded", updated_at=now))
+        conn.execute(t.insert(), rows)
 
     def claim_batch(self, engine, limit, lease_seconds=300.0):
         """Claim up to `limit` due items, oldest first, leasing them for `lease_seconds`.
@@ -140,9 +143,7 @@ class Outbox:
         """Record successful delivery; older undelivered changes of those entities are obsolete."""
         now = utcnow()
         self._set(conn, items, status="sent", last_error=None, updated_at=now)
-        for item in items:
-            self._supersede(conn, (item.blueprint, item.identifier), SUPERSEDABLE + ("inflight",),
-                            before_id=item.id, now=now)
+        self._supersede_older(conn, items, now)
 
     def mark_retry(self, conn, item, delay_seconds, error):
         """Put an item back to wait `delay_seconds` after a failure worth retrying."""
@@ -154,8 +155,7 @@ class Outbox:
         """Park an item Port refused; it stays until `requeue_dead`."""
         now = utcnow()
         self._set(conn, [item], status="dead", last_error=str(error)[:2000], updated_at=now)
-        self._supersede(conn, (item.blueprint, item.identifier), SUPERSEDABLE + ("inflight",),
-                        before_id=item.id, now=now)
+        self._supersede_older(conn, [item], now)
 
     def requeue_dead(self, conn):
         """Make every dead item pending again, due now; returns how many."""
@@ -188,14 +188,19 @@ class Outbox:
         conn.execute(sa.update(t).where(t.c.id.in_([i.id for i in items]), t.c.status == "inflight")
                      .values(**values))
 
-    def _supersede(self, conn, key, statuses, now, before_id=None):
-        """Mark an entity's rows in `statuses` (older than `before_id`, if given) superseded."""
+    def _supersede_older(self, conn, items, now):
+        """Mark undelivered rows older than `items`, of the same entities, superseded.
+
+        A live lease on such a row cannot exist: claiming skips entities with one, so any
+        inflight row here belongs to a worker that died.
+        """
         t = self.table
-        query = sa.update(t).where(t.c.blueprint == key[0], t.c.identifier == key[1],
-                                   t.c.status.in_(statuses))
-        if before_id is not None:
-            query = query.where(t.c.id < before_id)
-        conn.execute(query.values(status="superseded", updated_at=now))
+        settled = t.alias("settled")
+        conn.execute(sa.update(t).where(
+            t.c.status.in_(SUPERSEDABLE + ("inflight",)),
+            sa.exists().where(settled.c.id.in_([i.id for i in items]), same_entity(settled, t),
+                              settled.c.id > t.c.id),
+        ).values(status="superseded", updated_at=now))
 
 
 def same_entity(other, table):

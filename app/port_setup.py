@@ -91,8 +91,11 @@ def port_enabled(source):
 def build_client(source, settings=None):
     """A PortClient from `PORT_BASE_URL`, `PORT_CLIENT_ID` and `PORT_CLIENT_SECRET`."""
     settings = settings or load_delivery_settings(source)
-    return PortClient(source.get("PORT_BASE_URL") or DEFAULT_BASE_URL, source["PORT_CLIENT_ID"],
-                      source["PORT_CLIENT_SECRET"], timeout=settings.timeout)
+    base_url = source.get("PORT_BASE_URL") or DEFAULT_BASE_URL
+    if not base_url.startswith(("https://", "http://")):
+        raise ConfigError(f"setting PORT_BASE_URL: expected an http(s):// URL, got {base_url!r}")
+    return PortClient(base_url, source["PORT_CLIENT_ID"], source["PORT_CLIENT_SECRET"],
+                      timeout=settings.timeout)
 
 
 def initialize_resources_enabled(source):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from app.errors import ConfigError
 from app.delivery import deliver_once
 from tests.helpers import SECRET, load_fixture, post_event, seed_payload
 from tests.test_served import ROOT, procfile_command
@@ -174,3 +175,13 @@ def test_procfile_worker_idles_without_credentials_and_stops_on_sigterm(settings
     worker.send_signal(signal.SIGTERM)
 
     assert worker.wait(timeout=15) == 0
+
+
+@pytest.mark.parametrize("setting, value", [
+    ("PORT_BASE_URL", "api.getport.io"), ("PORT_MERGE", "maybe"), ("PORT_WORKER_POLL_SECONDS", "0"),
+    ("RUN_WORKER_IN_WEB", "sometimes"), ("INITIALIZE_PORT_RESOURCES", "perhaps"),
+])
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_bad_port_settings_stop_startup(settings_overrides, setting, value):
+    with pytest.raises(ConfigError, match=setting):
+        create_app({**settings_overrides, setting: value})
