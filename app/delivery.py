@@ -7,6 +7,7 @@ It runs in the Procfile's `worker:` process (`app.worker`), or inside the web pr
 import json
 import logging
 import random
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -42,6 +43,7 @@ class Dead:
 
 
 SENT = "sent"
+PRUNE_INTERVAL = 3600.0
 
 
 def backoff_delay(attempts, settings, retry_after=None, rng=random):
@@ -170,10 +172,22 @@ def deliver_once(engine, outbox, client, settings, rng=random):
     return stats
 
 
+def prune_delivered(engine, outbox, settings):
+    """Drop sent and superseded items older than the retention period."""
+    with engine.begin() as conn:
+        removed = outbox.prune(conn, settings.retention_days * 86400)
+    if removed:
+        log.info("pruned %d delivered outbox item(s)", removed)
+
+
 def run_forever(engine, outbox, client, settings, stop_event):
     """Deliver until `stop_event` is set, idling `poll_interval` when nothing is due."""
+    next_prune = 0.0
     while not stop_event.is_set():
         try:
+            if time.monotonic() >= next_prune:
+                prune_delivered(engine, outbox, settings)
+                next_prune = time.monotonic() + PRUNE_INTERVAL
             stats = deliver_once(engine, outbox, client, settings)
         except sa.exc.SQLAlchemyError:
             # The database may be restarting; the outbox is still there when it is back.

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from .outbox import Change, Outbox
 from .port_client import PortPermanentError, PortRetryableError
+from .config import parse_bool
 from .port_setup import (build_client, ensure_blueprints, initialize_resources_enabled,
-                         load_delivery_settings, parse_flag, port_enabled)
+                         load_delivery_settings, port_enabled)
 from .schema import outbox as outbox_table
 from .delivery import backoff_delay, run_forever
 
@@ -93,7 +94,7 @@ def install_forwarding(app, source):
     """Attach forwarding to the app built by create_app; see the module docstring."""
     from .views import outbox as outbox_views
 
-    run_in_web = parse_flag("RUN_WORKER_IN_WEB", source.get("RUN_WORKER_IN_WEB", "false"))
+    run_in_web = parse_bool("RUN_WORKER_IN_WEB", source.get("RUN_WORKER_IN_WEB", "false"))
     runtime = app.extensions["bridge"]
     definitions = [b.definition for b in runtime.blueprints.values()]
     forwarding = build_forwarding(runtime.store.engine, source, definitions)

@@ -165,6 +165,14 @@ class Outbox:
                                       updated_at=now))
         return result.rowcount
 
+    def prune(self, conn, older_than_seconds):
+        """Delete sent and superseded items last touched over `older_than_seconds` ago."""
+        t = self.table
+        cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+        result = conn.execute(sa.delete(t).where(t.c.status.in_(("sent", "superseded")),
+                                                 t.c.updated_at < cutoff))
+        return result.rowcount
+
     def count_by_status(self, conn):
         """`{status: count}` for every status, zeros included."""
         t = self.table

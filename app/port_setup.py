@@ -7,13 +7,12 @@ docs/port.md for the table.
 import logging
 from dataclasses import dataclass
 
+from .config import parse_bool
 from .errors import ConfigError
 from .port_client import DEFAULT_BASE_URL, PortClient, PortPermanentError
 
 log = logging.getLogger("jira_catalog_bridge.port")
 
-TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"0", "false", "no", "off", ""}
 # Port refuses bodies over 1 MiB; keep room for the `{"entities": []}` envelope and rounding.
 BULK_MAX_BYTES = 1024 * 1024 - 4096
 BULK_MAX_ENTITIES = 20
@@ -34,6 +33,7 @@ class DeliverySettings:
     lease_seconds: float = 300.0
     poll_interval: float = 1.0
     timeout: float = 10.0
+    retention_days: float = 7.0
 
 
 SETTING_NAMES = {
@@ -46,15 +46,8 @@ SETTING_NAMES = {
     "lease_seconds": "PORT_OUTBOX_LEASE_SECONDS",
     "poll_interval": "PORT_WORKER_POLL_SECONDS",
     "timeout": "PORT_TIMEOUT_SECONDS",
+    "retention_days": "PORT_OUTBOX_RETENTION_DAYS",
 }
-
-
-def parse_flag(name, raw):
-    """A yes/no setting; anything else is an error naming the setting."""
-    word = str(raw).strip().lower()
-    if word in TRUE_WORDS | FALSE_WORDS:
-        return word in TRUE_WORDS
-    raise ConfigError(f"setting {name}: expected true or false, got {raw!r}")
 
 
 def parse_positive(name, raw, kind):
@@ -77,7 +70,7 @@ def load_delivery_settings(source):
             continue
         default = getattr(DeliverySettings, field_name)
         if isinstance(default, bool):
-            values[field_name] = parse_flag(setting, raw)
+            values[field_name] = parse_bool(setting, raw)
         else:
             values[field_name] = parse_positive(setting, raw, type(default))
     return DeliverySettings(**values)
@@ -100,7 +93,7 @@ def build_client(source, settings=None):
 
 def initialize_resources_enabled(source):
     """`INITIALIZE_PORT_RESOURCES`, true unless set otherwise."""
-    return parse_flag("INITIALIZE_PORT_RESOURCES", source.get("INITIALIZE_PORT_RESOURCES", "true"))
+    return parse_bool("INITIALIZE_PORT_RESOURCES", source.get("INITIALIZE_PORT_RESOURCES", "true"))
 
 
 def ensure_blueprints(client, blueprints):

@@ -147,3 +147,17 @@ def test_claim_uses_skip_locked_on_postgresql(outbox_db):
         items = outbox.claim_batch(engine, limit=10)
 
     assert [i.identifier for i in items] == ["PI-2"]
+
+
+def test_prune_drops_only_old_delivered_items(outbox_db):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, issue("PI-1", 1))
+    enqueue(engine, outbox, issue("PI-1", 2), issue("PI-2"), issue("PI-3"))
+    sent, dead, _ = outbox.claim_batch(engine, limit=10)
+    with engine.begin() as conn:
+        outbox.mark_sent(conn, [sent])
+        outbox.mark_dead(conn, dead, "Port answered 422")
+        assert outbox.prune(conn, older_than_seconds=3600) == 0
+        assert outbox.prune(conn, older_than_seconds=-1) == 2
+
+    assert counts(engine, outbox) == {"inflight": 1, "dead": 1}
