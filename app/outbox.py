@@ -35,7 +35,7 @@ def define_outbox_table(metadata, name="outbox"):
     return sa.Table(
         name, metadata,
         sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
-        sa.Column("blueprint", sa.String(1000), nullable=False),
+        sa.Column("blueprint", sa.String(255), nullable=False),
         sa.Column("identifier", sa.String(1000), nullable=False),
         sa.Column("operation", sa.String(16), nullable=False),
         sa.Column("entity", sa.JSON, nullable=True),
