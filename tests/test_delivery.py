@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.outbox import Change
+from app.port_client import PortClient
 from app.port_setup import ensure_blueprints
 from app.delivery import backoff_delay, chunk_upserts, deliver_once, run_forever
 
@@ -246,3 +247,35 @@ def test_ensure_blueprints_orders_relation_targets_first(port_client, fake_port,
     created = ensure_blueprints(port_client, [user, team] if first else [team, user])
 
     assert created == ["jiraTeam", "jiraUser"]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_concurrent_workers_deliver_newest_state_once(outbox_db, fake_port, fast_settings):
+    engine, outbox = outbox_db
+    stop = threading.Event()
+    settings = replace(fast_settings, batch_size=5, bulk_max_entities=3)
+    workers = [threading.Thread(target=run_forever, args=(
+        engine, outbox, PortClient(fake_port.base_url, "test-client", "test-secret"), settings, stop))
+        for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    try:
+        for version in range(5):
+            enqueue(engine, outbox, *[issue(f"PI-{n}", f"v{version}") for n in range(20)])
+        status = {}
+        for _ in range(1000):
+            with engine.connect() as conn:
+                status = outbox.count_by_status(conn)
+            if status["pending"] == status["inflight"] == 0:
+                break
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+
+    assert status["pending"] == status["inflight"] == status["dead"] == 0
+    stored = {i: e["properties"]["summary"] for (_, i), e in fake_port.state.entities.items()}
+    assert stored == {f"PI-{n}": "v4" for n in range(20)}
+    writes = accepted_writes(fake_port)
+    assert len(writes) == len(set(writes))
