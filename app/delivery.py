@@ -10,8 +10,6 @@ import random
 import time
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from .port_client import PortPermanentError, PortRetryableError, entity_body
 
 log = logging.getLogger("jira_catalog_bridge.port")
@@ -25,6 +23,7 @@ class DeliveryStats:
     sent: int = 0
     retried: int = 0
     dead: int = 0
+    released: int = 0
 
 
 @dataclass(frozen=True)
@@ -163,10 +162,22 @@ def record_outcomes(engine, outbox, items, outcomes, stats):
 
 
 def deliver_once(engine, outbox, client, settings, rng=random):
-    """Claim one batch of due items, send it to Port and record every outcome."""
+    """Claim one batch of due items, send it to Port and record every outcome.
+
+    Items not sent within half their lease are handed back, so that a slow Port never lets a
+    lease expire while this worker still holds the item (another worker could then send it too).
+    """
+    started = time.monotonic()
     items = outbox.claim_batch(engine, settings.batch_size, settings.lease_seconds)
     stats = DeliveryStats(claimed=len(items))
-    for kind, blueprint, request_items in plan_requests(items, settings):
+    plan = plan_requests(items, settings)
+    for position, (kind, blueprint, request_items) in enumerate(plan):
+        if time.monotonic() - started > settings.lease_seconds / 2:
+            unsent = [item for _, _, planned in plan[position:] for item in planned]
+            with engine.begin() as conn:
+                outbox.release(conn, unsent)
+            stats.released = len(unsent)
+            break
         outcomes = send_request(client, kind, blueprint, request_items, settings, rng)
         record_outcomes(engine, outbox, request_items, outcomes, stats)
     return stats
@@ -189,8 +200,8 @@ def run_forever(engine, outbox, client, settings, stop_event):
                 prune_delivered(engine, outbox, settings)
                 next_prune = time.monotonic() + PRUNE_INTERVAL
             stats = deliver_once(engine, outbox, client, settings)
-        except sa.exc.SQLAlchemyError:
-            # The database may be restarting; the outbox is still there when it is back.
+        except Exception:  # noqa: BLE001 - the loop must outlive any one bad pass
+            # E.g. the database restarting: claimed items return once their lease expires.
             log.exception("outbox delivery pass failed")
             stats = DeliveryStats()
         if stats.claimed == 0:

@@ -157,6 +157,12 @@ class Outbox:
         self._set(conn, [item], status="dead", last_error=str(error)[:2000], updated_at=now)
         self._supersede_older(conn, [item], now)
 
+    def release(self, conn, items):
+        """Hand claimed items back unsent, due now (their attempt does not count)."""
+        t = self.table
+        self._set(conn, items, status="pending", next_attempt_at=utcnow(), updated_at=utcnow(),
+                  attempts=t.c.attempts - 1)
+
     def requeue_dead(self, conn):
         """Make every dead item pending again, due now; returns how many."""
         now = utcnow()

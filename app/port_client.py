@@ -108,6 +108,12 @@ def json_or_text(response):
         return response.text
 
 
+def field_of(response, key, default=None):
+    """One key of a JSON object answer; `default` when the answer is not one."""
+    body = json_or_text(response)
+    return body.get(key, default) if isinstance(body, dict) else default
+
+
 def raise_for_status(response):
     """Classify a failed response; return nothing for 2xx."""
     status = response.status_code
@@ -139,7 +145,7 @@ class PortClient:
         response = self._request("POST", f"/v1/blueprints/{quote(blueprint, safe='')}/entities",
                                  json=entity_body(entity), params=upsert_params(merge, create_missing))
         raise_for_status(response)
-        return response.json().get("entity", {})
+        return field_of(response, "entity", {})
 
     def bulk_upsert(self, blueprint, entities, merge=False, create_missing=False):
         """Create or update 1-20 entities of one blueprint; one BulkResult per entity, in order."""
@@ -147,7 +153,11 @@ class PortClient:
                                  json={"entities": [entity_body(e) for e in entities]},
                                  params=upsert_params(merge, create_missing))
         raise_for_status(response)
-        return bulk_results(entities, response.json())
+        if response.status_code != 207:
+            return [BulkResult(i, e["identifier"], True, response.status_code)
+                    for i, e in enumerate(entities)]
+        body = json_or_text(response)
+        return bulk_results(entities, body if isinstance(body, dict) else {})
 
     def delete(self, blueprint, identifier, delete_dependents=False):
         """Delete one entity; True if deleted, False if it was already gone (404)."""
@@ -166,13 +176,13 @@ class PortClient:
         if response.status_code == 404:
             return None
         raise_for_status(response)
-        return response.json().get("blueprint")
+        return field_of(response, "blueprint")
 
     def create_blueprint(self, blueprint):
         """Create a blueprint; returns Port's stored definition."""
         response = self._request("POST", "/v1/blueprints", json=blueprint)
         raise_for_status(response)
-        return response.json().get("blueprint", blueprint)
+        return field_of(response, "blueprint", blueprint)
 
     def access_token(self):
         """A valid access token, fetched when missing or about to expire."""
@@ -181,16 +191,16 @@ class PortClient:
         return self._token
 
     def _fetch_token(self):
+        """Get a new access token; any failure is retryable (see the module docstring)."""
         response = self._send("POST", "/v1/auth/access_token",
                               json={"clientId": self.client_id, "clientSecret": self.client_secret})
-        if response.status_code >= 400:
-            # Wrong credentials are the operator's to fix; keep items queued meanwhile.
+        token = field_of(response, "accessToken")
+        if response.status_code >= 400 or not token:
             raise PortRetryableError(f"Port refused the credentials ({response.status_code}): "
                                      f"{describe_body(json_or_text(response))}",
                                      retry_after_of(response), response.status_code)
-        body = response.json()
-        lifetime = float(body.get("expiresIn") or 0)
-        self._token = body["accessToken"]
+        lifetime = float(field_of(response, "expiresIn") or 0)
+        self._token = token
         self._token_expires_at = self.clock() + max(0.0, lifetime - min(TOKEN_REFRESH_MARGIN,
                                                                          lifetime / 10))
 
@@ -213,6 +223,8 @@ class PortClient:
             raise PortRetryableError(f"Port did not answer in {self.timeout}s: {exc}") from exc
         except requests.ConnectionError as exc:
             raise PortRetryableError(f"Port is unreachable: {exc}") from exc
+        except requests.RequestException as exc:
+            raise PortRetryableError(f"request to Port failed: {exc}") from exc
 
 
 def entity_body(entity):
@@ -227,7 +239,7 @@ def upsert_params(merge, create_missing):
 
 
 def bulk_results(entities, body):
-    """Map Port's bulk answer (`entities` and `errors`, keyed by index) onto the request order."""
+    """Map Port's 207 answer (`entities` and `errors`, keyed by index) onto the request order."""
     succeeded = {item.get("index"): item for item in body.get("entities") or []}
     failed = {item.get("index"): item for item in body.get("errors") or []}
     results = []

@@ -2,47 +2,18 @@
 
 import random
 import threading
+from contextlib import ExitStack
 from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
 
+from app.delivery import backoff_delay, chunk_upserts, deliver_once
 from app.outbox import Change
 from app.port_client import PortClient
 from app.port_setup import ensure_blueprints
-from app.delivery import backoff_delay, chunk_upserts, deliver_once, run_forever
-
-
-def enqueue(engine, outbox, *changes):
-    with engine.begin() as conn:
-        outbox.enqueue(conn, list(changes))
-
-
-def issue(identifier, summary="v1"):
-    return Change.upsert("jiraIssue", {"identifier": identifier, "title": identifier,
-                                       "properties": {"summary": summary}, "relations": {}})
-
-
-def drain(engine, outbox, client, settings, rounds=200):
-    """Run passes until nothing is pending or in flight (items in backoff become due quickly)."""
-    for _ in range(rounds):
-        deliver_once(engine, outbox, client, settings)
-        with engine.connect() as conn:
-            status = outbox.count_by_status(conn)
-        if status["pending"] == status["inflight"] == 0:
-            return status
-        threading.Event().wait(0.01)
-    raise AssertionError(f"outbox did not drain: {status}")
-
-
-def accepted_writes(fake_port):
-    """(identifier, summary) of every entity Port accepted, one per acceptance."""
-    writes = []
-    for request in fake_port.requests("POST", "/v1/blueprints/jiraIssue/entities"):
-        if request.status in (200, 201, 207):
-            entities = request.body["entities"] if "entities" in request.body else [request.body]
-            writes += [(e["identifier"], e["properties"].get("summary")) for e in entities]
-    return writes
+from tests.port_helpers import (accepted_writes, drain, enqueue, issue, running_loop, settled,
+                                wait_for)
 
 
 def test_seed_entity_arrives(outbox_db, port_client, fake_port, fast_settings, seed_entity):
@@ -88,9 +59,10 @@ def test_port_down_then_back_delivers_newest_once(outbox_db, port_client, fake_p
     assert stats.sent == 0 and stats.retried == stats.claimed > 0
 
     fake_port.set_down(False)
-    status = drain(engine, outbox, port_client, fast_settings)
+    drain(engine, outbox, port_client, fast_settings)
 
-    assert status["dead"] == 0
+    with engine.connect() as conn:
+        assert outbox.count_by_status(conn)["dead"] == 0
     expected = {f"PI-{n}": "v3" if n % 4 == 0 else "v2" if n % 2 == 0 else "v1" for n in range(29)}
     assert {i: e["properties"]["summary"] for (_, i), e in fake_port.state.entities.items()} == expected
     writes = accepted_writes(fake_port)
@@ -104,10 +76,12 @@ def test_overload_backs_off_then_delivers(outbox_db, port_client, fake_port, fas
     fake_port.fail_next(2, 503)
 
     first = deliver_once(engine, outbox, port_client, fast_settings)
-    status = drain(engine, outbox, port_client, fast_settings)
+    drain(engine, outbox, port_client, fast_settings)
 
     assert first.retried == 2
-    assert status["sent"] == 2 and fake_port.entity("jiraIssue", "PI-1") is not None
+    with engine.connect() as conn:
+        assert outbox.count_by_status(conn)["sent"] == 2
+    assert fake_port.entity("jiraIssue", "PI-1") is not None
 
 
 def test_retry_after_is_honoured(outbox_db, port_client, fake_port, fast_settings):
@@ -212,19 +186,9 @@ def test_backoff_grows_with_jitter_and_respects_retry_after(fast_settings):
 
 def test_run_forever_delivers_until_stopped(outbox_db, port_client, fake_port, fast_settings):
     engine, outbox = outbox_db
-    stop = threading.Event()
-    worker = threading.Thread(target=run_forever, args=(engine, outbox, port_client, fast_settings, stop))
-    worker.start()
-    enqueue(engine, outbox, issue("PI-1"))
-    try:
-        for _ in range(500):
-            if fake_port.entity("jiraIssue", "PI-1"):
-                break
-            stop.wait(0.01)
-    finally:
-        stop.set()
-        worker.join()
-    assert fake_port.entity("jiraIssue", "PI-1") is not None
+    with running_loop(engine, outbox, port_client, fast_settings):
+        enqueue(engine, outbox, issue("PI-1"))
+        wait_for(lambda: fake_port.entity("jiraIssue", "PI-1") is not None)
 
 
 def test_ensure_blueprints_creates_missing_and_keeps_existing(port_client, fake_port, issue_blueprint):
@@ -252,30 +216,45 @@ def test_ensure_blueprints_orders_relation_targets_first(port_client, fake_port,
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_concurrent_workers_deliver_newest_state_once(outbox_db, fake_port, fast_settings):
     engine, outbox = outbox_db
-    stop = threading.Event()
     settings = replace(fast_settings, batch_size=5, bulk_max_entities=3)
-    workers = [threading.Thread(target=run_forever, args=(
-        engine, outbox, PortClient(fake_port.base_url, "test-client", "test-secret"), settings, stop))
-        for _ in range(3)]
-    for worker in workers:
-        worker.start()
-    try:
+    with ExitStack() as workers:
+        for _ in range(3):
+            client = PortClient(fake_port.base_url, "test-client", "test-secret")
+            workers.enter_context(running_loop(engine, outbox, client, settings))
         for version in range(5):
             enqueue(engine, outbox, *[issue(f"PI-{n}", f"v{version}") for n in range(20)])
-        status = {}
-        for _ in range(1000):
-            with engine.connect() as conn:
-                status = outbox.count_by_status(conn)
-            if status["pending"] == status["inflight"] == 0:
-                break
-            stop.wait(0.01)
-    finally:
-        stop.set()
-        for worker in workers:
-            worker.join()
+        wait_for(lambda: settled(engine, outbox))
 
-    assert status["pending"] == status["inflight"] == status["dead"] == 0
+    with engine.connect() as conn:
+        assert outbox.count_by_status(conn)["dead"] == 0
     stored = {i: e["properties"]["summary"] for (_, i), e in fake_port.state.entities.items()}
     assert stored == {f"PI-{n}": "v4" for n in range(20)}
     writes = accepted_writes(fake_port)
     assert len(writes) == len(set(writes))
+
+
+def test_slow_port_hands_back_items_before_their_lease_ends(outbox_db, port_client, fake_port,
+                                                            fast_settings):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, *[Change.delete("jiraIssue", f"PI-{n}") for n in range(3)])
+    port_client.access_token()
+    # Each request outlasts half the lease, by far more than claiming takes.
+    fake_port.state.latency = 0.6
+
+    stats = deliver_once(engine, outbox, port_client, replace(fast_settings, lease_seconds=1.0))
+
+    assert (stats.claimed, stats.sent, stats.released) == (3, 1, 2)
+    with engine.connect() as conn:
+        rows, _ = outbox.list_items(conn, status="pending")
+    assert [(r["identifier"], r["attempts"]) for r in rows] == [("PI-1", 0), ("PI-2", 0)]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_loop_survives_a_failing_pass(outbox_db, port_client, fake_port, fast_settings):
+    engine, outbox = outbox_db
+    outbox.table.drop(engine)
+    with running_loop(engine, outbox, port_client, fast_settings):
+        threading.Event().wait(0.05)  # passes fail meanwhile: the table is missing
+        outbox.table.create(engine)
+        enqueue(engine, outbox, issue("PI-1"))
+        wait_for(lambda: fake_port.entity("jiraIssue", "PI-1") is not None)

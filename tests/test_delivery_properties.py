@@ -13,7 +13,7 @@ from app.outbox import Change, Outbox, define_outbox_table
 from app.port_client import PortClient
 from app.port_setup import DeliverySettings
 from tests.fake_port import FakePort
-from tests.test_delivery import accepted_writes, drain
+from tests.port_helpers import accepted_writes, drain
 
 IDENTIFIERS = ["PI-1", "PI-2", "PI-3"]
 FAST = DeliverySettings(backoff_base=0.001, backoff_max=0.005, batch_size=2, bulk_max_entities=2)
@@ -61,7 +61,7 @@ def test_newest_state_arrives_exactly_once(steps):
         for kind, arg in steps:
             apply_step(kind, arg, (engine, outbox, client, fake), expected, counter)
         fake.set_down(False)
-        drain(engine, outbox, client, FAST, rounds=1000)
+        drain(engine, outbox, client, FAST)
     finally:
         fake.stop()
         engine.dispose()

@@ -5,15 +5,15 @@ import shlex
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from app import create_app
-from app.errors import ConfigError
 from app.delivery import deliver_once
+from app.errors import ConfigError
 from tests.helpers import SECRET, load_fixture, post_event, seed_payload
+from tests.port_helpers import wait_for
 from tests.test_served import ROOT, procfile_command
 
 PORT_SETTINGS = {"PORT_CLIENT_ID": "test-client", "PORT_CLIENT_SECRET": "test-secret",
@@ -36,16 +36,6 @@ def forwarding(app):
 
 def deliver(forwarding):
     return deliver_once(forwarding.engine, forwarding.outbox, forwarding.client, forwarding.settings)
-
-
-def wait_for(condition, seconds=10):
-    """Poll `condition` until true; fail after `seconds`."""
-    ticks = threading.Event()
-    for _ in range(int(seconds / 0.02)):
-        if condition():
-            return
-        ticks.wait(0.02)
-    raise AssertionError("condition not reached in time")
 
 
 def test_seed_webhook_entity_reaches_port(client, forwarding, fake_port):

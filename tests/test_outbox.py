@@ -6,15 +6,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.outbox import Change
-
-
-def enqueue(engine, outbox, *changes):
-    with engine.begin() as conn:
-        outbox.enqueue(conn, list(changes))
+from tests.port_helpers import enqueue
+from tests.port_helpers import issue as plain_issue
 
 
 def issue(identifier, version=1):
-    return Change.upsert("jiraIssue", {"identifier": identifier, "properties": {"summary": f"v{version}"}})
+    return plain_issue(identifier, f"v{version}")
 
 
 def counts(engine, outbox):

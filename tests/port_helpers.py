@@ -1,0 +1,67 @@
+"""Helpers the Port forwarding tests share: queueing changes, running and draining the loop."""
+
+import threading
+from contextlib import contextmanager
+
+from app.delivery import deliver_once, run_forever
+from app.outbox import Change
+
+
+def enqueue(engine, outbox, *changes):
+    """Queue changes in their own transaction, as the store would."""
+    with engine.begin() as conn:
+        outbox.enqueue(conn, list(changes))
+
+
+def issue(identifier, summary="v1"):
+    """An upsert of a small jiraIssue entity."""
+    return Change.upsert("jiraIssue", {"identifier": identifier, "title": identifier,
+                                       "properties": {"summary": summary}, "relations": {}})
+
+
+def wait_for(condition, seconds=10):
+    """Poll `condition` until true; fail after `seconds`."""
+    ticks = threading.Event()
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        ticks.wait(0.01)
+    raise AssertionError("condition not reached in time")
+
+
+def settled(engine, outbox):
+    """Whether nothing is pending or in flight."""
+    with engine.connect() as conn:
+        status = outbox.count_by_status(conn)
+    return status["pending"] == status["inflight"] == 0
+
+
+def drain(engine, outbox, client, settings, seconds=10):
+    """Run passes until nothing is pending or in flight (items in backoff become due quickly)."""
+    def passed():
+        deliver_once(engine, outbox, client, settings)
+        return settled(engine, outbox)
+    wait_for(passed, seconds)
+
+
+@contextmanager
+def running_loop(engine, outbox, client, settings):
+    """run_forever in a thread for the duration of the block."""
+    stop = threading.Event()
+    worker = threading.Thread(target=run_forever, args=(engine, outbox, client, settings, stop))
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join()
+
+
+def accepted_writes(fake_port):
+    """(identifier, summary) of every entity Port accepted, one per acceptance."""
+    writes = []
+    for request in fake_port.requests("POST", "/v1/blueprints/jiraIssue/entities"):
+        if request.status in (200, 201, 207):
+            entities = request.body["entities"] if "entities" in request.body else [request.body]
+            writes += [(e["identifier"], e["properties"].get("summary")) for e in entities]
+    return writes
