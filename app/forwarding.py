@@ -11,11 +11,14 @@ import random
 import threading
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+
 from .outbox import Change, Outbox
 from .port_client import PortPermanentError, PortRetryableError
 from .config import parse_bool
 from .port_setup import (build_client, ensure_blueprints, initialize_resources_enabled,
                          load_delivery_settings, port_enabled)
+from .schema import entities
 from .schema import outbox as outbox_table
 from .delivery import backoff_delay, run_forever
 
@@ -62,6 +65,26 @@ def as_change(change):
     if change.operation == "delete":
         return Change.delete(change.blueprint, change.identifier, change.delete_dependents)
     return Change.upsert(change.blueprint, change.entity)
+
+
+def queue_whole_catalog(engine, outbox, chunk=500):
+    """Queue an upsert of every live catalog entity (after turning forwarding on); returns how many."""
+    query = sa.select(entities).where(entities.c.deleted.is_(False)).order_by(
+        entities.c.blueprint, entities.c.identifier)
+    queued = 0
+    with engine.begin() as conn:
+        for rows in conn.execute(query).mappings().partitions(chunk):
+            outbox.enqueue(conn, [Change.upsert(row["blueprint"], entity_of(row)) for row in rows])
+            queued += len(rows)
+    return queued
+
+
+def entity_of(row):
+    """A stored entity as Port's upsert takes it (unset title, icon and team left out)."""
+    entity = {"identifier": row["identifier"], "properties": row["properties"],
+              "relations": row["relations"]}
+    entity.update({key: row[key] for key in ("title", "icon", "team") if row[key] is not None})
+    return entity
 
 
 def initialize_blueprints(forwarding):

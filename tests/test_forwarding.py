@@ -175,3 +175,29 @@ def test_procfile_worker_idles_without_credentials_and_stops_on_sigterm(settings
 def test_bad_port_settings_stop_startup(settings_overrides, setting, value):
     with pytest.raises(ConfigError, match=setting):
         create_app({**settings_overrides, setting: value})
+
+
+def test_resync_queues_the_catalog_built_while_forwarding_was_off(settings_overrides, fake_port):
+    quiet = create_app({**settings_overrides, "PORT_CLIENT_ID": ""})
+    post_event(quiet.test_client(), seed_payload())
+    quiet.extensions["bridge"].store.engine.dispose()
+    app = create_app(settings_overrides)
+    try:
+        result = app.test_cli_runner().invoke(args=["outbox", "resync"])
+        assert result.output.strip() == "queued 1 entities"
+        assert deliver(app.extensions["port_forwarding"]).sent == 1
+    finally:
+        app.extensions["bridge"].store.engine.dispose()
+
+    expected = load_fixture("seed-issue-created.expected-entity.json")
+    stored = fake_port.entity("jiraIssue", "PI-1")
+    assert {k: stored[k] for k in expected} == expected
+
+
+def test_resync_needs_credentials(database_url):
+    app = create_app({"DATABASE_URL": database_url, "PORT_CLIENT_ID": ""})
+
+    result = app.test_cli_runner().invoke(args=["outbox", "resync"])
+
+    assert result.exit_code != 0 and "PORT_CLIENT_ID" in result.output
+    app.extensions["bridge"].store.engine.dispose()

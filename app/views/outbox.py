@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.cli import AppGroup
 
 from ..errors import BadRequest
+from ..forwarding import queue_whole_catalog
 from ..outbox import STATUSES
 from ..queries import iso
 from .catalog import page_args, paged, require_token
@@ -51,6 +52,15 @@ def retry_dead():
     with setup.engine.begin() as conn:
         count = setup.outbox.requeue_dead(conn)
     click.echo(f"re-queued {count} dead item(s)")
+
+
+@cli.command("resync")
+def resync_catalog():
+    """Queue every live entity for Port (e.g. after turning forwarding on)."""
+    setup = forwarding()
+    if setup.client is None:
+        raise click.ClickException("PORT_CLIENT_ID and PORT_CLIENT_SECRET are not set")
+    click.echo(f"queued {queue_whole_catalog(setup.engine, setup.outbox)} entities")
 
 
 @cli.command("status")
