@@ -90,7 +90,8 @@ def send_bulk(client, blueprint, chunk, settings, rng=random):
     except PortPermanentError:
         # Port refused the request as a whole: one by one, only the culprits end up dead.
         return [send_upsert(client, item, settings, rng) for item in chunk]
-    return [outcome_of_bulk_result(item, result, settings, rng) for item, result in zip(chunk, results)]
+    return [outcome_of_bulk_result(item, result, settings, rng)
+            for item, result in zip(chunk, results)]
 
 
 def outcome_of_bulk_result(item, result, settings, rng=random):
@@ -118,7 +119,7 @@ def chunk_upserts(items, settings):
 
 
 def plan_requests(items, settings):
-    """Group claimed items into requests: `(kind, blueprint, items)` with kind delete/bulk/single."""
+    """Group claimed items into requests `(kind, blueprint, items)`; kind: delete/bulk/single."""
     upserts_by_blueprint = {}
     plan = []
     for item in items:

@@ -3,7 +3,7 @@
 `install_forwarding(app, source)` is called by `create_app`. When `PORT_CLIENT_ID` and
 `PORT_CLIENT_SECRET` are set, every entity change the store applies is written to the outbox in
 the same transaction, and (with `RUN_WORKER_IN_WEB=true`) a delivery thread runs in the web
-process; otherwise `python -m app.worker` delivers. The outbox API and CLI are registered either way.
+process; otherwise `python -m app.worker` delivers. The outbox API and CLI are always registered.
 """
 
 import logging
@@ -68,7 +68,7 @@ def as_change(change):
 
 
 def queue_whole_catalog(engine, outbox, chunk=500):
-    """Queue an upsert of every live catalog entity (after turning forwarding on); returns how many."""
+    """Queue an upsert of every live entity (after turning forwarding on); returns how many."""
     query = sa.select(entities).where(entities.c.deleted.is_(False)).order_by(
         entities.c.blueprint, entities.c.identifier)
     queued = 0

@@ -1,7 +1,7 @@
 """The outbox: entity changes waiting to be forwarded to Port, stored beside the catalog.
 
 The store writes each change with `Outbox.enqueue` in the same transaction as the change itself, so
-a change is forwarded if and only if it was applied. The delivery loop (`app.worker`) claims due
+a change is forwarded if and only if it was applied. The delivery loop (`app.delivery`) claims due
 items with `claim_batch`, sends them and records the outcome with `mark_sent`, `mark_retry` or
 `mark_dead`.
 
@@ -183,7 +183,8 @@ class Outbox:
         """`{status: count}` for every status, zeros included."""
         t = self.table
         counts = dict.fromkeys(STATUSES, 0)
-        for status, count in conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status)):
+        query = sa.select(t.c.status, sa.func.count()).group_by(t.c.status)
+        for status, count in conn.execute(query):
             counts[status] = count
         return counts
 

@@ -142,14 +142,15 @@ class PortClient:
 
     def upsert(self, blueprint, entity, merge=False, create_missing=False):
         """Create or update one entity; returns Port's stored entity."""
-        response = self._request("POST", f"/v1/blueprints/{quote(blueprint, safe='')}/entities",
-                                 json=entity_body(entity), params=upsert_params(merge, create_missing))
+        response = self._request("POST", f"{blueprint_path(blueprint)}/entities",
+                                 json=entity_body(entity),
+                                 params=upsert_params(merge, create_missing))
         raise_for_status(response)
         return field_of(response, "entity", {})
 
     def bulk_upsert(self, blueprint, entities, merge=False, create_missing=False):
         """Create or update 1-20 entities of one blueprint; one BulkResult per entity, in order."""
-        response = self._request("POST", f"/v1/blueprints/{quote(blueprint, safe='')}/entities/bulk",
+        response = self._request("POST", f"{blueprint_path(blueprint)}/entities/bulk",
                                  json={"entities": [entity_body(e) for e in entities]},
                                  params=upsert_params(merge, create_missing))
         raise_for_status(response)
@@ -161,18 +162,19 @@ class PortClient:
 
     def delete(self, blueprint, identifier, delete_dependents=False):
         """Delete one entity; True if deleted, False if it was already gone (404)."""
-        path = f"/v1/blueprints/{quote(blueprint, safe='')}/entities/{quote(identifier, safe='')}"
+        path = f"{blueprint_path(blueprint)}/entities/{quote(identifier, safe='')}"
         response = self._request("DELETE", path,
                                  params={"delete_dependents": bool_param(delete_dependents)})
         # A missing entity is the goal reached; a missing blueprint is a real error.
-        if response.status_code == 404 and "blueprint" not in describe_body(json_or_text(response)).lower():
+        message = describe_body(json_or_text(response)).lower()
+        if response.status_code == 404 and "blueprint" not in message:
             return False
         raise_for_status(response)
         return True
 
     def get_blueprint(self, identifier):
         """The blueprint definition, or None when Port has no such blueprint."""
-        response = self._request("GET", f"/v1/blueprints/{quote(identifier, safe='')}")
+        response = self._request("GET", blueprint_path(identifier))
         if response.status_code == 404:
             return None
         raise_for_status(response)
@@ -218,13 +220,19 @@ class PortClient:
     def _send(self, method, path, **kwargs):
         """One HTTP exchange; network trouble becomes PortRetryableError."""
         try:
-            return self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+            return self.session.request(method, self.base_url + path, timeout=self.timeout,
+                                        **kwargs)
         except requests.Timeout as exc:
             raise PortRetryableError(f"Port did not answer in {self.timeout}s: {exc}") from exc
         except requests.ConnectionError as exc:
             raise PortRetryableError(f"Port is unreachable: {exc}") from exc
         except requests.RequestException as exc:
             raise PortRetryableError(f"request to Port failed: {exc}") from exc
+
+
+def blueprint_path(blueprint):
+    """`/v1/blueprints/{blueprint}`, the identifier escaped."""
+    return f"/v1/blueprints/{quote(blueprint, safe='')}"
 
 
 def entity_body(entity):

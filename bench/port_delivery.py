@@ -10,7 +10,6 @@ given latency added to every request), each on a fresh outbox holding the same e
 """
 
 import argparse
-import json
 import platform
 import sys
 import tempfile
@@ -20,7 +19,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app.config import PROJECT_ROOT
 from app.delivery import deliver_once
 from app.outbox import Change, Outbox, define_outbox_table
 from app.port_client import PortClient
@@ -28,9 +26,7 @@ from app.port_setup import DeliverySettings
 from app.store import create_db_engine
 from tests.fake_port import FakePort
 from tests.helpers import load_fixture
-
-BLUEPRINT = PROJECT_ROOT / "mappings" / "blueprints" / "jiraIssue.json"
-
+from tests.port_helpers import shipped_blueprint
 
 def make_entities(count):
     """`count` copies of the seed's expected entity with distinct identifiers and summaries."""
@@ -72,12 +68,13 @@ def run_mode(database_url, fake, entities, settings):
 def measure(args):
     """Run one-by-one then bulk; returns {mode: (seconds, requests)}."""
     fake = FakePort().start()
-    fake.add_blueprint(json.loads(BLUEPRINT.read_text()))
+    fake.add_blueprint(shipped_blueprint("jiraIssue"))
     fake.state.latency = args.latency_ms / 1000
     entities = make_entities(args.entities)
     settings = DeliverySettings()
     try:
-        return {"one-by-one": run_mode(args.database_url, fake, entities, replace(settings, bulk=False)),
+        one_by_one = run_mode(args.database_url, fake, entities, replace(settings, bulk=False))
+        return {"one-by-one": one_by_one,
                 "bulk": run_mode(args.database_url, fake, entities, settings)}
     finally:
         fake.stop()
@@ -85,8 +82,9 @@ def measure(args):
 
 def report(args, results):
     """The results as a Markdown section."""
-    lines = [f"Entities: {args.entities} (the seed's issue entity, distinct identifiers); fake Port "
-             f"latency {args.latency_ms} ms per request; outbox on `{args.database_url.split(':')[0]}`; "
+    backend = args.database_url.split(":")[0]
+    lines = [f"Entities: {args.entities} (the seed's issue entity, distinct identifiers); "
+             f"fake Port latency {args.latency_ms} ms per request; outbox on `{backend}`; "
              f"Python {platform.python_version()} on {platform.machine()}.", "",
              "| mode | requests | seconds | entities/s |", "| --- | ---: | ---: | ---: |"]
     rates = {}

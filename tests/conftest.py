@@ -1,6 +1,5 @@
 """Fixtures: the app on SQLite and PostgreSQL, its test client, and a live HTTP server."""
 
-import json
 import os
 import threading
 import uuid
@@ -10,12 +9,12 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.config import PROJECT_ROOT
 from app.outbox import Outbox, define_outbox_table
 from app.port_client import PortClient
 from app.port_setup import DeliverySettings
 from tests.fake_port import FakePort
 from tests.helpers import SECRET, load_fixture
+from tests.port_helpers import shipped_blueprint
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -104,7 +103,7 @@ def live_server(app):
 @pytest.fixture
 def issue_blueprint():
     """The shipped jiraIssue blueprint."""
-    return json.loads((PROJECT_ROOT / "mappings" / "blueprints" / "jiraIssue.json").read_text())
+    return shipped_blueprint("jiraIssue")
 
 
 @pytest.fixture

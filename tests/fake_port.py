@@ -31,12 +31,13 @@ class FakePort:
         return f"http://127.0.0.1:{self._port}"
 
     def start(self):
-        """Listen on 127.0.0.1 (a free port the first time, the same port after `set_down(False)`)."""
+        """Listen on 127.0.0.1: a free port at first, the same port after `set_down(False)`."""
         handler = type("BoundFakePortHandler", (FakePortHandler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
         self._server.daemon_threads = True
         self._port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,),
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -62,7 +63,8 @@ class FakePort:
     def fail_next(self, count, status, retry_after=None, ratelimit_reset=None):
         """Answer the next `count` API requests with `status` (tokens are still issued)."""
         with self.state.lock:
-            self.state.failures.extend(Failure(status, retry_after, ratelimit_reset) for _ in range(count))
+            self.state.failures.extend(Failure(status, retry_after, ratelimit_reset)
+                                       for _ in range(count))
 
     def revoke_tokens(self):
         """Make every issued token invalid, as if it had expired."""

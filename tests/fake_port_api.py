@@ -185,7 +185,8 @@ def find_blueprint(state, identifier):
     with state.lock:
         blueprint = state.blueprints.get(identifier)
     if blueprint is None:
-        raise error_reply(404, "not_found", f"Blueprint with identifier \"{identifier}\" was not found")
+        raise error_reply(404, "not_found",
+                          f"Blueprint with identifier \"{identifier}\" was not found")
     return blueprint
 
 
@@ -193,12 +194,14 @@ def check_entity(blueprint, entity):
     """Port's 422 for a bad identifier or properties the blueprint does not define or type."""
     if not isinstance(entity, dict) or not is_port_identifier(entity.get("identifier")):
         raise error_reply(422, "invalid_request",
-                          f"identifier {str((entity or {}).get('identifier'))[:80]!r} does not match "
+                          f"identifier {str((entity or {}).get('identifier'))[:80]!r} does not "
+                          "match "
                           r"^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/=-]+$ or is longer than 1000 characters")
     defined = blueprint.get("schema", {}).get("properties", {})
     for name, value in (entity.get("properties") or {}).items():
         if name not in defined:
-            raise error_reply(422, "invalid_request", f"property {name!r} is not in the blueprint schema")
+            raise error_reply(422, "invalid_request",
+                              f"property {name!r} is not in the blueprint schema")
         if not type_matches(defined[name].get("type"), value):
             raise error_reply(422, "invalid_request",
                               f"property {name!r} should be of type {defined[name].get('type')}")

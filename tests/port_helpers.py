@@ -1,10 +1,18 @@
 """Helpers the Port forwarding tests share: queueing changes, running and draining the loop."""
 
+import json
 import threading
 from contextlib import contextmanager
 
+from app.config import PROJECT_ROOT
 from app.delivery import deliver_once, run_forever
 from app.outbox import Change
+
+
+def shipped_blueprint(identifier):
+    """A blueprint definition from mappings/blueprints/."""
+    path = PROJECT_ROOT / "mappings" / "blueprints" / f"{identifier}.json"
+    return json.loads(path.read_text())
 
 
 def enqueue(engine, outbox, *changes):
@@ -55,6 +63,11 @@ def running_loop(engine, outbox, client, settings):
     finally:
         stop.set()
         worker.join()
+
+
+def stored_summaries(fake_port):
+    """`{identifier: summary}` of the entities the fake Port holds."""
+    return {key[1]: e["properties"].get("summary") for key, e in fake_port.state.entities.items()}
 
 
 def accepted_writes(fake_port):

@@ -13,7 +13,7 @@ from app.outbox import Change
 from app.port_client import PortClient
 from app.port_setup import ensure_blueprints
 from tests.port_helpers import (accepted_writes, drain, enqueue, issue, running_loop, settled,
-                                wait_for)
+                                stored_summaries, wait_for)
 
 
 def test_seed_entity_arrives(outbox_db, port_client, fake_port, fast_settings, seed_entity):
@@ -64,7 +64,7 @@ def test_port_down_then_back_delivers_newest_once(outbox_db, port_client, fake_p
     with engine.connect() as conn:
         assert outbox.count_by_status(conn)["dead"] == 0
     expected = {f"PI-{n}": "v3" if n % 4 == 0 else "v2" if n % 2 == 0 else "v1" for n in range(29)}
-    assert {i: e["properties"]["summary"] for (_, i), e in fake_port.state.entities.items()} == expected
+    assert stored_summaries(fake_port) == expected
     writes = accepted_writes(fake_port)
     assert len(writes) == len(set(writes)), "an entity version was accepted twice"
     assert not any(summary == "v2" and int(i[3:]) % 4 == 0 for i, summary in writes)
@@ -150,7 +150,8 @@ def test_upserts_go_in_bulk_of_twenty(outbox_db, port_client, fake_port, fast_se
 
     assert deliver_once(engine, outbox, port_client, fast_settings).sent == 45
 
-    sizes = [len(r.body["entities"]) for r in fake_port.requests("POST", "/v1/blueprints/jiraIssue/entities/bulk")]
+    bulks = fake_port.requests("POST", "/v1/blueprints/jiraIssue/entities/bulk")
+    sizes = [len(r.body["entities"]) for r in bulks]
     assert sizes == [20, 20, 5]
 
 
@@ -180,7 +181,8 @@ def test_backoff_grows_with_jitter_and_respects_retry_after(fast_settings):
 
     delays = [backoff_delay(n, settings, rng=rng) for n in (1, 2, 3, 10)]
 
-    assert 0.5 <= delays[0] <= 1 and 1 <= delays[1] <= 2 and 2 <= delays[2] <= 4 and 30 <= delays[3] <= 60
+    assert 0.5 <= delays[0] <= 1 and 1 <= delays[1] <= 2 and 2 <= delays[2] <= 4
+    assert 30 <= delays[3] <= 60
     assert backoff_delay(1, settings, retry_after=120, rng=rng) == 120
 
 
@@ -191,7 +193,8 @@ def test_run_forever_delivers_until_stopped(outbox_db, port_client, fake_port, f
         wait_for(lambda: fake_port.entity("jiraIssue", "PI-1") is not None)
 
 
-def test_ensure_blueprints_creates_missing_and_keeps_existing(port_client, fake_port, issue_blueprint):
+def test_ensure_blueprints_creates_missing_and_keeps_existing(port_client, fake_port,
+                                                               issue_blueprint):
     project = {"identifier": "jiraProject", "schema": {"properties": {}}}
     changed_issue = {**issue_blueprint, "title": "Overwritten?",
                      "relations": {"project": {"target": "jiraProject", "many": False}}}
@@ -227,8 +230,7 @@ def test_concurrent_workers_deliver_newest_state_once(outbox_db, fake_port, fast
 
     with engine.connect() as conn:
         assert outbox.count_by_status(conn)["dead"] == 0
-    stored = {i: e["properties"]["summary"] for (_, i), e in fake_port.state.entities.items()}
-    assert stored == {f"PI-{n}": "v4" for n in range(20)}
+    assert stored_summaries(fake_port) == {f"PI-{n}": "v4" for n in range(20)}
     writes = accepted_writes(fake_port)
     assert len(writes) == len(set(writes))
 

@@ -1,19 +1,16 @@
 """Property: whatever mix of changes, failures and outages, Port ends with the newest state of
 every entity, and no version of an entity is accepted twice."""
 
-import json
-
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.config import PROJECT_ROOT
 from app.delivery import deliver_once
 from app.outbox import Change, Outbox, define_outbox_table
 from app.port_client import PortClient
 from app.port_setup import DeliverySettings
 from tests.fake_port import FakePort
-from tests.port_helpers import accepted_writes, drain
+from tests.port_helpers import accepted_writes, drain, issue, shipped_blueprint, stored_summaries
 
 IDENTIFIERS = ["PI-1", "PI-2", "PI-3"]
 FAST = DeliverySettings(backoff_base=0.001, backoff_max=0.005, batch_size=2, bulk_max_entities=2)
@@ -32,8 +29,8 @@ def apply_step(kind, arg, env, expected, counter):
     engine, outbox, client, fake = env
     if kind in ("upsert", "delete"):
         counter[0] += 1
-        change = (Change.upsert("jiraIssue", {"identifier": arg, "properties": {"summary": f"v{counter[0]}"}})
-                  if kind == "upsert" else Change.delete("jiraIssue", arg))
+        change = (issue(arg, f"v{counter[0]}") if kind == "upsert"
+                  else Change.delete("jiraIssue", arg))
         with engine.begin() as conn:
             outbox.enqueue(conn, [change])
         expected[arg] = f"v{counter[0]}" if kind == "upsert" else None
@@ -49,7 +46,7 @@ def apply_step(kind, arg, env, expected, counter):
 @given(st.lists(step, max_size=25))
 def test_newest_state_arrives_exactly_once(steps):
     fake = FakePort().start()
-    fake.add_blueprint(json.loads((PROJECT_ROOT / "mappings" / "blueprints" / "jiraIssue.json").read_text()))
+    fake.add_blueprint(shipped_blueprint("jiraIssue"))
     # One in-memory database per example: the property is about ordering, not durability.
     engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
     metadata = sa.MetaData()
@@ -65,7 +62,6 @@ def test_newest_state_arrives_exactly_once(steps):
     finally:
         fake.stop()
         engine.dispose()
-    stored = {i: e["properties"]["summary"] for (_, i), e in fake.state.entities.items()}
-    assert stored == {i: v for i, v in expected.items() if v is not None}
+    assert stored_summaries(fake) == {i: v for i, v in expected.items() if v is not None}
     writes = accepted_writes(fake)
     assert len(writes) == len(set(writes))

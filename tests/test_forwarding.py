@@ -35,7 +35,8 @@ def forwarding(app):
 
 
 def deliver(forwarding):
-    return deliver_once(forwarding.engine, forwarding.outbox, forwarding.client, forwarding.settings)
+    return deliver_once(forwarding.engine, forwarding.outbox, forwarding.client,
+                        forwarding.settings)
 
 
 def test_seed_webhook_entity_reaches_port(client, forwarding, fake_port):
@@ -53,7 +54,8 @@ def test_webhook_delete_reaches_port(client, forwarding, fake_port):
     post_event(client, created)
     deliver(forwarding)
 
-    post_event(client, seed_payload(webhookEvent="jira:issue_deleted", timestamp=created["timestamp"] + 1))
+    deleted = seed_payload(webhookEvent="jira:issue_deleted", timestamp=created["timestamp"] + 1)
+    post_event(client, deleted)
     assert deliver(forwarding).sent == 1
 
     assert fake_port.entity("jiraIssue", "PI-1") is None

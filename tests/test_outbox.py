@@ -36,7 +36,8 @@ def test_newest_change_of_an_entity_wins(outbox_db):
 
     items = outbox.claim_batch(engine, limit=10)
 
-    assert [(i.identifier, i.entity["properties"]["summary"]) for i in items] == [("PI-1", "v3"), ("PI-2", "v1")]
+    summaries = [(i.identifier, i.entity["properties"]["summary"]) for i in items]
+    assert summaries == [("PI-1", "v3"), ("PI-2", "v1")]
     assert counts(engine, outbox) == {"inflight": 2, "superseded": 2}
 
 
