@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from .config import parse_bool
+from .delivery import backoff_delay, run_forever
 from .outbox import Change, Outbox
 from .port_client import PortPermanentError, PortRetryableError
-from .config import parse_bool
 from .port_setup import (build_client, ensure_blueprints, initialize_resources_enabled,
                          load_delivery_settings, port_enabled)
 from .schema import entities
 from .schema import outbox as outbox_table
-from .delivery import backoff_delay, run_forever
 
 log = logging.getLogger("jira_catalog_bridge.port")
 
