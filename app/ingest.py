@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import BadRequest, NotFound
-from .store import IncomingEvent
+from .store import IncomingEvent, storable_text
 from .translate import build_jq_input_text, run_program, translate
 
 DELIVERY_HEADER = "x-atlassian-webhook-identifier"
 # Headers that carry credentials are never written to the event log.
 UNSTORED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
+# Versions are stored as signed 64-bit integers; a timestamp outside that range is no version.
+VERSION_RANGE = range(-2 ** 63, 2 ** 63)
 
 
 @dataclass(frozen=True)
@@ -76,10 +78,11 @@ def json_depth_exceeds(text, max_depth):
 def source_version(body):
     """The event's source version in epoch ms: its `timestamp`, else the issue's `updated`."""
     stamp = body.get("timestamp")
-    if isinstance(stamp, int) and not isinstance(stamp, bool):
+    if isinstance(stamp, int) and not isinstance(stamp, bool) and stamp in VERSION_RANGE:
         return stamp
-    updated = ((body.get("issue") or {}).get("fields") or {}).get("updated") \
-        if isinstance(body.get("issue"), dict) else None
+    issue = body.get("issue")
+    fields = issue.get("fields") if isinstance(issue, dict) else None
+    updated = fields.get("updated") if isinstance(fields, dict) else None
     return parse_jira_time(updated) if isinstance(updated, str) else None
 
 
@@ -102,9 +105,9 @@ def delivery_id(config, headers, jq_input):
             value = run_program(config.request_id_program, jq_input)
         except (ValueError, StopIteration):
             value = None
-        return None if value is None else str(value)[:255]
+        return None if value is None else storable_text(str(value)[:255])
     value = headers.get(DELIVERY_HEADER)
-    return value[:255] if value else None
+    return storable_text(value[:255]) if value else None
 
 
 def visible_query(config, query):
@@ -123,7 +126,8 @@ def process_request(runtime, config, raw, headers, query):
         webhook=config.identifier, body=text, query=query,
         headers={k: v for k, v in headers.items() if k not in UNSTORED_HEADERS},
         delivery_id=delivery_id(config, headers, jq_input),
-        event_type=str(body.get("webhookEvent"))[:255] if "webhookEvent" in body else None,
+        event_type=storable_text(str(body.get("webhookEvent"))[:255])
+        if "webhookEvent" in body else None,
         version=source_version(body))
     return runtime.store.ingest(event, translate(config, jq_input, body))
 

@@ -38,6 +38,13 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+def storable_text(text):
+    """`text` as every database stores it: PostgreSQL refuses NUL, UTF-8 refuses lone surrogates."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
 def create_db_engine(url, sqlite_synchronous="FULL"):
     """An engine for `url`; SQLite gets WAL, a busy timeout and the chosen synchronous level."""
     if not url.startswith("sqlite"):
@@ -155,7 +162,8 @@ def apply_change(conn, change, version, event_id, now):
     deleting = change.operation == "delete"
     entity = change.entity
     row = {"blueprint": change.blueprint, "identifier": change.identifier,
-           "title": entity.get("title"), "icon": entity.get("icon"), "team": entity.get("team"),
+           "title": storable_text(entity.get("title")), "icon": storable_text(entity.get("icon")),
+           "team": entity.get("team"),
            "properties": {} if deleting else entity["properties"],
            "relations": {} if deleting else entity["relations"],
            "version": version, "deleted": deleting, "created_at": now, "updated_at": now,

@@ -1,0 +1,59 @@
+"""Signed but odd payloads: recorded with their raw body, never a server error, on both databases."""
+
+import json
+
+import pytest
+
+from app.ingest import source_version
+from tests.helpers import post_event, seed_payload
+
+
+def with_issue(timestamp=1686916266116, drop_timestamp=False, **fields):
+    """The seed payload with issue fields replaced, optionally without its `timestamp`."""
+    payload = seed_payload(timestamp=timestamp)
+    payload["issue"]["fields"].update(fields)
+    if drop_timestamp:
+        del payload["timestamp"]
+    return payload
+
+
+# Signed payloads that once answered 500 (SQLite, PostgreSQL or both).
+ODD_SIGNED_PAYLOADS = {
+    "timestamp beyond 64 bits": seed_payload(timestamp=2 ** 70),
+    "issue fields a list, no timestamp": {**seed_payload(), "timestamp": None,
+                                          "issue": {"key": "PI-1", "fields": [1]}},
+    "issue fields a string, no timestamp": {**seed_payload(), "timestamp": "soon",
+                                            "issue": {"key": "PI-1", "fields": "x"}},
+    "lone surrogate in webhookEvent": seed_payload(webhookEvent="\ud800"),
+    "NUL in webhookEvent": seed_payload(webhookEvent="jira:issue_updated\u0000"),
+    "NUL in the summary (the title)": with_issue(summary="Migrate\u0000Infra"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_SIGNED_PAYLOADS))
+def test_odd_signed_payloads_are_recorded_not_a_server_error(client, name):
+    body = json.dumps(ODD_SIGNED_PAYLOADS[name]).encode("utf-8")
+    response = post_event(client, body)
+    assert response.status_code == 202, response.get_json()
+    stored = client.get(f"/v1/events/{response.json['eventId']}").json["event"]
+    assert stored["body"] == body.decode("utf-8")
+
+
+def test_a_nul_in_the_delivery_id_is_recorded_and_deduplicated(client):
+    body = json.dumps(seed_payload()).encode("utf-8")
+    first = post_event(client, body, delivery_id="d\u0000-1")
+    again = post_event(client, body, delivery_id="d\u0000-1")
+    assert (first.status_code, again.status_code) == (202, 202), first.get_json()
+    assert (first.json["status"], again.json["status"]) == ("applied", "duplicate")
+
+
+@pytest.mark.parametrize("body, version", [
+    ({"timestamp": 2 ** 63 - 1}, 2 ** 63 - 1),
+    ({"timestamp": 2 ** 63}, None),
+    ({"timestamp": True, "issue": {"fields": {"updated": "2023-06-16T14:51:06.116+0000"}}},
+     1686927066116),
+    ({"issue": {"fields": ["updated"]}}, None),
+    ({"issue": "PI-1"}, None),
+])
+def test_source_version_ignores_what_cannot_be_a_version(body, version):
+    assert source_version(body) == version
