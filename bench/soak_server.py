@@ -1,4 +1,4 @@
-"""The soak's server side: a fresh database and the Procfile's web process under gunicorn."""
+"""The soak's server side: a fresh database, the Procfile's release step and web process."""
 
 import contextlib
 import os
@@ -81,13 +81,20 @@ def wait_until_healthy(base, process, log_path, seconds=60):
     raise SystemExit("gunicorn did not become healthy:\n" + Path(log_path).read_text()[-3000:])
 
 
-def start_gunicorn(database_url, workers, secret, log):
-    """The Procfile's web line, exec'd so that the returned process is gunicorn's master."""
+def service_env(database_url, workers, secret, port):
+    """The environment the Procfile's processes run with."""
+    return {**os.environ, "PORT": str(port), "DATABASE_URL": database_url,
+            "WEB_CONCURRENCY": str(workers), "JIRA_WEBHOOK_SECRET": secret,
+            "CATALOG_API_TOKEN": "", "ALLOW_UNSIGNED_WEBHOOKS": "false", "LOG_LEVEL": "WARNING",
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+
+
+def start_service(database_url, workers, secret, log):
+    """Run the Procfile's release line, then its web line (exec'd: the process is the master)."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "DATABASE_URL": database_url,
-           "WEB_CONCURRENCY": str(workers), "JIRA_WEBHOOK_SECRET": secret,
-           "CATALOG_API_TOKEN": "", "ALLOW_UNSIGNED_WEBHOOKS": "false", "LOG_LEVEL": "WARNING",
-           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    env = service_env(database_url, workers, secret, port)
+    subprocess.run(["sh", "-c", procfile_command("release")], cwd=ROOT, env=env, stdout=log,
+                   stderr=subprocess.STDOUT, check=True)
     process = subprocess.Popen(["sh", "-c", "exec " + procfile_command("web")], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return process, f"http://127.0.0.1:{port}"
@@ -99,7 +106,7 @@ def served_catalog(kind, postgres_url, workers, secret):
     with tempfile.TemporaryDirectory(prefix="soak-") as folder, \
             fresh_database(kind, postgres_url, folder) as database_url, \
             open(Path(folder) / "gunicorn.log", "wb") as log:
-        process, base = start_gunicorn(database_url, workers, secret, log)
+        process, base = start_service(database_url, workers, secret, log)
         try:
             wait_until_healthy(base, process, log.name)
             yield base, process.pid
