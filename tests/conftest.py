@@ -1,19 +1,17 @@
 """Fixtures: the app on SQLite and PostgreSQL, its test client, and a live HTTP server."""
 
 import os
-import threading
 import uuid
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.outbox import Outbox, define_outbox_table
 from app.port_client import PortClient
 from app.port_setup import DeliverySettings
 from tests.fake_port import FakePort
-from tests.helpers import SECRET, load_fixture
+from tests.helpers import SECRET, load_fixture, serve_http
 from tests.port_helpers import shipped_blueprint
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
@@ -90,12 +88,8 @@ def engine(app):
 @pytest.fixture
 def live_server(app):
     """The app served over real HTTP on 127.0.0.1; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve_http(app) as base:
+        yield base
 
 
 # Port forwarding: the fake Port API and the fixtures its tests share.

@@ -1,9 +1,13 @@
 """Small helpers the tests share: fixtures on disk, signing like Jira, posting events."""
 
+import contextlib
 import copy
 import json
+import threading
 import uuid
 from pathlib import Path
+
+from werkzeug.serving import make_server
 
 from app.security import sign_body
 
@@ -39,3 +43,16 @@ def post_event(client, payload, webhook="jira", secret=SECRET, delivery_id=None)
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
     return client.post(f"/webhooks/{webhook}", data=body,
                        headers=signed_headers(body, secret, delivery_id))
+
+
+@contextlib.contextmanager
+def serve_http(app):
+    """Serve `app` over real HTTP on 127.0.0.1 from a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

@@ -1,5 +1,6 @@
 """The Procfile's web line under real gunicorn, posted to over real HTTP."""
 
+import contextlib
 import json
 import os
 import re
@@ -45,22 +46,29 @@ def wait_until_healthy(base, process, seconds=30):
     raise AssertionError("gunicorn did not become healthy")
 
 
-@pytest.fixture
-def gunicorn_server(tmp_path):
+@contextlib.contextmanager
+def procfile_web(database_url, workers):
+    """The Procfile's web line with `workers` workers on `database_url`; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path}/served.db",
-           "JIRA_WEBHOOK_SECRET": SECRET, "WEB_CONCURRENCY": "2",
+    env = {**os.environ, "PORT": str(port), "DATABASE_URL": database_url,
+           "JIRA_WEBHOOK_SECRET": SECRET, "WEB_CONCURRENCY": str(workers),
            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     process = subprocess.Popen(procfile_command("web"), shell=True, cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, process)
+        wait_until_healthy(base, process, seconds=60)
         yield base
     finally:
         os.killpg(process.pid, 15)
-        process.wait(timeout=15)
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path):
+    with procfile_web(f"sqlite:///{tmp_path}/served.db", workers=2) as base:
+        yield base
 
 
 def test_procfile_web_process_serves_the_webhook(gunicorn_server):
