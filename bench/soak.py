@@ -50,7 +50,8 @@ def parse_args(argv=None):
 
 def post_once(session, url, delivery):
     """One attempt: the answer's status word when acknowledged (2xx), else None."""
-    headers = {"Content-Type": "application/json", "X-Hub-Signature": sign_body(SECRET, delivery.body),
+    headers = {"Content-Type": "application/json",
+               "X-Hub-Signature": sign_body(SECRET, delivery.body),
                "X-Atlassian-Webhook-Identifier": delivery.delivery_id}
     try:
         response = session.post(url, data=delivery.body, headers=headers, timeout=30)
@@ -136,7 +137,7 @@ def fetch_all(base, path, key):
 
 
 def verify(base, unique, results):
-    """(lost, wrong, event-log summary): acknowledged events missing from the log, wrong entities."""
+    """(lost, wrong, log summary): acknowledged events missing from the log, wrong entities."""
     logged = fetch_all(base, "/v1/events", "events")
     logged_ids = Counter(e["deliveryId"] for e in logged)
     acknowledged = {d.delivery_id for d, status, _ in results if status is not None}
@@ -145,7 +146,8 @@ def verify(base, unique, results):
     wrong = count_wrong(fetch_all(base, "/v1/blueprints/jiraIssue/entities", "entities"),
                         expected_catalog(unique))
     statuses = dict(Counter(e["status"] for e in logged))
-    return lost, wrong, f"event log: {len(logged)} events {statuses}, delivery ids logged twice {twice}"
+    summary = f"event log: {len(logged)} events {statuses}, delivery ids logged twice {twice}"
+    return lost, wrong, summary
 
 
 def soak(args):

@@ -47,7 +47,7 @@ def make_payload(seed, key, kind, timestamp, summary, status):
 
 
 def next_kind(rng, alive):
-    """What happens next to an issue: a deleted issue is re-created, a live one updated or deleted."""
+    """The next event of an issue: a deleted one is re-created, a live one updated or deleted."""
     if not alive:
         return "created"
     return "deleted" if rng.random() < DELETE_CHANCE else "updated"

@@ -1,4 +1,4 @@
-"""Signed but odd payloads: recorded with their raw body, never a server error, on both databases."""
+"""Signed but odd payloads: recorded with their raw body, never a server error (both databases)."""
 
 import json
 
