@@ -52,7 +52,7 @@ def mutated_seeds(draw):
     for _ in range(draw(st.integers(0, 3))):
         issue = payload.get("issue")
         target = draw(st.sampled_from([payload, issue] if isinstance(issue, dict) else [payload]))
-        key = draw(st.sampled_from(sorted(target)) | st.text(max_size=8))
+        key = draw(st.sampled_from(sorted(target) or ["timestamp"]) | st.text(max_size=8))
         set_or_drop(target, key, draw(st.none() | json_values | odd_strings))
     return json.dumps(payload).encode("utf-8")
 
