@@ -60,7 +60,8 @@ def mutated_seeds(draw):
     return json.dumps(payload).encode("utf-8")
 
 
-deep_bodies = st.sampled_from([b"{" * 5000, b'{"a":' * 70 + b"1" + b"}" * 70, b"[" * 70 + b"]" * 70])
+deep_bodies = st.sampled_from([b"{" * 5000, b'{"a":' * 70 + b"1" + b"}" * 70,
+                               b"[" * 70 + b"]" * 70])
 bodies = (st.binary(max_size=300) | json_values.map(lambda v: json.dumps(v).encode("utf-8")) |
           mutated_seeds() | deep_bodies)
 content_types = st.sampled_from(["application/json", "application/json; charset=utf-8",
