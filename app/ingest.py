@@ -1,5 +1,6 @@
 """The domain path of an event: parse, translate, record; shared by webhooks and replay."""
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,9 +106,18 @@ def delivery_id(config, headers, jq_input):
             value = run_program(config.request_id_program, jq_input)
         except (ValueError, StopIteration):
             value = None
-        return None if value is None else storable_text(str(value)[:255])
+        return None if value is None else fit_delivery_id(str(value))
     value = headers.get(DELIVERY_HEADER)
-    return storable_text(value[:255]) if value else None
+    return fit_delivery_id(value) if value else None
+
+
+def fit_delivery_id(value):
+    """An id that fits the column: long ids are replaced by their SHA-256, never cut short
+    (two ids sharing a prefix must stay distinct, or the second would pass as a duplicate)."""
+    value = storable_text(value)
+    if len(value) <= 255:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def visible_query(config, query):

@@ -44,6 +44,8 @@ events = sa.Table(
     sa.Column("entities", sa.JSON, nullable=False),
     sa.Column("processed_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("webhook", "delivery_id", name="uq_events_delivery"),
+    # Ids are never reused on SQLite, even after retention has deleted every event.
+    sqlite_autoincrement=True,
 )
 
 # Which events touched which entity: an entity's history, and what replay and retention walk.

@@ -57,3 +57,19 @@ def test_a_nul_in_the_delivery_id_is_recorded_and_deduplicated(client):
 ])
 def test_source_version_ignores_what_cannot_be_a_version(body, version):
     assert source_version(body) == version
+
+
+def test_long_delivery_ids_sharing_a_prefix_stay_distinct(client):
+    prefix = "x" * 300
+    first = post_event(client, seed_payload(), delivery_id=prefix + "a")
+    second = post_event(client, seed_payload(timestamp=1686916266117), delivery_id=prefix + "b")
+    again = post_event(client, seed_payload(), delivery_id=prefix + "a")
+    assert (first.json["status"], second.json["status"], again.json["status"]) == (
+        "applied", "applied", "duplicate")
+
+
+def test_event_ids_are_not_reused_after_pruning(client, engine):
+    from app.retention import prune_events
+    first = post_event(client, {"webhookEvent": "sprint_started"}).json["eventId"]
+    prune_events(engine, days=0)
+    assert post_event(client, {"webhookEvent": "sprint_started"}).json["eventId"] > first

@@ -40,7 +40,8 @@ def upgrade():
         sa.Column("reason", sa.String(64)), sa.Column("detail", sa.JSON),
         sa.Column("entities", sa.JSON, nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True)),
-        sa.UniqueConstraint("webhook", "delivery_id", name="uq_events_delivery"))
+        sa.UniqueConstraint("webhook", "delivery_id", name="uq_events_delivery"),
+        sqlite_autoincrement=True)
     op.create_table(
         "event_entities",
         sa.Column("event_id", sa.BigInteger, sa.ForeignKey("events.id", ondelete="CASCADE"),
