@@ -1,0 +1,60 @@
+"""Reading the service's catalog, and pruning the entities a complete run did not produce."""
+
+from __future__ import annotations
+
+from .config import ConfigError
+from .events import build_delete_event
+from .retry import HttpClient, RetryPolicy
+
+CATALOG_PAGE = 1000
+
+
+class PruneRefused(Exception):
+    """Pruning would delete more of the catalog than the threshold allows."""
+
+
+class CatalogReader:
+    """Lists entities through ``GET <base>/v1/blueprints/<bp>/entities``."""
+
+    def __init__(self, base: str, token: str | None, policy: RetryPolicy, timeout: float):
+        self.base = base
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.http = HttpClient(policy, timeout, headers)
+
+    def entities(self, blueprint: str) -> dict[str, dict]:
+        """Every entity of ``blueprint`` by identifier (empty when the blueprint is unknown)."""
+        found: dict[str, dict] = {}
+        offset = 0
+        while True:
+            page = self.read_page(blueprint, offset)
+            found.update((entity["identifier"], entity) for entity in page.get("entities", []))
+            offset += len(page.get("entities", []))
+            if not page.get("entities") or offset >= page.get("total", 0):
+                return found
+
+    def read_page(self, blueprint: str, offset: int) -> dict:
+        """One page of the entity list."""
+        url = f"{self.base}/v1/blueprints/{blueprint}/entities"
+        response = self.http.request("GET", url, params={"limit": CATALOG_PAGE, "offset": offset})
+        if response.status_code in (401, 403):
+            raise ConfigError(f"the catalog API refused access (HTTP {response.status_code}): check --catalog-token")
+        if response.status_code == 404:
+            return {"entities": [], "total": 0}
+        response.raise_for_status()
+        return response.json()
+
+
+def plan_prune(catalog_ids: set[str], produced_ids: set[str], threshold: float) -> list[str]:
+    """Identifiers in the catalog the run did not produce; refuses when they exceed ``threshold`` of it."""
+    stale = sorted(catalog_ids - produced_ids)
+    if catalog_ids and len(stale) > threshold * len(catalog_ids):
+        raise PruneRefused(f"pruning would delete {len(stale)} of {len(catalog_ids)} entities, "
+                           f"over the threshold of {threshold:.0%}; nothing deleted")
+    return stale
+
+
+def deletion_events(kind: str, identifiers: list[str], cloud: bool) -> list[tuple[str, dict]]:
+    """(label, event) pairs deleting each identifier the way Jira's own deletion webhooks would."""
+    return [(identifier, build_delete_event(kind, identifier, cloud)) for identifier in identifiers]

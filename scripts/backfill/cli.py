@@ -1,0 +1,91 @@
+"""Command line of scripts/backfill_history.py."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .config import (DEFAULT_BLUEPRINTS, DEFAULT_JQL, KINDS, BackfillSettings, ConfigError, add_jira_options,
+                     check_http_url, env_first, read_jira_settings)
+from .runner import Backfill
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The flags of the backfill script."""
+    parser = argparse.ArgumentParser(
+        prog="backfill_history.py",
+        description="Import historical Jira issues, projects or users into the webhook endpoint.")
+    add_jira_options(parser)
+    parser.add_argument("--endpoint", help="webhook URL, e.g. http://host:8000/webhooks/jira (env PORT_URL)")
+    parser.add_argument("--secret", help="webhook secret to sign with (env JIRA_WEBHOOK_SECRET)")
+    parser.add_argument("--jql", default=DEFAULT_JQL, help=f"issue query (default: {DEFAULT_JQL})")
+    parser.add_argument("--kind", choices=KINDS, default="issue", help="what to import (default issue)")
+    parser.add_argument("--page-size", type=int, default=1000,
+                        help="results asked per Jira page; the instance may grant fewer (default 1000)")
+    parser.add_argument("--concurrency", type=int, default=8, help="parallel posts (default 8)")
+    parser.add_argument("--fetch-concurrency", type=int, default=4,
+                        help="parallel Jira page fetches where paging allows it, i.e. Server (default 4)")
+    parser.add_argument("--checkpoint", help="checkpoint file (default .backfill-<kind>.checkpoint.json)")
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    parser.add_argument("--dry-run", action="store_true", help="map locally and print what would change")
+    parser.add_argument("--mappings-dir", default=None, help="mapping files for --dry-run (default: <repo>/mappings)")
+    parser.add_argument("--prune", action="store_true", help="delete entities a complete run did not produce")
+    parser.add_argument("--blueprint", help="blueprint to prune (default jiraIssue/jiraProject/jiraUser)")
+    parser.add_argument("--prune-threshold", type=float, default=0.9,
+                        help="refuse to prune more than this share of the catalog (default 0.9)")
+    parser.add_argument("--catalog-token", help="bearer token of the catalog read API (env CATALOG_API_TOKEN)")
+    return parser
+
+
+def read_settings(argv: list[str] | None) -> BackfillSettings:
+    """Settings from flags and environment; ConfigError when they do not make a runnable whole."""
+    args = build_parser().parse_args(argv)
+    jira = read_jira_settings(args)
+    endpoint = args.endpoint or env_first("PORT_URL")
+    if not endpoint:
+        raise ConfigError("endpoint missing: pass --endpoint or set PORT_URL")
+    check_http_url(endpoint, "--endpoint")
+    check_http_url(jira.url, "--jira-url")
+    if min(args.page_size, args.concurrency, args.fetch_concurrency) < 1 or not 0 <= args.prune_threshold <= 1:
+        raise ConfigError("--page-size/--concurrency/--fetch-concurrency must be positive, "
+                          "--prune-threshold between 0 and 1")
+    if args.prune and args.resume:
+        raise ConfigError("--prune needs a run from the beginning: a resumed run does not see every entity")
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return BackfillSettings(
+        jira=jira, endpoint=endpoint, secret=args.secret or env_first("JIRA_WEBHOOK_SECRET"),
+        catalog_token=args.catalog_token or env_first("CATALOG_API_TOKEN"), jql=args.jql, kind=args.kind,
+        page_size=args.page_size, concurrency=args.concurrency, fetch_concurrency=args.fetch_concurrency,
+        checkpoint=args.checkpoint or f".backfill-{args.kind}.checkpoint.json", resume=args.resume,
+        dry_run=args.dry_run, prune=args.prune, prune_threshold=args.prune_threshold,
+        blueprint=args.blueprint or DEFAULT_BLUEPRINTS[args.kind],
+        mappings_dir=args.mappings_dir or os.path.join(repo, "mappings"))
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """``text`` with every secret value masked."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the backfill; errors are reported in one line without traceback, secrets masked."""
+    secrets: list[str] = [s for s in (env_first("JIRA_API_TOKEN", "API_TOKEN"), env_first("JIRA_PAT"),
+                                      env_first("JIRA_WEBHOOK_SECRET"), env_first("CATALOG_API_TOKEN")) if s]
+    try:
+        settings = read_settings(argv)
+        secrets += settings.secrets()
+        return Backfill(settings).run()
+    except ConfigError as exc:
+        print(f"error: {redact(str(exc), secrets)}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("interrupted: rerun with --resume to continue", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - one masked line instead of a traceback that may hold tokens
+        print(f"error: {type(exc).__name__}: {redact(str(exc), secrets)}", file=sys.stderr)
+        return EXIT_FAILED

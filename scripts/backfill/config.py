@@ -1,0 +1,117 @@
+"""Command-line flags and environment variables of the backfill and webhook-registration scripts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+DEFAULT_JQL = 'status in ("In Progress", "To Do")'
+KINDS = ("issue", "project", "user")
+DEFAULT_BLUEPRINTS = {"issue": "jiraIssue", "project": "jiraProject", "user": "jiraUser"}
+
+
+class ConfigError(Exception):
+    """Bad configuration or credentials: the run cannot start (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class JiraSettings:
+    """Where Jira is and how to authenticate; secrets are kept out of ``repr``."""
+
+    url: str
+    user: str | None = None
+    token: str | None = field(default=None, repr=False)
+    pat: str | None = field(default=None, repr=False)
+    deployment: str = "auto"
+    retries: int = 6
+    retry_base: float = 0.5
+    timeout: float = 30.0
+
+    def secrets(self) -> list[str]:
+        """The secret values to keep out of any output."""
+        return [s for s in (self.token, self.pat) if s]
+
+
+@dataclass(frozen=True)
+class BackfillSettings:
+    """Everything a backfill run needs."""
+
+    jira: JiraSettings
+    endpoint: str
+    secret: str | None = field(default=None, repr=False)
+    catalog_token: str | None = field(default=None, repr=False)
+    jql: str = DEFAULT_JQL
+    kind: str = "issue"
+    page_size: int = 1000
+    concurrency: int = 8
+    fetch_concurrency: int = 4
+    checkpoint: str = ""
+    resume: bool = False
+    dry_run: bool = False
+    prune: bool = False
+    prune_threshold: float = 0.9
+    blueprint: str = ""
+    mappings_dir: str = "mappings"
+
+    def secrets(self) -> list[str]:
+        """The secret values to keep out of any output."""
+        return self.jira.secrets() + [s for s in (self.secret, self.catalog_token) if s]
+
+    @property
+    def catalog_base(self) -> str:
+        """scheme://host[:port] of the endpoint, where the service's read API lives."""
+        parts = urlsplit(self.endpoint)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def webhook_identifier(self) -> str:
+        """The webhook configuration the endpoint URL names (its last path segment)."""
+        return urlsplit(self.endpoint).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def env_first(*names: str) -> str | None:
+    """The value of the first of ``names`` set (non-empty) in the environment."""
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+def add_jira_options(parser: argparse.ArgumentParser) -> None:
+    """Add the flags that say where Jira is and how to sign in."""
+    parser.add_argument("--jira-url", help="Jira base URL (env JIRA_SERVER)")
+    parser.add_argument("--jira-user", help="Jira user or e-mail (env JIRA_USER or USERNAMES)")
+    parser.add_argument("--jira-token", help="Jira API token or password (env JIRA_API_TOKEN or API_TOKEN)")
+    parser.add_argument("--jira-pat", help="Server/DC personal access token, sent as Bearer (env JIRA_PAT)")
+    parser.add_argument("--deployment", choices=("auto", "cloud", "server"), default="auto",
+                        help="Jira flavour; auto reads /rest/api/2/serverInfo (default auto)")
+    parser.add_argument("--retries", type=int, default=6, help="attempts per request before giving up (default 6)")
+    parser.add_argument("--retry-base", type=float, default=0.5,
+                        help="first backoff delay in seconds, doubled on each retry (default 0.5)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per HTTP request (default 30)")
+
+
+def read_jira_settings(args: argparse.Namespace) -> JiraSettings:
+    """Build Jira settings from flags, falling back to environment variables."""
+    url = args.jira_url or env_first("JIRA_SERVER", "JIRA_URL")
+    if not url:
+        raise ConfigError("Jira URL missing: pass --jira-url or set JIRA_SERVER")
+    user = args.jira_user or env_first("JIRA_USER", "USERNAMES")
+    token = args.jira_token or env_first("JIRA_API_TOKEN", "API_TOKEN")
+    pat = args.jira_pat or env_first("JIRA_PAT")
+    if not pat and not (user and token):
+        raise ConfigError("Jira credentials missing: pass --jira-user and --jira-token "
+                          "(JIRA_USER, JIRA_API_TOKEN) or --jira-pat (JIRA_PAT)")
+    if args.retries < 1 or args.retry_base < 0 or args.timeout <= 0:
+        raise ConfigError("--retries must be at least 1, --retry-base and --timeout positive")
+    return JiraSettings(url=url.rstrip("/"), user=user, token=token, pat=pat, deployment=args.deployment,
+                        retries=args.retries, retry_base=args.retry_base, timeout=args.timeout)
+
+
+def check_http_url(url: str, flag: str) -> None:
+    """Refuse a URL that is not absolute http(s)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{flag} must be an absolute http(s) URL")

@@ -1,0 +1,103 @@
+"""--dry-run: map events locally with the service's own translation and print what would change."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+
+from .catalog import CatalogReader
+from .config import BackfillSettings, ConfigError
+from .events import delivery_headers, encode
+from .poster import Outcome
+from .progress import log
+from .retry import GaveUp
+
+COMPARED_KEYS = ("title", "icon", "team", "properties", "relations")
+
+
+def load_translation(settings: BackfillSettings):
+    """The service's webhook configuration named by the endpoint, and its pure translation functions."""
+    try:
+        from app.mapping import load_webhook_configs
+        from app.translate import build_jq_input, translate
+    except ImportError as exc:
+        raise ConfigError(f"--dry-run needs the service's app package next to this script ({exc})") from None
+    env = dict(os.environ)
+    if settings.secret:
+        env["JIRA_WEBHOOK_SECRET"] = settings.secret
+    configs = load_webhook_configs(settings.mappings_dir, env)
+    config = configs.get(settings.webhook_identifier)
+    if config is None:
+        raise ConfigError(f"no webhook configuration {settings.webhook_identifier!r} in {settings.mappings_dir}")
+    return config, build_jq_input, translate
+
+
+def describe_difference(new: dict, old: dict | None) -> str | None:
+    """'create', 'update (<what differs>)', or None when the stored entity already matches."""
+    if old is None:
+        return "create"
+    changed = []
+    for key in COMPARED_KEYS:
+        if key not in new or new[key] == old.get(key):
+            continue
+        if isinstance(new[key], dict):
+            changed += [f"{key}.{name}" for name in sorted(set(new[key]) | set(old.get(key) or {}))
+                        if new[key].get(name) != (old.get(key) or {}).get(name)]
+        else:
+            changed.append(key)
+    return f"update ({', '.join(changed)})" if changed else None
+
+
+class DryRun:
+    """Translates events locally and prints the changes against the current catalog."""
+
+    def __init__(self, settings: BackfillSettings, catalog: CatalogReader, out=None):
+        self.config, self.build_jq_input, self.translate = load_translation(settings)
+        self.secret = settings.secret
+        self.query = dict(parse_qsl(urlsplit(settings.endpoint).query))
+        self.catalog = catalog
+        self.snapshots: dict[str, dict | None] = {}
+        self.out = out or sys.stdout
+        self.lock = threading.Lock()
+
+    def snapshot(self, blueprint: str) -> dict | None:
+        """The catalog's entities of a blueprint, read once; None when the service cannot be reached."""
+        if blueprint not in self.snapshots:
+            try:
+                self.snapshots[blueprint] = self.catalog.entities(blueprint)
+            except (GaveUp, requests.RequestException) as exc:
+                log(f"dry run: cannot read the catalog ({exc}); showing every change as an upsert")
+                self.snapshots[blueprint] = None
+        return self.snapshots[blueprint]
+
+    def deliver(self, event: dict) -> Outcome:
+        """Translate one event as the endpoint would and print what would change."""
+        body = encode(event)
+        jq_input = self.build_jq_input(event, delivery_headers(body, self.secret), self.query)
+        result = self.translate(self.config, jq_input)
+        if result.failure is not None:
+            return Outcome("failed", [], f"{result.failure.reason}: {result.failure.message}")
+        entities = [{"blueprint": c.blueprint, "identifier": c.identifier, "operation": c.operation}
+                    for c in result.changes]
+        with self.lock:
+            for change in result.changes:
+                self.report(change)
+        return Outcome("applied" if entities else "ignored", entities)
+
+    def report(self, change) -> None:
+        """Print one change unless it would leave the catalog as it is (lock held)."""
+        if change.operation == "delete":
+            print(f"delete {change.blueprint} {change.identifier}", file=self.out)
+            return
+        snapshot = self.snapshot(change.blueprint)
+        if snapshot is None:
+            print(f"upsert {change.blueprint} {change.identifier}", file=self.out)
+            return
+        difference = describe_difference(change.entity, snapshot.get(change.identifier))
+        if difference:
+            verb, _, detail = difference.partition(" ")
+            print(f"{verb} {change.blueprint} {change.identifier} {detail}".rstrip(), file=self.out)

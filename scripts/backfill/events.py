@@ -1,0 +1,95 @@
+"""Webhook-shaped events built from Jira REST objects, signed the way Jira signs its deliveries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from datetime import datetime
+
+UPDATE_EVENTS = {"issue": "jira:issue_updated", "project": "project_updated", "user": "user_updated"}
+DELETE_EVENTS = {"issue": "jira:issue_deleted", "project": "project_deleted", "user": "user_deleted"}
+
+
+def now_ms() -> int:
+    """The current time in epoch milliseconds, Jira's ``timestamp`` unit."""
+    return int(time.time() * 1000)
+
+
+def parse_jira_time(value: str | None) -> int | None:
+    """Epoch milliseconds of a Jira timestamp such as ``2023-06-16T11:51:05.291+0000``."""
+    if not value:
+        return None
+    try:
+        return int(datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+def build_issue_event(issue: dict) -> dict:
+    """A ``jira:issue_updated`` delivery carrying the whole issue, stamped with its last update."""
+    fields = issue.get("fields") or {}
+    event = {
+        "timestamp": parse_jira_time(fields.get("updated")) or now_ms(),
+        "webhookEvent": UPDATE_EVENTS["issue"],
+        "issue_event_type_name": "issue_updated",
+        "issue": issue,
+    }
+    # Search results do not say who made the last change; the creator (as the seed's import used) or
+    # the reporter is the best-known person attached to the issue.
+    user = fields.get("creator") or fields.get("reporter")
+    if user:
+        event["user"] = user
+    return event
+
+
+def build_project_event(project: dict) -> dict:
+    """A ``project_updated`` delivery; Jira's webhooks name the lead ``projectLead``."""
+    project = dict(project)
+    if "lead" in project:
+        project.setdefault("projectLead", project["lead"])
+    return {"timestamp": now_ms(), "webhookEvent": UPDATE_EVENTS["project"], "project": project}
+
+
+def build_user_event(user: dict) -> dict:
+    """A ``user_updated`` delivery."""
+    return {"timestamp": now_ms(), "webhookEvent": UPDATE_EVENTS["user"], "user": user}
+
+
+BUILDERS = {"issue": build_issue_event, "project": build_project_event, "user": build_user_event}
+
+
+def build_event(kind: str, item: dict) -> dict:
+    """The update event for one fetched ``kind`` object."""
+    return BUILDERS[kind](item)
+
+
+def build_delete_event(kind: str, identifier: str, cloud: bool) -> dict:
+    """The deletion event Jira would send for the object behind a catalog entity identifier."""
+    if kind == "issue":
+        subject = {"key": identifier, "fields": {}}
+    elif kind == "project":
+        subject = {"key": identifier}
+    else:
+        subject = {"accountId": identifier} if cloud else {"name": identifier, "key": identifier}
+    return {"timestamp": now_ms(), "webhookEvent": DELETE_EVENTS[kind], kind: subject}
+
+
+def encode(event: dict) -> bytes:
+    """The raw body to post (and sign)."""
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def sign(body: bytes, secret: str) -> str:
+    """``sha256=<hex>``: HMAC-SHA256 of the raw body, as in Jira's X-Hub-Signature header."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def delivery_headers(body: bytes, secret: str | None) -> dict:
+    """Headers of one delivery: content type, a fresh delivery id, and the signature when a secret is set."""
+    headers = {"Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": f"backfill-{uuid.uuid4()}"}
+    if secret:
+        headers["X-Hub-Signature"] = sign(body, secret)
+    return headers

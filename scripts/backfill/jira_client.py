@@ -1,0 +1,152 @@
+"""Reading issues, projects and users from Jira Server/Data Center and Jira Cloud over REST."""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Iterator
+
+from .config import ConfigError, JiraSettings
+from .retry import HttpClient, RetryPolicy
+
+
+class JiraError(Exception):
+    """Jira answered with an error we cannot retry."""
+
+
+@dataclass
+class Page:
+    """One page of results, the cursor that fetched it (a startAt, or a Cloud nextPageToken) and the
+    cursor of the page after it (None after the last)."""
+
+    cursor: int | str | None
+    items: list
+    next_cursor: int | str | None = None
+    total: int | None = None
+
+
+def describe_error(response) -> str:
+    """Jira's own error messages from a failed response, or its status line."""
+    try:
+        body = response.json()
+        messages = list(body.get("errorMessages") or []) + [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
+    except (ValueError, AttributeError):
+        messages = []
+    return "; ".join(messages) or f"HTTP {response.status_code}"
+
+
+class JiraClient:
+    """Pages through one kind of Jira object, Server or Cloud style."""
+
+    def __init__(self, settings: JiraSettings, page_size: int = 1000, fetch_concurrency: int = 4):
+        self.base = settings.url
+        self.page_size = page_size
+        self.fetch_concurrency = max(1, fetch_concurrency)
+        self.deployment = settings.deployment if settings.deployment != "auto" else None
+        headers = {"Accept": "application/json"}
+        if settings.pat:
+            headers["Authorization"] = f"Bearer {settings.pat}"
+        auth = None if settings.pat else (settings.user, settings.token)
+        self.http = HttpClient(RetryPolicy(settings.retries, settings.retry_base), settings.timeout, headers, auth)
+
+    def call(self, method: str, path: str, **kwargs):
+        """JSON of a Jira call; 401/403 and 400 are configuration errors, other failures JiraError."""
+        response = self.http.request(method, self.base + path, **kwargs)
+        if response.status_code in (401, 403):
+            raise ConfigError(f"Jira refused the credentials ({response.status_code} on {path.split('?')[0]})")
+        if response.status_code == 400:
+            raise ConfigError(f"Jira rejected the request: {describe_error(response)}")
+        if not response.ok:
+            raise JiraError(f"{method} {path.split('?')[0]}: {describe_error(response)}")
+        return response.json()
+
+    def detect_deployment(self) -> str:
+        """'cloud' or 'server' (Data Center counts as server), from serverInfo unless given."""
+        if self.deployment is None:
+            info = self.call("GET", "/rest/api/2/serverInfo")
+            self.deployment = "cloud" if info.get("deploymentType") == "Cloud" else "server"
+        return self.deployment
+
+    def count_issues(self, jql: str) -> int | None:
+        """Cloud's approximate issue count for a progress bar; None where the instance lacks it."""
+        try:
+            return int(self.call("POST", "/rest/api/3/search/approximate-count", json={"jql": jql})["count"])
+        except (JiraError, ConfigError, KeyError, TypeError, ValueError):
+            return None
+
+    def pages(self, kind: str, jql: str, cursor=None) -> Iterator[Page]:
+        """Pages of ``kind`` objects from ``cursor`` on (None: the beginning)."""
+        cloud = self.detect_deployment() == "cloud"
+        if kind == "issue":
+            return self.cloud_issue_pages(jql, cursor) if cloud else self.server_issue_pages(jql, cursor or 0)
+        if kind == "project":
+            return self.cloud_project_pages(cursor or 0) if cloud else self.server_project_pages()
+        return self.user_pages(cursor or 0, cloud)
+
+    def search_server(self, jql: str, start_at: int, max_results: int) -> dict:
+        """One /rest/api/2/search page with every field."""
+        body = {"jql": jql, "startAt": start_at, "maxResults": max_results, "fields": ["*all"]}
+        return self.call("POST", "/rest/api/2/search", json=body)
+
+    def server_issue_pages(self, jql: str, start_at: int) -> Iterator[Page]:
+        """Server search pages; once the first page gives the total and the granted page size,
+        the following pages are fetched several at a time, still yielded in order."""
+        first = self.search_server(jql, start_at, self.page_size)
+        yield Page(start_at, first["issues"], start_at + len(first["issues"]), first.get("total"))
+        size = first.get("maxResults") or len(first["issues"])
+        total, offset = first.get("total") or 0, start_at + len(first["issues"])
+        if not first["issues"] or size <= 0:
+            return
+        with ThreadPoolExecutor(self.fetch_concurrency, thread_name_prefix="jira-fetch") as pool:
+            pending: deque = deque()
+            while True:
+                while len(pending) < self.fetch_concurrency and offset < total:
+                    pending.append((offset, pool.submit(self.search_server, jql, offset, size)))
+                    offset += size
+                if not pending:
+                    return
+                page_start, future = pending.popleft()
+                result = future.result()
+                total = result.get("total", total)
+                yield Page(page_start, result["issues"], page_start + len(result["issues"]), total)
+
+    def cloud_issue_pages(self, jql: str, token: str | None) -> Iterator[Page]:
+        """Cloud /search/jql pages, chained by nextPageToken (so fetched one after the other)."""
+        while True:
+            body = {"jql": jql, "maxResults": self.page_size, "fields": ["*all"]}
+            if token:
+                body["nextPageToken"] = token
+            result = self.call("POST", "/rest/api/2/search/jql", json=body)
+            last = result.get("isLast", True) or not result.get("nextPageToken")
+            yield Page(token, result.get("issues") or [], None if last else result["nextPageToken"])
+            if last:
+                return
+            token = result["nextPageToken"]
+
+    def server_project_pages(self) -> Iterator[Page]:
+        """Server's project list comes whole in one response."""
+        projects = self.call("GET", "/rest/api/2/project", params={"expand": "description,lead,url,insight"})
+        yield Page(0, projects, None, len(projects))
+
+    def cloud_project_pages(self, start_at: int) -> Iterator[Page]:
+        """Cloud's paged project search."""
+        while True:
+            params = {"startAt": start_at, "maxResults": self.page_size, "expand": "description,lead,url,insight"}
+            result = self.call("GET", "/rest/api/3/project/search", params=params)
+            values = result.get("values") or []
+            start_at += len(values)
+            yield Page(start_at - len(values), values, start_at, result.get("total"))
+            if result.get("isLast", True) or not values:
+                return
+
+    def user_pages(self, start_at: int, cloud: bool) -> Iterator[Page]:
+        """Users paged by startAt; both flavours may return short pages early, so stop on an empty one."""
+        path, params = ("/rest/api/3/users/search", {}) if cloud else (
+            "/rest/api/2/user/search", {"username": ".", "includeInactive": "true"})
+        while True:
+            users = self.call("GET", path, params={**params, "startAt": start_at, "maxResults": self.page_size})
+            if not users:
+                return
+            start_at += len(users)
+            yield Page(start_at - len(users), users, start_at)

@@ -1,0 +1,101 @@
+"""Delivering events to the webhook endpoint, and the worker pool that does it concurrently."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .config import ConfigError
+from .events import delivery_headers, encode
+from .retry import GaveUp, HttpClient, RetryPolicy
+
+FATAL_STATUSES = {401: "rejected the signature or credentials", 403: "refused access",
+                  404: "does not exist (check the webhook identifier in --endpoint)"}
+
+
+@dataclass
+class Outcome:
+    """What the endpoint did with one event: its ``status`` and the entities it touched."""
+
+    status: str
+    entities: list = field(default_factory=list)
+    message: str = ""
+
+
+def read_outcome(response) -> Outcome:
+    """An Outcome from the endpoint's JSON answer (202 ``status``, or an error's ``reason``/``message``)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if response.ok:
+        return Outcome(body.get("status", "applied"), body.get("entities") or [], body.get("message", ""))
+    reason = body.get("reason") or f"HTTP {response.status_code}"
+    return Outcome("failed", [], f"{reason}: {body.get('message', '')}".rstrip(": "))
+
+
+class Poster:
+    """Signs and posts events to the endpoint, retrying throttling and server errors."""
+
+    def __init__(self, endpoint: str, secret: str | None, policy: RetryPolicy, timeout: float):
+        self.endpoint = endpoint
+        self.secret = secret
+        self.http = HttpClient(policy, timeout)
+
+    def post(self, event: dict) -> Outcome:
+        """Deliver one event; a 401/403/404 aborts the whole run since every other event would fail too."""
+        body = encode(event)
+        try:
+            response = self.http.request("POST", self.endpoint, data=body, headers=delivery_headers(body, self.secret))
+        except GaveUp as exc:
+            return Outcome("failed", [], str(exc))
+        if response.status_code in FATAL_STATUSES:
+            raise ConfigError(f"the endpoint {FATAL_STATUSES[response.status_code]} (HTTP {response.status_code})")
+        return read_outcome(response)
+
+
+class WorkerPool:
+    """Runs ``handle`` on queued work items in ``size`` threads; the queue is bounded so a fast
+    producer waits for the workers instead of holding everything in memory."""
+
+    def __init__(self, handle: Callable[[object], None], size: int):
+        self.handle = handle
+        self.queue: queue.Queue = queue.Queue(maxsize=size * 4)
+        self.error: BaseException | None = None
+        self.threads = [threading.Thread(target=self.work, name=f"poster-{n}", daemon=True) for n in range(size)]
+        for thread in self.threads:
+            thread.start()
+
+    def work(self) -> None:
+        """Worker loop: handle items until the stop marker; after an error, drain without handling."""
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.handle(item)
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the producer's thread
+                    self.error = exc
+
+    def put(self, item) -> None:
+        """Queue an item, raising a worker's error here so the producer stops fetching."""
+        while True:
+            self.raise_error()
+            try:
+                self.queue.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def raise_error(self) -> None:
+        """Re-raise the first error a worker hit."""
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        """Let the workers finish what is queued, then stop them."""
+        for _ in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
+        self.raise_error()

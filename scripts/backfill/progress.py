@@ -1,0 +1,110 @@
+"""Counting what a run did, and showing it: a tqdm bar on a terminal, log lines elsewhere."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections import Counter
+
+from tqdm import tqdm
+
+from .poster import Outcome
+
+IGNORED_STATUSES = ("ignored", "duplicate", "stale")
+LOG_INTERVAL = 5.0
+
+
+def log(message: str) -> None:
+    """A line on stderr, where progress and diagnostics go (stdout keeps the results)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+class Stats:
+    """Thread-safe tallies of one run."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.fetched = 0
+        self.posted = 0
+        self.statuses: Counter = Counter()
+        self.failures: list[tuple[str, str]] = []
+        self.produced: set[tuple[str, str]] = set()
+        self.started = time.monotonic()
+
+    def add_fetched(self, count: int) -> None:
+        """Count fetched items."""
+        with self.lock:
+            self.fetched += count
+
+    def record(self, label: str, outcome: Outcome) -> bool:
+        """Count one delivery; returns whether it succeeded."""
+        with self.lock:
+            self.statuses[outcome.status] += 1
+            if outcome.status == "failed":
+                self.failures.append((label, outcome.message))
+                return False
+            self.posted += 1
+            self.produced.update((e.get("blueprint"), e.get("identifier")) for e in outcome.entities
+                                 if e.get("operation", "upsert") != "delete")
+            return True
+
+    @property
+    def failed(self) -> int:
+        """Deliveries that failed, at the endpoint or on the way to it."""
+        return self.statuses["failed"]
+
+    def summary(self, kind: str) -> str:
+        """The final line: fetched, posted, applied, ignored, failed, seconds and rate."""
+        seconds = time.monotonic() - self.started
+        ignored = sum(self.statuses[s] for s in IGNORED_STATUSES)
+        rate = self.posted / seconds if seconds > 0 else 0.0
+        return (f"fetched={self.fetched} posted={self.posted} applied={self.statuses['applied']} "
+                f"ignored={ignored} failed={self.failed} seconds={seconds:.1f} {kind}s/s={rate:.1f}")
+
+
+class Progress:
+    """Progress display; ``advance`` may be called from any thread."""
+
+    def __init__(self, kind: str, total: int | None, stream=None):
+        self.stream = stream or sys.stderr
+        self.kind = kind
+        self.lock = threading.Lock()
+        self.done = 0
+        self.total = total
+        self.started = self.last_log = time.monotonic()
+        self.bar = tqdm(total=total, unit=kind, file=self.stream, dynamic_ncols=True) if self.stream.isatty() else None
+
+    def set_total(self, total: int | None) -> None:
+        """Update the expected total once the source tells it."""
+        with self.lock:
+            if total is not None and total != self.total:
+                self.total = total
+                if self.bar is not None:
+                    self.bar.total = total
+                    self.bar.refresh()
+
+    def advance(self, count: int = 1) -> None:
+        """Count finished items; log a line now and then when there is no bar."""
+        with self.lock:
+            self.done += count
+            if self.bar is not None:
+                self.bar.update(count)
+            elif time.monotonic() - self.last_log >= LOG_INTERVAL:
+                self.log_line()
+
+    def log_line(self) -> None:
+        """One plain progress line with rate and ETA (lock held)."""
+        self.last_log = time.monotonic()
+        rate = self.done / max(self.last_log - self.started, 1e-9)
+        total = f"/{self.total}" if self.total else ""
+        eta = f", eta {(self.total - self.done) / rate:.0f}s" if self.total and rate and self.total > self.done else ""
+        print(f"progress: {self.done}{total} {self.kind}s ({rate:.1f}/s{eta})", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        """Finish the bar, or log the last line."""
+        with self.lock:
+            if self.bar is not None:
+                self.bar.close()
+            else:
+                self.log_line()

@@ -1,0 +1,106 @@
+"""HTTP requests with retries: exponential backoff with jitter, honouring the server's own hints."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import requests
+
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+MAX_HINTED_WAIT = 600.0
+
+
+class GaveUp(Exception):
+    """A request still failed after the whole retry budget."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many attempts a request gets and how long to wait between them."""
+
+    attempts: int = 6
+    base: float = 0.5
+    cap: float = 30.0
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter exponential delay before retry number ``attempt`` (1-based)."""
+        return random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
+
+
+def parse_hinted_wait(headers: requests.structures.CaseInsensitiveDict) -> float | None:
+    """Seconds the server asked us to wait, from Retry-After or X-RateLimit-Reset, if it said."""
+    retry_after = headers.get("Retry-After")
+    if retry_after:
+        try:
+            return min(MAX_HINTED_WAIT, max(0.0, float(retry_after)))
+        except ValueError:
+            pass
+    reset = headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return min(MAX_HINTED_WAIT, max(0.0, (when - datetime.now(timezone.utc)).total_seconds()))
+    return None
+
+
+def is_retryable(response: requests.Response) -> bool:
+    """Whether a response says "try again later" (rate limited or a server-side failure)."""
+    return response.status_code in RETRY_STATUSES or response.status_code >= 500
+
+
+def send(session: requests.Session, policy: RetryPolicy, method: str, url: str, **kwargs) -> requests.Response:
+    """Send a request, retrying on 429/5xx/connection errors; returns the final non-retryable response.
+
+    Raises GaveUp when the budget is spent; its message names the last status or error, never credentials.
+    """
+    last = "no attempt"
+    for attempt in range(1, policy.attempts + 1):
+        wait = None
+        try:
+            response = session.request(method, url, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            last = type(exc).__name__
+        else:
+            if not is_retryable(response):
+                return response
+            last = f"HTTP {response.status_code}"
+            wait = parse_hinted_wait(response.headers)
+            response.close()
+        if attempt < policy.attempts:
+            # The server's hint wins, plus a little jitter so parallel workers do not return in lockstep.
+            time.sleep(wait + random.uniform(0, policy.base) if wait is not None else policy.backoff(attempt))
+    raise GaveUp(f"{method} {url.split('?', 1)[0]} failed after {policy.attempts} attempts ({last})")
+
+
+class HttpClient:
+    """Retrying HTTP calls with one pooled ``requests.Session`` per thread (sessions are not thread-safe)."""
+
+    def __init__(self, policy: RetryPolicy, timeout: float, headers: dict | None = None, auth=None):
+        self.policy = policy
+        self.timeout = timeout
+        self.headers = headers or {}
+        self.auth = auth
+        self._local = threading.local()
+
+    def session(self) -> requests.Session:
+        """This thread's session, created on first use."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update(self.headers)
+            session.auth = self.auth
+            self._local.session = session
+        return session
+
+    def request(self, method: str, url: str, **kwargs) -> requests.Response:
+        """Send with retries (see ``send``) using this thread's session."""
+        kwargs.setdefault("timeout", self.timeout)
+        return send(self.session(), self.policy, method, url, **kwargs)

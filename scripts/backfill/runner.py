@@ -1,0 +1,104 @@
+"""One backfill run: fetch pages from Jira while a worker pool posts their events, then prune."""
+
+from __future__ import annotations
+
+import sys
+
+from .catalog import CatalogReader, PruneRefused, deletion_events, plan_prune
+from .checkpoint import Checkpoint, PageTracker
+from .config import BackfillSettings
+from .events import build_event
+from .jira_client import JiraClient
+from .poster import Poster, WorkerPool
+from .progress import Progress, Stats, log
+from .retry import RetryPolicy
+
+
+def item_label(kind: str, item: dict) -> str:
+    """How failures name an item: issue or project key, user account id or name."""
+    if kind == "user":
+        return str(item.get("accountId") or item.get("name") or item.get("key"))
+    return str(item.get("key") or item.get("id"))
+
+
+class Backfill:
+    """Imports every ``kind`` object the query selects into the endpoint."""
+
+    def __init__(self, settings: BackfillSettings):
+        self.settings = settings
+        self.kind = settings.kind
+        self.jira = JiraClient(settings.jira, settings.page_size, settings.fetch_concurrency)
+        policy = RetryPolicy(settings.jira.retries, settings.jira.retry_base)
+        self.catalog = CatalogReader(settings.catalog_base, settings.catalog_token, policy, settings.jira.timeout)
+        if settings.dry_run:
+            from .dry_run import DryRun  # imports the service's app package, needed only here
+            self.deliver = DryRun(settings, self.catalog).deliver
+        else:
+            self.deliver = Poster(settings.endpoint, settings.secret, policy, settings.jira.timeout).post
+        self.stats = Stats()
+        self.checkpoint = Checkpoint(settings.checkpoint, {"url": settings.jira.url, "kind": self.kind,
+                                                            "jql": settings.jql})
+
+    def run(self) -> int:
+        """Import, report and prune; returns the exit code (0 all good, 1 something failed)."""
+        cloud = self.jira.detect_deployment() == "cloud"
+        cursor = self.checkpoint.load() if self.settings.resume else None
+        if cursor is not None:
+            log(f"resuming {self.kind} import at {cursor!r}")
+        self.import_pages(cursor, cloud)
+        for label, message in self.stats.failures:
+            log(f"failed: {label}: {message}")
+        complete = self.stats.failed == 0
+        if complete and not self.settings.dry_run:
+            self.checkpoint.clear()
+        print(self.stats.summary(self.kind), flush=True)
+        pruned = self.prune(cloud) if self.settings.prune and complete else True
+        if self.settings.prune and not complete:
+            log("prune skipped: the import was incomplete")
+        return 0 if complete and pruned else 1
+
+    def import_pages(self, cursor, cloud: bool) -> None:
+        """Fetch pages on this thread while the pool posts their items; the checkpoint follows the pool."""
+        progress = Progress(self.kind, self.jira.count_issues(self.settings.jql) if cloud and self.kind == "issue"
+                            else None)
+        tracker = PageTracker(self.checkpoint.save if not self.settings.dry_run else lambda _cursor: None)
+
+        def handle(work) -> None:
+            page_id, item = work
+            ok = self.stats.record(item_label(self.kind, item), self.deliver(build_event(self.kind, item)))
+            tracker.settle(page_id, ok)
+            progress.advance()
+
+        pool = WorkerPool(handle, self.settings.concurrency)
+        try:
+            for page in self.jira.pages(self.kind, self.settings.jql, cursor):
+                if page.total is not None:
+                    progress.set_total(page.total - (cursor if isinstance(cursor, int) else 0))
+                self.stats.add_fetched(len(page.items))
+                page_id = tracker.open(page.cursor, page.next_cursor, len(page.items))
+                for item in page.items:
+                    pool.put((page_id, item))
+        finally:
+            pool.close()
+            progress.close()
+
+    def prune(self, cloud: bool) -> bool:
+        """Delete the blueprint's entities this complete run did not produce; False when refused or failing."""
+        blueprint = self.settings.blueprint
+        catalog_ids = set(self.catalog.entities(blueprint))
+        produced = {identifier for bp, identifier in self.stats.produced if bp == blueprint}
+        try:
+            stale = plan_prune(catalog_ids, produced, self.settings.prune_threshold)
+        except PruneRefused as exc:
+            log(f"prune refused: {exc}")
+            return False
+        stats = Stats()
+        pool = WorkerPool(lambda work: stats.record(work[0], self.deliver(work[1])), self.settings.concurrency)
+        for work in deletion_events(self.kind, stale, cloud):
+            pool.put(work)
+        pool.close()
+        for label, message in stats.failures:
+            log(f"prune failed: {label}: {message}")
+        verb = "would prune" if self.settings.dry_run else "pruned"
+        print(f"{verb}={stats.posted} prune_failed={stats.failed} blueprint={blueprint}", file=sys.stdout, flush=True)
+        return stats.failed == 0
