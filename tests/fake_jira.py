@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import re
-from pathlib import Path
 
 from tests.fake_http import JsonServer, Request
+from tests.helpers import load_fixture
 
-SEED_EVENT = Path("/work/shared/jira-payloads/seed-issue-created.json")
 STATUSES = ("To Do", "In Progress", "Done")
 JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(=|in)\s*(.+?)\s*$', re.IGNORECASE)
 JQL_FIELDS = {"status": lambda i: i["fields"]["status"]["name"], "project": lambda i: i["fields"]["project"]["key"],
@@ -25,7 +23,7 @@ JQL_FIELDS = {"status": lambda i: i["fields"]["status"]["name"], "project": lamb
 
 def seed_issue() -> dict:
     """The issue object of the seed's example webhook payload."""
-    return json.loads(SEED_EVENT.read_text())["issue"]
+    return load_fixture("seed-issue-created.json")["issue"]
 
 
 def make_issues(count: int, base: str = "https://jira.example.com", project: str = "PI") -> list[dict]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -13,6 +11,7 @@ from scripts.backfill.cli import main
 from scripts.backfill.events import parse_jira_time
 from tests.fake_endpoint import FakeEndpoint
 from tests.fake_jira import FakeJira, make_issues, make_projects, make_users
+from tests.helpers import sign
 
 SECRET = "webhook-secret"
 TOKEN = "jira-token-value"
@@ -63,8 +62,7 @@ def test_requests_are_signed_and_uniquely_identified(endpoint, tmp_path):
     ids = [r.headers["X-Atlassian-Webhook-Identifier"] for r in posts]
     assert len(set(ids)) == len(posts) == len(active_keys(make_issues(30)))
     for request in posts:
-        digest = hmac.new(SECRET.encode(), request.body, hashlib.sha256).hexdigest()
-        assert request.headers["X-Hub-Signature"] == f"sha256={digest}"
+        assert request.headers["X-Hub-Signature"] == sign(request.body, SECRET)
 
 
 def test_search_asks_for_all_fields_and_the_largest_page(endpoint, tmp_path):

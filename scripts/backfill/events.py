@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 import uuid
-from datetime import datetime
+
+from app.ingest import parse_jira_time
+from app.security import sign_body
 
 UPDATE_EVENTS = {"issue": "jira:issue_updated", "project": "project_updated", "user": "user_updated"}
 DELETE_EVENTS = {"issue": "jira:issue_deleted", "project": "project_deleted", "user": "user_deleted"}
@@ -18,21 +18,12 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def parse_jira_time(value: str | None) -> int | None:
-    """Epoch milliseconds of a Jira timestamp such as ``2023-06-16T11:51:05.291+0000``."""
-    if not value:
-        return None
-    try:
-        return int(datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
-    except ValueError:
-        return None
-
-
 def build_issue_event(issue: dict) -> dict:
     """A ``jira:issue_updated`` delivery carrying the whole issue, stamped with its last update."""
     fields = issue.get("fields") or {}
+    updated = fields.get("updated")
     event = {
-        "timestamp": parse_jira_time(fields.get("updated")) or now_ms(),
+        "timestamp": (parse_jira_time(updated) if isinstance(updated, str) else None) or now_ms(),
         "webhookEvent": UPDATE_EVENTS["issue"],
         "issue_event_type_name": "issue_updated",
         "issue": issue,
@@ -82,14 +73,9 @@ def encode(event: dict) -> bytes:
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def sign(body: bytes, secret: str) -> str:
-    """``sha256=<hex>``: HMAC-SHA256 of the raw body, as in Jira's X-Hub-Signature header."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
 def delivery_headers(body: bytes, secret: str | None) -> dict:
     """Headers of one delivery: content type, a fresh delivery id, and the signature when a secret is set."""
     headers = {"Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": f"backfill-{uuid.uuid4()}"}
     if secret:
-        headers["X-Hub-Signature"] = sign(body, secret)
+        headers["X-Hub-Signature"] = sign_body(secret, body)
     return headers

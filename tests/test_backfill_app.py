@@ -1,0 +1,94 @@
+"""The backfill posting into the real app served over HTTP: the catalog it builds is the one live webhooks build."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import requests
+
+from app import create_app
+from scripts.backfill.cli import main
+from tests.fake_jira import FakeJira, make_issues, seed_issue
+from tests.helpers import SECRET, load_fixture, post_event, seed_payload
+
+ENTITY_KEYS = ("identifier", "title", "blueprint", "properties", "relations")
+ACTIVE = {"To Do", "In Progress"}
+
+
+def backfill(jira: FakeJira, base_url: str, tmp_path, *extra: str) -> int:
+    """Run the backfill against ``jira`` into the app at ``base_url``."""
+    return main(["--jira-url", jira.url, "--jira-user", jira.user, "--jira-token", jira.token,
+                 "--endpoint", f"{base_url}/webhooks/jira", "--secret", SECRET, "--concurrency", "4",
+                 "--checkpoint", str(tmp_path / "cp.json"), "--retry-base", "0.01", *extra])
+
+
+def catalog(base_url: str, blueprint: str = "jiraIssue") -> dict[str, dict]:
+    """The app's entities of a blueprint, by identifier, reduced to what mappings produce."""
+    response = requests.get(f"{base_url}/v1/blueprints/{blueprint}/entities", params={"limit": 1000}, timeout=10)
+    return {e["identifier"]: {k: e[k] for k in ENTITY_KEYS} for e in response.json()["entities"]}
+
+
+def live_update_event(issue: dict) -> dict:
+    """The jira:issue_updated delivery Jira sends when the issue's creator last edited it."""
+    return {"timestamp": 1700000000000, "webhookEvent": "jira:issue_updated", "issue_event_type_name": "issue_updated",
+            "user": issue["fields"]["creator"], "issue": issue,
+            "changelog": {"id": "1", "items": [{"field": "summary", "fieldtype": "jira", "toString": "x"}]}}
+
+
+@pytest.fixture
+def reference_client(tmp_path):
+    """A second, independent app that receives live webhooks."""
+    application = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'reference.sqlite3'}",
+                              "JIRA_WEBHOOK_SECRET": SECRET})
+    yield application.test_client()
+    application.extensions["bridge"].store.engine.dispose()
+
+
+@pytest.mark.parametrize("mode", ["server", "cloud"])
+def test_backfilled_catalog_equals_what_live_webhooks_make(mode, live_server, reference_client, tmp_path):
+    issues = make_issues(60)
+    with FakeJira(mode, issues, page_cap=25) as jira:
+        assert backfill(jira, live_server, tmp_path) == 0
+    active = [i for i in issues if i["fields"]["status"]["name"] in ACTIVE]
+    for issue in active:
+        assert post_event(reference_client, live_update_event(issue)).json["status"] == "applied"
+    backfilled = catalog(live_server)
+    assert set(backfilled) == {i["key"] for i in active}
+    for issue in active:
+        live = reference_client.get(f"/v1/blueprints/jiraIssue/entities/{issue['key']}").json["entity"]
+        assert backfilled[issue["key"]] == {k: live[k] for k in ENTITY_KEYS}
+
+
+def test_seed_issue_backfills_to_the_seed_entity(live_server, tmp_path):
+    with FakeJira("cloud", [seed_issue()]) as jira:
+        assert backfill(jira, live_server, tmp_path) == 0
+    expected = load_fixture("seed-issue-created.expected-entity.json")
+    expected["properties"]["lastChangeType"] = "issue_updated"
+    assert catalog(live_server) == {"PI-1": expected}
+
+
+def test_prune_deletes_entities_of_issues_no_longer_selected(live_server, client, tmp_path, capsys):
+    gone = seed_payload()
+    gone["issue"] = {**copy.deepcopy(gone["issue"]), "key": "GONE-1"}
+    assert post_event(client, gone).json["status"] == "applied"
+    issues = make_issues(12)
+    with FakeJira("server", issues) as jira:
+        assert backfill(jira, live_server, tmp_path, "--prune") == 0
+    assert set(catalog(live_server)) == {i["key"] for i in issues if i["fields"]["status"]["name"] in ACTIVE}
+    assert "pruned=1 " in capsys.readouterr().out
+
+
+def test_dry_run_posts_nothing_and_prints_what_would_change(live_server, tmp_path, capsys):
+    issues = make_issues(6)
+    with FakeJira("server", issues) as jira:
+        assert backfill(jira, live_server, tmp_path, "--dry-run") == 0
+        assert catalog(live_server) == {}
+        assert sorted(capsys.readouterr().out.splitlines()[:4]) == [f"create jiraIssue PI-{n}" for n in (1, 3, 4, 6)]
+        assert backfill(jira, live_server, tmp_path) == 0
+        capsys.readouterr()
+        jira.issues[0]["fields"]["summary"] = "Renamed"
+        assert backfill(jira, live_server, tmp_path, "--dry-run", "--concurrency", "1") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "update jiraIssue PI-1 (title, properties.summary)"
+    assert lines[1].startswith("fetched=4 ")
