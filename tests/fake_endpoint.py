@@ -38,7 +38,9 @@ class FakeEndpoint(JsonServer):
         if not hmac.compare_digest(request.headers.get("X-Hub-Signature", ""), sign(request.body, self.secret)):
             return 401, {"ok": False, "reason": "bad_signature", "message": "signature mismatch"}, {}
         body = request.json()
-        prefix, _, action = body["webhookEvent"].rpartition("_")
+        prefix, _, action = str(body.get("webhookEvent")).rpartition("_")
+        if prefix not in SUBJECTS:
+            return 202, {"ok": True, "eventId": None, "status": "ignored", "entities": []}, {}
         key_name, blueprint, id_field = SUBJECTS[prefix]
         identifier = body[key_name][id_field]
         if identifier in self.failing:

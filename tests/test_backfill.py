@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +17,7 @@ from tests.fake_endpoint import FakeEndpoint
 from tests.fake_jira import FakeJira, make_issues, make_projects, make_users
 from tests.helpers import sign
 
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "backfill_history.py"
 SECRET = "webhook-secret"
 TOKEN = "jira-token-value"
 ACTIVE = {"To Do", "In Progress"}
@@ -198,3 +203,28 @@ def test_prune_is_skipped_after_an_incomplete_run(endpoint, tmp_path, capsys):
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--prune", "--retries", "1") == 1
     assert "OLD-1" in endpoint.entities["jiraIssue"]
     assert "prune skipped" in capsys.readouterr().err
+
+
+def script_env(jira: FakeJira, endpoint_url: str) -> dict:
+    """The seed's environment variables for the entry point."""
+    return {"PATH": os.environ["PATH"], "JIRA_SERVER": jira.url, "USERNAMES": jira.user, "API_TOKEN": TOKEN,
+            "PORT_URL": endpoint_url, "JIRA_WEBHOOK_SECRET": SECRET}
+
+
+def test_entry_point_reads_the_seeds_environment_variables(endpoint, tmp_path):
+    with FakeJira("cloud", make_issues(30), token=TOKEN) as jira:
+        result = subprocess.run([sys.executable, str(SCRIPT), "--checkpoint", str(tmp_path / "cp.json")],
+                                env=script_env(jira, f"{endpoint.url}/webhooks/jira"), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(30))
+    assert "progress: 20/20 issues" in result.stderr  # plain lines: stderr is not a terminal
+
+
+def test_unreachable_endpoint_fails_items_without_printing_secrets(tmp_path):
+    with FakeJira("server", make_issues(3), token=TOKEN) as jira:
+        env = script_env(jira, "http://127.0.0.1:9/webhooks/jira")
+        result = subprocess.run([sys.executable, str(SCRIPT), "--retries", "2", "--retry-base", "0.01",
+                                 "--checkpoint", str(tmp_path / "cp.json")], env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "failed=2" in result.stdout and "ConnectionError" in result.stderr
+    assert TOKEN not in result.stdout + result.stderr and SECRET not in result.stdout + result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Callable
 
 from .config import (DEFAULT_BLUEPRINTS, DEFAULT_JQL, KINDS, BackfillSettings, ConfigError, add_jira_options,
                      check_http_url, env_first, read_jira_settings)
@@ -72,20 +73,35 @@ def redact(text: str, secrets: list[str]) -> str:
     return text
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the backfill; errors are reported in one line without traceback, secrets masked."""
-    secrets: list[str] = [s for s in (env_first("JIRA_API_TOKEN", "API_TOKEN"), env_first("JIRA_PAT"),
-                                      env_first("JIRA_WEBHOOK_SECRET"), env_first("CATALOG_API_TOKEN")) if s]
+def secrets_in_environment() -> list[str]:
+    """Secret values set in the environment, to mask even before flags are read."""
+    return [s for s in (env_first("JIRA_API_TOKEN", "API_TOKEN"), env_first("JIRA_PAT"),
+                        env_first("JIRA_WEBHOOK_SECRET"), env_first("CATALOG_API_TOKEN")) if s]
+
+
+def run_guarded(action: Callable[[], int], secrets: list[str]) -> int:
+    """``action()``'s exit code; errors become one line without traceback, with ``secrets`` masked
+    (the list may grow while the action runs, as flags are read)."""
     try:
-        settings = read_settings(argv)
-        secrets += settings.secrets()
-        return Backfill(settings).run()
+        return action()
     except ConfigError as exc:
         print(f"error: {redact(str(exc), secrets)}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
-        print("interrupted: rerun with --resume to continue", file=sys.stderr)
+        print("interrupted", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - one masked line instead of a traceback that may hold tokens
         print(f"error: {type(exc).__name__}: {redact(str(exc), secrets)}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the backfill; returns the exit code."""
+    secrets = secrets_in_environment()
+
+    def backfill() -> int:
+        settings = read_settings(argv)
+        secrets.extend(settings.secrets())
+        return Backfill(settings).run()
+
+    return run_guarded(backfill, secrets)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 import uuid
-
-from app.ingest import parse_jira_time
-from app.security import sign_body
+from datetime import datetime
 
 UPDATE_EVENTS = {"issue": "jira:issue_updated", "project": "project_updated", "user": "user_updated"}
 DELETE_EVENTS = {"issue": "jira:issue_deleted", "project": "project_deleted", "user": "user_deleted"}
@@ -18,12 +18,26 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+# The two helpers below have twins in app.ingest and app.security; importing those would load the whole web
+# app (Flask, SQLAlchemy, jq: seconds of start-up) into a script that only talks HTTP.
+def parse_jira_time(value) -> int | None:
+    """Epoch milliseconds of a Jira timestamp such as ``2023-06-16T11:51:05.291+0000``; None if unreadable."""
+    try:
+        return int(datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
+    except (TypeError, ValueError):
+        return None
+
+
+def sign(body: bytes, secret: str) -> str:
+    """``sha256=<hex>``: HMAC-SHA256 of the raw body, as Jira's X-Hub-Signature header carries it."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
 def build_issue_event(issue: dict) -> dict:
     """A ``jira:issue_updated`` delivery carrying the whole issue, stamped with its last update."""
     fields = issue.get("fields") or {}
-    updated = fields.get("updated")
     event = {
-        "timestamp": (parse_jira_time(updated) if isinstance(updated, str) else None) or now_ms(),
+        "timestamp": parse_jira_time(fields.get("updated")) or now_ms(),
         "webhookEvent": UPDATE_EVENTS["issue"],
         "issue_event_type_name": "issue_updated",
         "issue": issue,
@@ -77,5 +91,5 @@ def delivery_headers(body: bytes, secret: str | None) -> dict:
     """Headers of one delivery: content type, a fresh delivery id, and the signature when a secret is set."""
     headers = {"Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": f"backfill-{uuid.uuid4()}"}
     if secret:
-        headers["X-Hub-Signature"] = sign_body(secret, body)
+        headers["X-Hub-Signature"] = sign(body, secret)
     return headers

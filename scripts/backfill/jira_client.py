@@ -51,7 +51,8 @@ class JiraClient:
         self.http = HttpClient(RetryPolicy(settings.retries, settings.retry_base), settings.timeout, headers, auth)
 
     def call(self, method: str, path: str, **kwargs):
-        """JSON of a Jira call; 401/403 and 400 are configuration errors, other failures JiraError."""
+        """JSON of a Jira call (None when empty); 401/403 and 400 are configuration errors, other failures
+        JiraError."""
         response = self.http.request(method, self.base + path, **kwargs)
         if response.status_code in (401, 403):
             raise ConfigError(f"Jira refused the credentials ({response.status_code} on {path.split('?')[0]})")
@@ -59,7 +60,7 @@ class JiraClient:
             raise ConfigError(f"Jira rejected the request: {describe_error(response)}")
         if not response.ok:
             raise JiraError(f"{method} {path.split('?')[0]}: {describe_error(response)}")
-        return response.json()
+        return response.json() if response.content else None
 
     def detect_deployment(self) -> str:
         """'cloud' or 'server' (Data Center counts as server), from serverInfo unless given."""
