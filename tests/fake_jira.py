@@ -155,6 +155,7 @@ class FakeJira(JsonServer):
         return {**request.query, **(request.json() or {})} if request.method == "POST" else dict(request.query)
 
     def server_info(self, request: Request):
+        """GET /rest/api/2/serverInfo: open to anonymous callers, as on real instances."""
         return 200, {"baseUrl": self.url, "version": "10.0.0" if not self.cloud else "1001.0.0",
                      "deploymentType": "Cloud" if self.cloud else "Server"}, {}
 
@@ -163,6 +164,7 @@ class FakeJira(JsonServer):
         return [i for i in self.issues if parse_jql(jql)(i)]
 
     def search_server(self, request: Request):
+        """/rest/api/2/search: startAt paging with total; Cloud answers 410 as since 2025."""
         if self.cloud:
             return 410, {"errorMessages": ["The requested API has been removed. Use /rest/api/2/search/jql."]}, {}
         params = self.params(request)
@@ -176,6 +178,7 @@ class FakeJira(JsonServer):
                      "issues": [select_fields(i, fields) for i in found[start:start + size]]}, {}
 
     def search_cloud(self, request: Request):
+        """/rest/api/2/search/jql: nextPageToken paging, isLast, fields defaulting to id."""
         params = self.params(request)
         try:
             found = self.matching(params.get("jql", ""))
@@ -191,6 +194,7 @@ class FakeJira(JsonServer):
         return 200, body, {}
 
     def count(self, request: Request):
+        """POST /rest/api/3/search/approximate-count (Cloud only, and only when enabled)."""
         if not (self.cloud and self.approximate_count):
             return 404, {"errorMessages": ["Not found"]}, {}
         return 200, {"count": len(self.matching((request.json() or {}).get("jql", "")))}, {}
@@ -202,15 +206,18 @@ class FakeJira(JsonServer):
                 for p in self.projects]
 
     def list_projects(self, request: Request):
+        """GET /rest/api/2/project: every project in one list."""
         return 200, self.expanded_projects(request), {}
 
     def search_projects(self, request: Request):
+        """GET /rest/api/3/project/search: paged values with isLast (50 at most per page)."""
         projects = self.expanded_projects(request)
         start, size = int(request.query.get("startAt", 0)), min(int(request.query.get("maxResults", 50)), 50)
         return 200, {"startAt": start, "maxResults": size, "total": len(projects),
                      "isLast": start + size >= len(projects), "values": projects[start:start + size]}, {}
 
     def search_users(self, request: Request):
+        """Cloud /rest/api/3/users/search or Server /rest/api/2/user/search: a bare array by startAt."""
         if not self.cloud and request.query.get("username") is None:
             return 400, {"errorMessages": ["The username query parameter was not provided"]}, {}
         start, size = int(request.query.get("startAt", 0)), min(int(request.query.get("maxResults", 50)), 1000)
@@ -221,14 +228,17 @@ class FakeJira(JsonServer):
         return {**self.webhooks[number], "self": f"{self.url}/rest/webhooks/1.0/webhook/{number}"}
 
     def list_webhooks(self, request: Request):
+        """GET /rest/webhooks/1.0/webhook."""
         return 200, [self.webhook_view(n) for n in sorted(self.webhooks)], {}
 
     def create_webhook(self, request: Request):
+        """POST /rest/webhooks/1.0/webhook."""
         number = max(self.webhooks, default=0) + 1
         self.webhooks[number] = {"enabled": True, **request.json()}
         return 201, self.webhook_view(number), {}
 
     def one_webhook(self, request: Request):
+        """GET, PUT or DELETE /rest/webhooks/1.0/webhook/<id>."""
         number = int(request.path.rsplit("/", 1)[1])
         if number not in self.webhooks:
             return 404, {"errorMessages": ["No webhook with this id"]}, {}

@@ -21,7 +21,9 @@ COMPARED_KEYS = ("title", "icon", "team", "properties", "relations")
 
 def load_translation(settings: BackfillSettings):
     """The service's webhook configuration named by the endpoint, and its pure translation functions."""
+    # Imported here: loading the web app costs seconds of start-up that only a dry run needs.
     try:
+        from app.errors import ConfigError as MappingError
         from app.mapping import load_webhook_configs
         from app.translate import build_jq_input, translate
     except ImportError as exc:
@@ -29,7 +31,10 @@ def load_translation(settings: BackfillSettings):
     env = dict(os.environ)
     if settings.secret:
         env["JIRA_WEBHOOK_SECRET"] = settings.secret
-    configs = load_webhook_configs(settings.mappings_dir, env)
+    try:
+        configs = load_webhook_configs(settings.mappings_dir, env)
+    except MappingError as exc:
+        raise ConfigError(f"--dry-run cannot load the mappings: {exc}") from None
     config = configs.get(settings.webhook_identifier)
     if config is None:
         raise ConfigError(f"no webhook configuration {settings.webhook_identifier!r} in {settings.mappings_dir}")

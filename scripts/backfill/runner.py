@@ -7,6 +7,7 @@ import sys
 from .catalog import CatalogReader, PruneRefused, deletion_events, plan_prune
 from .checkpoint import Checkpoint, PageTracker
 from .config import BackfillSettings
+from .dry_run import DryRun
 from .events import build_event
 from .jira_client import JiraClient
 from .poster import Poster, WorkerPool
@@ -31,7 +32,6 @@ class Backfill:
         policy = RetryPolicy(settings.jira.retries, settings.jira.retry_base)
         self.catalog = CatalogReader(settings.catalog_base, settings.catalog_token, policy, settings.jira.timeout)
         if settings.dry_run:
-            from .dry_run import DryRun  # imports the service's app package, needed only here
             self.deliver = DryRun(settings, self.catalog).deliver
         else:
             self.deliver = Poster(settings.endpoint, settings.secret, policy, settings.jira.timeout).post
