@@ -92,3 +92,15 @@ def test_dry_run_posts_nothing_and_prints_what_would_change(live_server, tmp_pat
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "update jiraIssue PI-1 (title, properties.summary)"
     assert lines[1].startswith("fetched=4 ")
+
+
+def test_pruned_issues_come_back_when_a_later_run_selects_them_again(live_server, tmp_path):
+    issues = make_issues(12)
+    active = {i["key"] for i in issues if i["fields"]["status"]["name"] in ACTIVE}
+    to_do = {i["key"] for i in issues if i["fields"]["status"]["name"] == "To Do"}
+    with FakeJira("server", issues) as jira:
+        assert backfill(jira, live_server, tmp_path) == 0
+        assert backfill(jira, live_server, tmp_path, "--jql", 'status = "To Do"', "--prune") == 0
+        assert set(catalog(live_server)) == to_do
+        assert backfill(jira, live_server, tmp_path) == 0
+    assert set(catalog(live_server)) == active

@@ -72,14 +72,19 @@ def build_event(kind: str, item: dict) -> dict:
 
 
 def build_delete_event(kind: str, identifier: str, cloud: bool) -> dict:
-    """The deletion event Jira would send for the object behind a catalog entity identifier."""
+    """The deletion event Jira would send for the object behind a catalog entity identifier.
+
+    It carries no ``timestamp``: stamped "now", the tombstone would outrank the object's own history, and
+    a later run selecting it again (same ``updated``) would be refused as stale. Without one, the service
+    keeps the entity's last version on the tombstone.
+    """
     if kind == "issue":
         subject = {"key": identifier, "fields": {}}
     elif kind == "project":
         subject = {"key": identifier}
     else:
         subject = {"accountId": identifier} if cloud else {"name": identifier, "key": identifier}
-    return {"timestamp": now_ms(), "webhookEvent": DELETE_EVENTS[kind], kind: subject}
+    return {"webhookEvent": DELETE_EVENTS[kind], kind: subject}
 
 
 def encode(event: dict) -> bytes:
