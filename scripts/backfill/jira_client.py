@@ -119,11 +119,12 @@ class JiraClient:
             if token:
                 body["nextPageToken"] = token
             result = self.call("POST", "/rest/api/2/search/jql", json=body)
-            last = result.get("isLast", True) or not result.get("nextPageToken")
-            yield Page(token, result.get("issues") or [], None if last else result["nextPageToken"])
+            following = result.get("nextPageToken")
+            last = not following or result.get("isLast") is True
+            yield Page(token, result.get("issues") or [], None if last else following)
             if last:
                 return
-            token = result["nextPageToken"]
+            token = following
 
     def server_project_pages(self) -> Iterator[Page]:
         """Server's project list comes whole in one response."""
@@ -138,7 +139,7 @@ class JiraClient:
             values = result.get("values") or []
             start_at += len(values)
             yield Page(start_at - len(values), values, start_at, result.get("total"))
-            if result.get("isLast", True) or not values:
+            if not values or result.get("isLast", start_at >= (result.get("total") or 0)):
                 return
 
     def user_pages(self, start_at: int, cloud: bool) -> Iterator[Page]:
