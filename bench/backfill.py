@@ -79,8 +79,8 @@ def fresh_database(postgres_url: str | None):
 
 
 def create_tables(database_url: str) -> None:
-    """Create the catalog's tables once, before the workers start: concurrent workers racing to
-    create them on a fresh PostgreSQL schema fail with DuplicateTable."""
+    """Create the catalog's tables once, before the workers start, as a deploy step would: workers
+    racing to create them on a fresh PostgreSQL schema could fail with DuplicateTable."""
     application = create_app({"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET,
                               "LOG_LEVEL": "WARNING"})
     application.extensions["bridge"].store.engine.dispose()
