@@ -28,7 +28,6 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from app.security import sign_body  # noqa: E402
-from tests.fake_endpoint import FakeEndpoint  # noqa: E402
 from tests.fake_jira import FakeJira, make_issues  # noqa: E402
 
 SECRET = "bench-secret"
@@ -175,8 +174,14 @@ def count_entities(base: str) -> int:
 def endpoint_base(args: argparse.Namespace):
     """Base URL of a fresh receiver: the app under gunicorn, or with --sink the light test endpoint."""
     if args.sink:
-        with FakeEndpoint(SECRET) as sink:
-            yield sink.url
+        # A process of its own, so the receiver does not share the fake Jira's interpreter lock.
+        sink = subprocess.Popen([sys.executable, "-m", "tests.fake_endpoint", SECRET], cwd=ROOT,
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            yield sink.stdout.readline().strip()
+        finally:
+            sink.kill()
+            sink.wait()
     else:
         with served_app(args.workers, args.database_url) as base:
             yield base

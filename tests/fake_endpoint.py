@@ -58,3 +58,13 @@ class FakeEndpoint(JsonServer):
         """A page of the blueprint's entities."""
         entities = sorted(self.entities.get(blueprint, {}).values(), key=lambda e: e["identifier"])
         return 200, {"ok": True, "entities": entities[offset:offset + limit], "total": len(entities)}, {}
+
+
+if __name__ == "__main__":
+    # python -m tests.fake_endpoint SECRET: serve until killed, in a process of its own (as the bench does).
+    import sys
+    import threading
+
+    with FakeEndpoint(sys.argv[1]) as endpoint:
+        print(endpoint.url, flush=True)
+        threading.Event().wait()
