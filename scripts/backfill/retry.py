@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import requests
 
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+RETRY_STATUSES = frozenset({408, 425, 429})  # besides every 5xx
 MAX_HINTED_WAIT = 600.0
 
 
