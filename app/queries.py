@@ -1,6 +1,7 @@
 """Read-side queries of the catalog: entities and events as the API serves them."""
 
-from datetime import timezone
+import json
+from datetime import timedelta, timezone
 
 import sqlalchemy as sa
 
@@ -34,9 +35,16 @@ def get_entity(engine, blueprint, identifier):
     return entity_from_row(row) if row else None
 
 
-def list_entities(engine, blueprint, limit, offset):
-    """A page of live entities of a blueprint, ordered by identifier, and the total count."""
+def list_entities(engine, blueprint, limit, offset, search=None):
+    """A page of live entities of a blueprint, ordered by identifier, and the total count.
+
+    `search` keeps entities whose identifier or title contains it (case-insensitive).
+    """
     live = sa.and_(entities.c.blueprint == blueprint, entities.c.deleted.is_(False))
+    if search:
+        live = sa.and_(live, sa.or_(
+            sa.func.lower(entities.c.identifier).contains(search.lower(), autoescape=True),
+            sa.func.lower(entities.c.title).contains(search.lower(), autoescape=True)))
     query = sa.select(entities).where(live).order_by(entities.c.identifier)
     with engine.connect() as conn:
         rows = conn.execute(query.limit(limit).offset(offset)).all()
@@ -63,13 +71,20 @@ def event_from_row(row, with_body=False):
     return entry
 
 
-def list_events(engine, limit, offset, status=None, webhook=None):
-    """A page of events, newest first, optionally filtered by status and webhook."""
-    conditions = []
-    if status:
-        conditions.append(events.c.status == status)
-    if webhook:
-        conditions.append(events.c.webhook == webhook)
+def event_conditions(status=None, webhook=None, event_type=None, since=None, until=None):
+    """WHERE clauses for the event log's filters; `since`/`until` are aware datetimes."""
+    wanted = {"status": status, "webhook": webhook, "event_type": event_type}
+    conditions = [events.c[name] == value for name, value in wanted.items() if value]
+    if since is not None:
+        conditions.append(events.c.received_at >= since)
+    if until is not None:
+        conditions.append(events.c.received_at < until)
+    return conditions
+
+
+def list_events(engine, limit, offset, **filters):
+    """A page of events, newest first, filtered as `event_conditions` reads `filters`."""
+    conditions = event_conditions(**filters)
     columns = [c for c in events.c if c.name not in {"body", "headers", "query"}]
     query = sa.select(*columns).where(*conditions).order_by(events.c.id.desc())
     with engine.connect() as conn:
@@ -77,6 +92,65 @@ def list_events(engine, limit, offset, status=None, webhook=None):
         total = conn.execute(sa.select(sa.func.count()).select_from(events)
                              .where(*conditions)).scalar()
     return [event_from_row(r) for r in rows], total
+
+
+def count_events_by_status(engine, since):
+    """Events received since `since`, as {webhook: {status: count}}."""
+    query = (sa.select(events.c.webhook, events.c.status, sa.func.count())
+             .where(events.c.received_at >= since).group_by(events.c.webhook, events.c.status))
+    counts = {}
+    with engine.connect() as conn:
+        for webhook, status, count in conn.execute(query):
+            counts.setdefault(webhook, {})[status] = count
+    return counts
+
+
+def last_event_times(engine):
+    """When each webhook last received an event, as {webhook: ISO time}."""
+    query = sa.select(events.c.webhook, sa.func.max(events.c.received_at)).group_by(events.c.webhook)
+    with engine.connect() as conn:
+        return {webhook: iso(moment) for webhook, moment in conn.execute(query)}
+
+
+def pipeline_overview(engine, webhooks, now):
+    """Per webhook: events by status in the last hour and day, and when it last received one."""
+    hour = count_events_by_status(engine, now - timedelta(hours=1))
+    day = count_events_by_status(engine, now - timedelta(days=1))
+    last = last_event_times(engine)
+    names = sorted(set(webhooks) | set(day) | set(last))
+    return [{"webhook": name, "hour": hour.get(name, {}), "day": day.get(name, {}),
+             "lastEventAt": last.get(name)} for name in names]
+
+
+def event_types(engine, limit=200):
+    """The distinct event types in the log, alphabetically (for filter choices)."""
+    query = (sa.select(events.c.event_type).where(events.c.event_type.is_not(None)).distinct()
+             .order_by(events.c.event_type).limit(limit))
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def entity_history(engine, blueprint, identifier, limit=50):
+    """The events that touched an entity, newest first, each with what it did to it.
+
+    The event log keeps touched entities as JSON; a text match narrows the rows on both
+    databases, and the exact blueprint/identifier check is done here.
+    """
+    needle = json.dumps(identifier)
+    columns = [c for c in events.c if c.name not in {"body", "headers", "query"}]
+    query = (sa.select(*columns)
+             .where(sa.cast(events.c.entities, sa.Text).contains(needle, autoescape=True))
+             .order_by(events.c.id.desc()))
+    history = []
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            touched = [e for e in row.entities or []
+                       if e.get("blueprint") == blueprint and e.get("identifier") == identifier]
+            if touched:
+                history.append({**event_from_row(row), "change": touched[0]})
+            if len(history) >= limit:
+                break
+    return history
 
 
 def get_event(engine, event_id):
