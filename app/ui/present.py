@@ -4,8 +4,8 @@ import json
 from datetime import datetime, timezone
 
 PRETTY_LIMIT = 200_000
-# Bodies this large are shown raw (no parsing) up to PRETTY_LIMIT, with a download link.
-PARSE_LIMIT = 1_000_000
+# Bodies larger than this are shown as stored, without parsing them for indentation.
+PARSE_LIMIT = 10_000_000
 OPEN_BELOW = 20_000
 KEY_HEADERS = ("content-type", "user-agent", "x-atlassian-webhook-identifier",
                "x-atlassian-webhook-retry", "x-atlassian-webhook-flow", "x-forwarded-for")
@@ -14,15 +14,25 @@ PAGE_SIZE = 50
 
 
 def payload_preview(text):
-    """The body for display: pretty JSON cut at PRETTY_LIMIT characters, and how it was cut."""
-    pretty = text
+    """The body for display: indented JSON cut at PRETTY_LIMIT characters, and whether it was.
+
+    The indented text is produced piece by piece and only up to the limit, so a body of
+    megabytes costs one parse, not a full re-encoding.
+    """
+    pieces = [text]
     if len(text) <= PARSE_LIMIT:
         try:
-            pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            pieces = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(json.loads(text))
         except ValueError:
             pass
-    return {"text": pretty[:PRETTY_LIMIT], "truncated": len(pretty) > PRETTY_LIMIT,
-            "size": len(text.encode("utf-8")), "open": len(pretty) <= OPEN_BELOW}
+    shown, length = [], 0
+    for piece in pieces:
+        shown.append(piece)
+        length += len(piece)
+        if length > PRETTY_LIMIT:
+            break
+    return {"text": "".join(shown)[:PRETTY_LIMIT], "truncated": length > PRETTY_LIMIT,
+            "size": len(text.encode("utf-8")), "open": length <= OPEN_BELOW}
 
 
 def pretty(value):
