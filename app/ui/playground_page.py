@@ -3,7 +3,7 @@
 from flask import render_template, request
 
 from .. import playground, queries
-from ..errors import BadRequest
+from ..errors import BadRequest, NotFound
 from ..views import runtime
 from . import bp
 
@@ -47,7 +47,7 @@ def run(form):
             return {"saved": path.name}
         return {"translation": playground.evaluate(runtime(), form["config_text"],
                                                    mapping_input(form))}
-    except BadRequest as exc:
+    except (BadRequest, NotFound) as exc:
         return {"error": exc.message}
 
 
