@@ -1,4 +1,4 @@
-"""The web UI in a real browser (Debian's Chromium through Playwright) against the serve_http app.
+"""The web UI in a real browser (Debian's Chromium through Playwright) against the served app.
 
 Screenshots of every page land in test-artifacts/screenshots/ for a look at the layout.
 """
@@ -6,7 +6,6 @@ Screenshots of every page land in test-artifacts/screenshots/ for a look at the 
 import copy
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,10 @@ import requests
 
 from app import create_app
 from tests.helpers import SECRET, seed_payload, serve_http, signed_headers
+from tests.ui_helpers import ROOT, TOKEN, copy_mappings
 
-ROOT = Path(__file__).parents[1]
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-TOKEN = "ui-test-token"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BROKEN_TITLE = 'title: .body.issue.key + " - " +'
@@ -63,12 +61,11 @@ def page(browser):
 
 @pytest.fixture
 def settings(tmp_path):
-    """Settings of a serve_http app with its own catalog and a copy of the mappings it may edit."""
-    shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
-    add_relation_and_calculation(tmp_path / "mappings" / "blueprints" / "jiraIssue.json")
+    """Settings of a served app with its own catalog and a copy of the mappings it may edit."""
+    mappings = copy_mappings(tmp_path)
+    add_relation_and_calculation(Path(mappings) / "blueprints" / "jiraIssue.json")
     return {"DATABASE_URL": f"sqlite:///{tmp_path / 'catalog.sqlite3'}",
-            "JIRA_WEBHOOK_SECRET": SECRET, "CATALOG_API_TOKEN": TOKEN,
-            "MAPPINGS_DIR": str(tmp_path / "mappings")}
+            "JIRA_WEBHOOK_SECRET": SECRET, "CATALOG_API_TOKEN": TOKEN, "MAPPINGS_DIR": mappings}
 
 
 def add_relation_and_calculation(path):
@@ -87,7 +84,7 @@ def shoot(page, name):
 
 
 def deliver(base, payload):
-    """POST a payload to the serve_http webhook, signed like Jira; returns the JSON answer."""
+    """POST a payload to the served webhook, signed like Jira; returns the JSON answer."""
     body = json.dumps(payload).encode("utf-8")
     answer = requests.post(f"{base}/webhooks/jira", data=body, headers=signed_headers(body),
                            timeout=10)

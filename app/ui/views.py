@@ -36,13 +36,6 @@ def engine():
     return runtime().store.engine
 
 
-def known_blueprint(identifier):
-    blueprint = runtime().blueprints.get(identifier)
-    if blueprint is None:
-        raise NotFound(f"no blueprint {identifier!r}", "unknown_blueprint")
-    return blueprint
-
-
 @bp.get("/")
 def overview():
     state = runtime()
@@ -110,7 +103,7 @@ def blueprints():
 
 @bp.get("/entities/<blueprint>")
 def entities(blueprint):
-    schema = known_blueprint(blueprint)
+    schema = runtime().blueprint(blueprint)
     search = request.args.get("q", "").strip()
     page = page_number(request.args.get("page"))
     items, total = queries.list_entities(engine(), blueprint, PAGE_SIZE, (page - 1) * PAGE_SIZE,
@@ -121,7 +114,7 @@ def entities(blueprint):
 
 @bp.get("/entities/<blueprint>/<path:identifier>")
 def entity(blueprint, identifier):
-    schema = known_blueprint(blueprint)
+    schema = runtime().blueprint(blueprint)
     item = queries.get_entity(engine(), blueprint, identifier)
     history = queries.entity_history(engine(), blueprint, identifier)
     if item is None and not history:
