@@ -1,4 +1,4 @@
-"""The UI's pages, read through the Flask test client on both databases."""
+"""The UI's pages through the Flask test client (SQLite: test_queries covers both databases)."""
 
 import copy
 import json
@@ -7,6 +7,11 @@ import pytest
 
 from tests.helpers import SECRET, post_event, seed_payload, sign
 from tests.ui_helpers import TOKEN, copy_mappings, log_in
+
+
+@pytest.fixture
+def database_url(sqlite_url):
+    return sqlite_url
 
 
 @pytest.fixture
