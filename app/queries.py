@@ -1,11 +1,10 @@
 """Read-side queries of the catalog: entities and events as the API serves them."""
 
-import json
 from datetime import timedelta, timezone
 
 import sqlalchemy as sa
 
-from .schema import entities, events
+from .schema import entities, event_entities, events
 
 
 def iso(moment):
@@ -131,26 +130,17 @@ def event_types(engine, limit=200):
 
 
 def entity_history(engine, blueprint, identifier, limit=50):
-    """The events that touched an entity, newest first, each with what it did to it.
-
-    The event log keeps touched entities as JSON; a text match narrows the rows on both
-    databases, and the exact blueprint/identifier check is done here.
-    """
-    needle = json.dumps(identifier)
+    """The events that touched an entity, newest first, each with what it did to it."""
     columns = [c for c in events.c if c.name not in {"body", "headers", "query"}]
-    query = (sa.select(*columns)
-             .where(sa.cast(events.c.entities, sa.Text).contains(needle, autoescape=True))
-             .order_by(events.c.id.desc()))
-    history = []
+    query = (sa.select(*columns, event_entities.c.operation, event_entities.c.result)
+             .join(event_entities, event_entities.c.event_id == events.c.id)
+             .where(event_entities.c.blueprint == blueprint,
+                    event_entities.c.identifier == identifier)
+             .order_by(events.c.id.desc()).limit(limit))
     with engine.connect() as conn:
-        for row in conn.execute(query):
-            touched = [e for e in row.entities or []
-                       if e.get("blueprint") == blueprint and e.get("identifier") == identifier]
-            if touched:
-                history.append({**event_from_row(row), "change": touched[0]})
-            if len(history) >= limit:
-                break
-    return history
+        return [{**event_from_row(row), "change": {"operation": row.operation,
+                                                   "result": row.result}}
+                for row in conn.execute(query)]
 
 
 def get_event(engine, event_id):

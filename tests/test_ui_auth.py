@@ -5,17 +5,7 @@ import pytest
 from app import create_app
 from tests.helpers import SECRET, post_event, seed_payload
 from tests.ui_helpers import TOKEN, copy_mappings, csrf_from, log_in
-
-
-@pytest.fixture
-def database_url(sqlite_url):
-    return sqlite_url
-
-
-@pytest.fixture
-def settings_overrides(database_url, tmp_path):
-    return {"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET,
-            "CATALOG_API_TOKEN": TOKEN, "MAPPINGS_DIR": copy_mappings(tmp_path)}
+from tests.ui_helpers import ui_settings_overrides  # noqa: F401  (the fixture)
 
 
 def test_pages_need_a_login_when_the_token_is_set(client):

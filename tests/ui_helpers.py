@@ -4,6 +4,10 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
+from tests.helpers import SECRET
+
 ROOT = Path(__file__).parents[1]
 TOKEN = "ui-test-token"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -29,3 +33,10 @@ def log_in(client, token=TOKEN):
                                          "token": token, "next": "/"})
     assert answer.status_code == 302, answer.get_data(as_text=True)
     return csrf_from(client, "/")
+
+
+@pytest.fixture(name="settings_overrides")
+def ui_settings_overrides(sqlite_url, tmp_path):
+    """An app on SQLite with a read token and its own mappings (import it to use it)."""
+    return {"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET,
+            "CATALOG_API_TOKEN": TOKEN, "MAPPINGS_DIR": copy_mappings(tmp_path)}
