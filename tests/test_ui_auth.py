@@ -70,3 +70,10 @@ def test_without_a_token_the_ui_is_open_but_writes_need_csrf(sqlite_url, tmp_pat
     assert replayed.status_code == 302
     # A second worker (another app on the same database) signs sessions with the same key.
     assert create_app(settings).secret_key == app.secret_key
+
+
+def test_pages_cannot_be_framed_or_sniffed(client):
+    answer = client.get("/login")
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"

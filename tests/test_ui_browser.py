@@ -134,6 +134,9 @@ def see_event_and_entity(page, base, event_id):
     page.click(".crumbs >> text=Jira Issue")
     assert "PI-1" in page.inner_text("table.grid")
     shoot(page, "06-entities")
+    page.click(".crumbs >> text=Entities")
+    assert page.inner_text("table.grid tbody td.num") == "1"
+    shoot(page, "06-blueprints")
 
 
 def run_config(page, text):

@@ -10,6 +10,11 @@ from ..views import runtime
 from . import bp
 
 OPEN_ENDPOINTS = {"ui.login", "ui.static"}
+# No framing (the Replay and Save buttons cannot be clickjacked), nothing loaded from elsewhere.
+PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; "
+                                           "form-action 'self'; base-uri 'none'",
+                "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "same-origin"}
 
 
 def api_token():
@@ -48,6 +53,12 @@ def guard():
             abort(400, "the form's CSRF token is missing or stale; reload the page and retry")
     if request.endpoint not in OPEN_ENDPOINTS and not signed_in():
         return redirect(url_for("ui.login", next=request.full_path.rstrip("?")))
+
+
+@bp.after_request
+def protect_page(response):
+    response.headers.update(PAGE_HEADERS)
+    return response
 
 
 def safe_next(target):
