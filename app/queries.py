@@ -121,6 +121,14 @@ def pipeline_overview(engine, webhooks, now):
              "lastEventAt": last.get(name)} for name in names]
 
 
+def outbox_counts(forwarding):
+    """The Port outbox's `{status: count}`, or None when forwarding to Port is off."""
+    if forwarding is None or forwarding.client is None:
+        return None
+    with forwarding.engine.connect() as conn:
+        return forwarding.outbox.count_by_status(conn)
+
+
 def event_types(engine, limit=200):
     """The distinct event types in the log, alphabetically (for filter choices)."""
     query = (sa.select(events.c.event_type).where(events.c.event_type.is_not(None)).distinct()

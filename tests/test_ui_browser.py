@@ -64,8 +64,12 @@ def settings(tmp_path):
     """Settings of a served app with its own catalog and a copy of the mappings it may edit."""
     mappings = copy_mappings(tmp_path)
     add_relation_and_calculation(Path(mappings) / "blueprints" / "jiraIssue.json")
+    # Forwarding to Port is on, its delivery worker (a separate process) is not running.
+    port = {"PORT_CLIENT_ID": "id", "PORT_CLIENT_SECRET": "secret",
+            "PORT_BASE_URL": "http://127.0.0.1:9", "INITIALIZE_PORT_RESOURCES": "false"}
     return {"DATABASE_URL": f"sqlite:///{tmp_path / 'catalog.sqlite3'}",
-            "JIRA_WEBHOOK_SECRET": SECRET, "CATALOG_API_TOKEN": TOKEN, "MAPPINGS_DIR": mappings}
+            "JIRA_WEBHOOK_SECRET": SECRET, "CATALOG_API_TOKEN": TOKEN, "MAPPINGS_DIR": mappings,
+            **port}
 
 
 def add_relation_and_calculation(path):
@@ -116,6 +120,7 @@ def log_in(page, base):
 def see_event_and_entity(page, base, event_id):
     """From the overview to the event, and from the event to its entity."""
     assert "applied 1" in page.locator("table.grid").first.inner_text()
+    assert page.inner_text("table.outbox tbody td >> nth=0") == "1"
     shoot(page, "02-overview")
     page.click("nav >> text=Events")
     assert page.locator("tbody tr").count() == 2

@@ -2,9 +2,11 @@
 
 import copy
 import json
+import re
 
 import pytest
 
+from app import create_app
 from tests.helpers import SECRET, post_event, seed_payload, sign
 from tests.ui_helpers import TOKEN, log_in
 from tests.ui_helpers import ui_settings_overrides  # noqa: F401  (the fixture)
@@ -167,3 +169,24 @@ def test_playground_shows_an_ignored_event(client, csrf):
                                               "action": "run", "source": "paste",
                                               "payload": '{"webhookEvent": "sprint_started"}'})
     assert "No mapping matched" in answer.get_data(as_text=True)
+
+
+def test_overview_says_when_forwarding_to_port_is_off(client, csrf):
+    assert "Forwarding to Port" in text(client, "/") and "Off: entities stay" in text(client, "/")
+
+
+def test_overview_counts_the_port_outbox_when_forwarding_is_on(settings_overrides):
+    app = create_app({**settings_overrides, "PORT_CLIENT_ID": "id", "PORT_CLIENT_SECRET": "s",
+                      "PORT_BASE_URL": "http://127.0.0.1:9", "INITIALIZE_PORT_RESOURCES": "false"})
+    client = app.test_client()
+    log_in(client)
+    for key in ("PI-1", "PI-2", "PI-3"):
+        post_event(client, issue(key))
+    forwarding = app.extensions["port_forwarding"]
+    [first, *_rest] = forwarding.outbox.claim_batch(forwarding.engine, 2)
+    with forwarding.engine.begin() as conn:
+        forwarding.outbox.mark_dead(conn, first, "refused by Port")
+    page = text(client, "/")
+    counts = re.search(r'<table class="grid compact outbox">.*?</table>', page, re.S).group(0)
+    assert re.findall(r'<td class="num">(?:<span[^>]*>)?(\d+)', counts) == ["1", "1", "1", "0"]
+    app.extensions["bridge"].store.engine.dispose()

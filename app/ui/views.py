@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from .. import queries
@@ -40,9 +40,10 @@ def engine():
 def overview():
     state = runtime()
     rows = queries.pipeline_overview(engine(), state.configs, datetime.now(timezone.utc))
+    outbox = queries.outbox_counts(current_app.extensions.get("port_forwarding"))
     return render_template("overview.html", rows=rows, configs=state.configs,
                            statuses=STATUSES, counts=queries.count_entities(engine()),
-                           blueprints=state.blueprints)
+                           blueprints=state.blueprints, outbox=outbox)
 
 
 def event_filters():
