@@ -16,6 +16,7 @@ from .mapping import load_webhook_configs
 from .retention import PruneSchedule
 from .security import is_configured
 from .store import Store, create_db_engine
+from .ui import register_ui
 
 log = logging.getLogger("jira_catalog_bridge")
 
@@ -32,9 +33,11 @@ def create_app(overrides=None):
     store.create_schema()
     app = Flask(__name__, instance_path=str(Path(settings.MAPPINGS_DIR).parent / "instance"))
     app.config["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
-    app.extensions["bridge"] = Runtime(settings, blueprints, configs, store)
+    runtime = Runtime(settings, blueprints, configs, store)
+    app.extensions["bridge"] = runtime
     register_views(app)
     schedule_retention(app, PruneSchedule(settings, store.engine))
+    register_ui(app, runtime)
     register_error_handlers(app)
     register_commands(app)
     install_forwarding(app, environment_for_substitution(overrides))

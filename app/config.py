@@ -21,6 +21,7 @@ class Settings:
     MAX_JSON_DEPTH: int = 64
     ALLOW_UNSIGNED_WEBHOOKS: bool = False
     CATALOG_API_TOKEN: str = ""
+    SECRET_KEY: str = ""
     SQLITE_SYNCHRONOUS: str = "FULL"
     EVENT_RETENTION_DAYS: int = 30
     EVENT_RETENTION_MAX_EVENTS: int = 0

@@ -32,6 +32,13 @@ class Runtime:
             raise NotFound(f"no enabled webhook configuration {identifier!r}", "unknown_webhook")
         return config
 
+    def blueprint(self, identifier):
+        """The loaded blueprint with that identifier."""
+        blueprint = self.blueprints.get(identifier)
+        if blueprint is None:
+            raise NotFound(f"no blueprint {identifier!r}", "unknown_blueprint")
+        return blueprint
+
 
 def reject_constant(name):
     raise ValueError(f"{name} is not valid JSON")

@@ -1,10 +1,10 @@
 """Read-side queries of the catalog: entities and events as the API serves them."""
 
-from datetime import timezone
+from datetime import timedelta, timezone
 
 import sqlalchemy as sa
 
-from .schema import entities, events
+from .schema import entities, event_entities, events
 
 
 def iso(moment):
@@ -34,9 +34,16 @@ def get_entity(engine, blueprint, identifier):
     return entity_from_row(row) if row else None
 
 
-def list_entities(engine, blueprint, limit, offset):
-    """A page of live entities of a blueprint, ordered by identifier, and the total count."""
+def list_entities(engine, blueprint, limit, offset, search=None):
+    """A page of live entities of a blueprint, ordered by identifier, and the total count.
+
+    `search` keeps entities whose identifier or title contains it (case-insensitive).
+    """
     live = sa.and_(entities.c.blueprint == blueprint, entities.c.deleted.is_(False))
+    if search:
+        live = sa.and_(live, sa.or_(
+            sa.func.lower(entities.c.identifier).contains(search.lower(), autoescape=True),
+            sa.func.lower(entities.c.title).contains(search.lower(), autoescape=True)))
     query = sa.select(entities).where(live).order_by(entities.c.identifier)
     with engine.connect() as conn:
         rows = conn.execute(query.limit(limit).offset(offset)).all()
@@ -63,13 +70,20 @@ def event_from_row(row, with_body=False):
     return entry
 
 
-def list_events(engine, limit, offset, status=None, webhook=None):
-    """A page of events, newest first, optionally filtered by status and webhook."""
-    conditions = []
-    if status:
-        conditions.append(events.c.status == status)
-    if webhook:
-        conditions.append(events.c.webhook == webhook)
+def event_conditions(status=None, webhook=None, event_type=None, since=None, until=None):
+    """WHERE clauses for the event log's filters; `since`/`until` are aware datetimes."""
+    wanted = {"status": status, "webhook": webhook, "event_type": event_type}
+    conditions = [events.c[name] == value for name, value in wanted.items() if value]
+    if since is not None:
+        conditions.append(events.c.received_at >= since)
+    if until is not None:
+        conditions.append(events.c.received_at < until)
+    return conditions
+
+
+def list_events(engine, limit, offset, **filters):
+    """A page of events, newest first, filtered as `event_conditions` reads `filters`."""
+    conditions = event_conditions(**filters)
     columns = [c for c in events.c if c.name not in {"body", "headers", "query"}]
     query = sa.select(*columns).where(*conditions).order_by(events.c.id.desc())
     with engine.connect() as conn:
@@ -77,6 +91,64 @@ def list_events(engine, limit, offset, status=None, webhook=None):
         total = conn.execute(sa.select(sa.func.count()).select_from(events)
                              .where(*conditions)).scalar()
     return [event_from_row(r) for r in rows], total
+
+
+def count_events_by_status(engine, since):
+    """Events received since `since`, as {webhook: {status: count}}."""
+    query = (sa.select(events.c.webhook, events.c.status, sa.func.count())
+             .where(events.c.received_at >= since).group_by(events.c.webhook, events.c.status))
+    counts = {}
+    with engine.connect() as conn:
+        for webhook, status, count in conn.execute(query):
+            counts.setdefault(webhook, {})[status] = count
+    return counts
+
+
+def last_event_times(engine):
+    """When each webhook last received an event, as {webhook: ISO time}."""
+    query = sa.select(events.c.webhook, sa.func.max(events.c.received_at)).group_by(events.c.webhook)
+    with engine.connect() as conn:
+        return {webhook: iso(moment) for webhook, moment in conn.execute(query)}
+
+
+def pipeline_overview(engine, webhooks, now):
+    """Per webhook: events by status in the last hour and day, and when it last received one."""
+    hour = count_events_by_status(engine, now - timedelta(hours=1))
+    day = count_events_by_status(engine, now - timedelta(days=1))
+    last = last_event_times(engine)
+    names = sorted(set(webhooks) | set(day) | set(last))
+    return [{"webhook": name, "hour": hour.get(name, {}), "day": day.get(name, {}),
+             "lastEventAt": last.get(name)} for name in names]
+
+
+def outbox_counts(forwarding):
+    """The Port outbox's `{status: count}`, or None when forwarding to Port is off."""
+    if forwarding is None or forwarding.client is None:
+        return None
+    with forwarding.engine.connect() as conn:
+        return forwarding.outbox.count_by_status(conn)
+
+
+def event_types(engine, limit=200):
+    """The distinct event types in the log, alphabetically (for filter choices)."""
+    query = (sa.select(events.c.event_type).where(events.c.event_type.is_not(None)).distinct()
+             .order_by(events.c.event_type).limit(limit))
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def entity_history(engine, blueprint, identifier, limit=50):
+    """The events that touched an entity, newest first, each with what it did to it."""
+    columns = [c for c in events.c if c.name not in {"body", "headers", "query"}]
+    query = (sa.select(*columns, event_entities.c.operation, event_entities.c.result)
+             .join(event_entities, event_entities.c.event_id == events.c.id)
+             .where(event_entities.c.blueprint == blueprint,
+                    event_entities.c.identifier == identifier)
+             .order_by(events.c.id.desc()).limit(limit))
+    with engine.connect() as conn:
+        return [{**event_from_row(row), "change": {"operation": row.operation,
+                                                   "result": row.result}}
+                for row in conn.execute(query)]
 
 
 def get_event(engine, event_id):

@@ -63,3 +63,11 @@ event_entities = sa.Table(
 
 # Entity changes waiting to be forwarded to Port (see app.outbox).
 outbox = define_outbox_table(metadata)
+
+# Random keys the service generates once and every worker and instance then shares
+# (the web UI's session key when neither SECRET_KEY nor CATALOG_API_TOKEN is set).
+service_keys = sa.Table(
+    "service_keys", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+)

@@ -1,5 +1,6 @@
 """The catalog store: entities with newest-wins versions, and the event log, in one database."""
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -7,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .migrate import upgrade_schema
-from .schema import entities, event_entities, events
+from .schema import entities, event_entities, events, service_keys
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,15 @@ class Store:
     def ping(self):
         with self.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
+
+    def shared_key(self, name):
+        """A random key stored under `name`: created by the first caller, then read by all."""
+        with self.engine.begin() as conn:
+            stmt = dialect_insert(conn, service_keys).values(name=name,
+                                                             value=secrets.token_urlsafe(32))
+            conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+            return conn.execute(sa.select(service_keys.c.value)
+                                .where(service_keys.c.name == name)).scalar_one()
 
     def ingest(self, event, translation):
         """Record a new event and apply its changes in one transaction; duplicates change nothing."""

@@ -45,14 +45,6 @@ def paged(key, items, total, limit, offset):
                     "next": following})
 
 
-def known_blueprint(identifier):
-    """The blueprint named in the URL, or a 404."""
-    blueprint = runtime().blueprints.get(identifier)
-    if blueprint is None:
-        raise NotFound(f"no blueprint {identifier!r}", "unknown_blueprint")
-    return blueprint
-
-
 @bp.get("/blueprints")
 def list_blueprints():
     return jsonify({"ok": True, "blueprints": [b.definition for b in runtime().blueprints.values()]})
@@ -60,12 +52,12 @@ def list_blueprints():
 
 @bp.get("/blueprints/<blueprint>")
 def get_blueprint(blueprint):
-    return jsonify({"ok": True, "blueprint": known_blueprint(blueprint).definition})
+    return jsonify({"ok": True, "blueprint": runtime().blueprint(blueprint).definition})
 
 
 @bp.get("/blueprints/<blueprint>/entities")
 def list_entities(blueprint):
-    known_blueprint(blueprint)
+    runtime().blueprint(blueprint)
     limit, offset = page_args()
     items, total = queries.list_entities(runtime().store.engine, blueprint, limit, offset)
     return paged("entities", items, total, limit, offset)
@@ -73,7 +65,7 @@ def list_entities(blueprint):
 
 @bp.get("/blueprints/<blueprint>/entities/<path:identifier>")
 def get_entity(blueprint, identifier):
-    known_blueprint(blueprint)
+    runtime().blueprint(blueprint)
     entity = queries.get_entity(runtime().store.engine, blueprint, identifier)
     if entity is None:
         raise NotFound(f"no entity {identifier!r} of blueprint {blueprint!r}", "entity_not_found")

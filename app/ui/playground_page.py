@@ -1,0 +1,60 @@
+"""The playground page: try a configuration over a stored or pasted event; save it when valid."""
+
+from flask import render_template, request
+
+from .. import playground, queries
+from ..errors import BadRequest, NotFound
+from ..views import runtime
+from . import bp
+
+RECENT_EVENTS = 30
+
+
+def initial_form():
+    """The form as first shown: a configuration from disk and a stored event to try it on."""
+    state = runtime()
+    configs = state.configs
+    chosen = configs.get(request.args.get("config", "")) or next(iter(configs.values()), None)
+    event_id = request.args.get("event", "")
+    if not event_id:
+        latest, _total = queries.list_events(state.store.engine, 1, 0)
+        event_id = str(latest[0]["id"]) if latest else ""
+    return {"config_text": playground.editor_text(chosen) if chosen else "",
+            "source": "event" if event_id else "paste", "event_id": event_id, "payload": ""}
+
+
+def posted_form():
+    return {name: request.form.get(name, "") for name in
+            ("config_text", "source", "event_id", "payload")}
+
+
+def mapping_input(form):
+    """The mapping input the form points at: a stored event, or the pasted body."""
+    if form["source"] == "paste":
+        return playground.pasted_input(runtime(), form["payload"])
+    try:
+        event_id = int(form["event_id"])
+    except ValueError:
+        raise BadRequest("choose a stored event (its id) or paste a payload") from None
+    return playground.stored_event_input(runtime(), event_id)
+
+
+def run(form):
+    """What the page reports for a posted form: the translation, a saved file, or an error."""
+    try:
+        if request.form.get("action") == "save":
+            path = playground.save_configuration(runtime(), form["config_text"])
+            return {"saved": path.name}
+        return {"translation": playground.evaluate(runtime(), form["config_text"],
+                                                   mapping_input(form))}
+    except (BadRequest, NotFound) as exc:
+        return {"error": exc.message}
+
+
+@bp.route("/playground", methods=["GET", "POST"])
+def playground_page():
+    form = posted_form() if request.method == "POST" else initial_form()
+    result = run(form) if request.method == "POST" else {}
+    recent, _total = queries.list_events(runtime().store.engine, RECENT_EVENTS, 0)
+    return render_template("playground.html", form=form, result=result, recent=recent,
+                           configs=runtime().configs), 422 if result.get("error") else 200
