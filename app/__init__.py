@@ -13,6 +13,7 @@ from .forwarding import install_forwarding
 from .handlers import register_error_handlers
 from .ingest import Runtime
 from .mapping import load_webhook_configs
+from .relations import placeholder_creator
 from .retention import PruneSchedule
 from .security import is_configured
 from .store import Store, create_db_engine
@@ -31,6 +32,8 @@ def create_app(overrides=None):
     warn_unsigned(configs, settings.ALLOW_UNSIGNED_WEBHOOKS)
     store = Store(open_engine(settings))
     store.create_schema()
+    if settings.CREATE_MISSING_RELATED_ENTITIES:
+        store.change_listeners.append(placeholder_creator(blueprints))
     app = Flask(__name__, instance_path=str(Path(settings.MAPPINGS_DIR).parent / "instance"))
     app.config["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
     runtime = Runtime(settings, blueprints, configs, store)

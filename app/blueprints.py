@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from .calculations import compile_calculations
 from .errors import ConfigError
 from .jqexpr import compile_expression
 
@@ -26,6 +27,7 @@ class Blueprint:
     properties: dict = field(default_factory=dict)
     required: tuple = ()
     relations: dict = field(default_factory=dict)
+    calculations: object = field(default=None, repr=False)
 
 
 class EntityInvalid(ValueError):
@@ -46,7 +48,18 @@ def load_blueprints(directory):
         if blueprint.identifier in blueprints:
             raise ConfigError(f"{path}: blueprint {blueprint.identifier!r} is defined twice")
         blueprints[blueprint.identifier] = blueprint
+    check_relation_targets(blueprints, directory)
     return blueprints
+
+
+def check_relation_targets(blueprints, directory):
+    """Every relation must target a blueprint that exists."""
+    for blueprint in blueprints.values():
+        for name, spec in blueprint.relations.items():
+            target = spec.get("target") if isinstance(spec, dict) else None
+            if target not in blueprints:
+                raise ConfigError(f"{directory}: blueprint {blueprint.identifier!r}, relation "
+                                  f"{name!r}: target {target!r} is not a blueprint")
 
 
 def parse_blueprint(path):
@@ -64,7 +77,8 @@ def parse_blueprint(path):
             raise ConfigError(f"{path}: property {name!r}: unknown type {spec.get('type')!r}")
     return Blueprint(identifier=data["identifier"], definition=data, properties=properties,
                      required=tuple(schema.get("required") or ()),
-                     relations=data.get("relations") or {})
+                     relations=data.get("relations") or {},
+                     calculations=compile_calculations(path, data))
 
 
 def check_identifier(value, field_name="identifier"):

@@ -26,6 +26,7 @@ class Settings:
     EVENT_RETENTION_DAYS: int = 30
     EVENT_RETENTION_MAX_EVENTS: int = 0
     LOG_LEVEL: str = "INFO"
+    CREATE_MISSING_RELATED_ENTITIES: bool = False
 
 
 def parse_bool(name, raw):

@@ -4,6 +4,8 @@ from datetime import timedelta, timezone
 
 import sqlalchemy as sa
 
+from .calculations import add_calculations
+from .relations import live_rows, relation_targets
 from .schema import entities, event_entities, events
 
 
@@ -24,20 +26,29 @@ def entity_from_row(row):
             "updatedAt": iso(row.updated_at)}
 
 
-def get_entity(engine, blueprint, identifier):
+def read_entity(row, blueprints=None):
+    """An entity in Port's read shape, with its calculation properties when `blueprints` is given."""
+    entity = entity_from_row(row)
+    if blueprints is None:
+        return entity
+    return add_calculations(blueprints.get(entity["blueprint"]), entity)
+
+
+def get_entity(engine, blueprint, identifier, blueprints=None):
     """One live entity, or None (absent or deleted)."""
     query = sa.select(entities).where(entities.c.blueprint == blueprint,
                                       entities.c.identifier == identifier,
                                       entities.c.deleted.is_(False))
     with engine.connect() as conn:
         row = conn.execute(query).first()
-    return entity_from_row(row) if row else None
+    return read_entity(row, blueprints) if row else None
 
 
-def list_entities(engine, blueprint, limit, offset, search=None):
+def list_entities(engine, blueprint, limit, offset, search=None, blueprints=None):
     """A page of live entities of a blueprint, ordered by identifier, and the total count.
 
-    `search` keeps entities whose identifier or title contains it (case-insensitive).
+    `search` keeps entities whose identifier or title contains it (case-insensitive);
+    `blueprints` adds calculation properties.
     """
     live = sa.and_(entities.c.blueprint == blueprint, entities.c.deleted.is_(False))
     if search:
@@ -48,7 +59,28 @@ def list_entities(engine, blueprint, limit, offset, search=None):
     with engine.connect() as conn:
         rows = conn.execute(query.limit(limit).offset(offset)).all()
         total = conn.execute(sa.select(sa.func.count()).select_from(entities).where(live)).scalar()
-    return [entity_from_row(r) for r in rows], total
+    return [read_entity(r, blueprints) for r in rows], total
+
+
+def related_entities(engine, blueprints, entity):
+    """The live entities `entity`'s relations name, by relation: an entity (or None) for a single
+    relation, a list (missing targets left out) for a `many` one."""
+    targets = list(relation_targets(blueprints, entity))
+    wanted = {}
+    for _name, target, identifiers in targets:
+        wanted.setdefault(target, set()).update(identifiers)
+    found = {}
+    with engine.connect() as conn:
+        for target, identifiers in wanted.items():
+            found.update(((target, row.identifier), read_entity(row, blueprints))
+                         for row in live_rows(conn, target, identifiers))
+    related = {name: [] if isinstance(value, list) else None
+               for name, value in (entity.get("relations") or {}).items()}
+    for name, target, identifiers in targets:
+        hits = [found[(target, i)] for i in identifiers if (target, i) in found]
+        related[name] = hits if isinstance(entity["relations"][name], list) else \
+            (hits[0] if hits else None)
+    return related
 
 
 def count_entities(engine):

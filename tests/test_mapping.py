@@ -70,8 +70,8 @@ def test_missing_blueprint_is_refused(mappings_dir):
 
 def test_property_not_in_blueprint_is_refused(mappings_dir):
     edit_jira(mappings_dir, lambda d: d["mappings"][0]["entity"]["properties"].update(
-        priority=".body.issue.fields.priority.name"))
-    assert "entity.properties.priority" in load_error(mappings_dir)
+        storyPoints=".body.issue.fields.customfield_10016"))
+    assert "entity.properties.storyPoints" in load_error(mappings_dir)
 
 
 def test_bad_operation_is_refused(mappings_dir):

@@ -59,17 +59,32 @@ def get_blueprint(blueprint):
 def list_entities(blueprint):
     runtime().blueprint(blueprint)
     limit, offset = page_args()
-    items, total = queries.list_entities(runtime().store.engine, blueprint, limit, offset)
+    items, total = queries.list_entities(runtime().store.engine, blueprint, limit, offset,
+                                         blueprints=runtime().blueprints)
     return paged("entities", items, total, limit, offset)
+
+
+def include_args():
+    """`include=relations` (comma-separated; the only part that can be included today)."""
+    parts = {p for p in request.args.get("include", "").split(",") if p}
+    if not parts <= {"relations"}:
+        raise BadRequest("include accepts only 'relations'", "invalid_include")
+    return parts
 
 
 @bp.get("/blueprints/<blueprint>/entities/<path:identifier>")
 def get_entity(blueprint, identifier):
     runtime().blueprint(blueprint)
-    entity = queries.get_entity(runtime().store.engine, blueprint, identifier)
+    include = include_args()
+    bridge = runtime()
+    entity = queries.get_entity(bridge.store.engine, blueprint, identifier, bridge.blueprints)
     if entity is None:
         raise NotFound(f"no entity {identifier!r} of blueprint {blueprint!r}", "entity_not_found")
-    return jsonify({"ok": True, "entity": entity})
+    answer = {"ok": True, "entity": entity}
+    if "relations" in include:
+        answer["relatedEntities"] = queries.related_entities(bridge.store.engine,
+                                                             bridge.blueprints, entity)
+    return jsonify(answer)
 
 
 @bp.get("/events")
