@@ -56,3 +56,30 @@ def serve_http(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+SEED_OCEAN = Path(__file__).parent / "fixtures" / "seed-ocean"
+# What the seed's example responses lack but its entities show: the project's issue count (fetched
+# with expand=insight) and the team's members (fetched with includeMembers), added as Jira would.
+SEED_INSIGHT = {"totalIssueCount": 100, "lastIssueUpdateTime": "2023-11-06T11:03:18.244+0000"}
+SEED_TEAM_MEMBERS = {"T-PA": [{"accountId": "U-PA"}, {"accountId": "U-PA-2"}]}
+
+
+def seed_ocean(name):
+    """A file of tests/fixtures/seed-ocean: the seed's Ocean example responses and entities."""
+    return json.loads((SEED_OCEAN / name).read_text(encoding="utf-8"))
+
+
+def seed_ocean_objects():
+    """The seed's example objects as the Ocean integration (and the backfill) fetch them, by kind."""
+    project = {**seed_ocean("project-response.json"), "insight": SEED_INSIGHT}
+    teams = [{**team, "__members": SEED_TEAM_MEMBERS.get(team["teamId"], [])}
+             for team in seed_ocean("teams-response.json")]
+    return {"project": [project], "user": seed_ocean("users-response.json"), "team": teams,
+            "issue": [seed_ocean("issue-response.json")]}
+
+
+def catalog_event(kind, item, event=None):
+    """A webhook-shaped event carrying one REST object, as Jira (or the backfill) posts it."""
+    default = "jira:issue_updated" if kind == "issue" else f"{kind}_updated"
+    return {"timestamp": 1700000000000, "webhookEvent": event or default, kind: item}
