@@ -1,6 +1,12 @@
-"""Calculation properties, evaluated over an entity as Port does."""
+"""Blueprints: relations that must target existing ones, and calculation properties for display."""
 
-from app.blueprints import Blueprint, calculated_properties
+import json
+
+import pytest
+
+from app.blueprints import Blueprint, calculated_properties, load_blueprints
+from app.config import PROJECT_ROOT
+from app.errors import ConfigError
 
 
 def blueprint_with(calculations):
@@ -24,3 +30,18 @@ def test_a_broken_calculation_reports_its_error():
                                 "syntax": {"calculation": ".properties |"}})
     results = calculated_properties(blueprint, {"identifier": "x", "properties": {"summary": "a"}})
     assert "error" in results["bad"] and "error" in results["syntax"]
+
+
+def test_shipped_relations_target_shipped_blueprints():
+    blueprints = load_blueprints(PROJECT_ROOT / "mappings" / "blueprints")
+    assert blueprints["jiraIssue"].relations["assignee"]["target"] == "jiraUser"
+    assert blueprints["jiraTeam"].relations["members"]["many"] is True
+
+
+@pytest.mark.parametrize("relation", [{"target": "jiraNowhere"}, {"title": "no target"}])
+def test_a_relation_to_an_unknown_blueprint_stops_startup(tmp_path, relation):
+    (tmp_path / "thing.json").write_text(json.dumps({"identifier": "thing",
+                                                     "relations": {"link": relation}}))
+    with pytest.raises(ConfigError) as caught:
+        load_blueprints(tmp_path)
+    assert "relation 'link'" in str(caught.value) and "is not a blueprint" in str(caught.value)
