@@ -83,3 +83,30 @@ def catalog_event(kind, item, event=None):
     """A webhook-shaped event carrying one REST object, as Jira (or the backfill) posts it."""
     default = "jira:issue_updated" if kind == "issue" else f"{kind}_updated"
     return {"timestamp": 1700000000000, "webhookEvent": event or default, kind: item}
+
+
+BLUEPRINTS = {"project": "jiraProject", "user": "jiraUser", "team": "jiraTeam", "issue": "jiraIssue"}
+SEED_ACCOUNT = "712020:05acda87-42da-44d8-b21e-f71a508e5d11"
+# Where the seed's example entities contradict its own mappings (tests/fixtures/seed-ocean/README.md).
+SEED_CORRECTIONS = {
+    "team": {"title": "AI"},
+    "issue": {"properties": {"labels": ["infra"]},
+              "relations": {"assignee": SEED_ACCOUNT, "reporter": SEED_ACCOUNT}},
+}
+
+
+def expected_entity(kind):
+    """The seed's example entity (identifier, title, properties, relations) with the corrections."""
+    seed = seed_ocean(f"{kind}-entity.json")
+    expected = {key: copy.deepcopy(seed[key]) for key in ("identifier", "title", "properties",
+                                                           "relations")}
+    for key, value in SEED_CORRECTIONS.get(kind, {}).items():
+        expected[key] = {**expected[key], **value} if isinstance(value, dict) else value
+    return expected
+
+
+def comparable(entity):
+    """An entity's identifying parts; properties the mapping left null are absent, as in Port."""
+    return {"identifier": entity["identifier"], "title": entity["title"],
+            "properties": {k: v for k, v in entity["properties"].items() if v is not None},
+            "relations": entity["relations"]}

@@ -5,40 +5,14 @@ import json
 
 import pytest
 
-from tests.helpers import (FIXTURES, catalog_event, load_fixture, post_event, seed_ocean,
-                           seed_ocean_objects)
-
-BLUEPRINTS = {"project": "jiraProject", "user": "jiraUser", "team": "jiraTeam", "issue": "jiraIssue"}
-SEED_ACCOUNT = "712020:05acda87-42da-44d8-b21e-f71a508e5d11"
-# Where the seed's example entities contradict its own mappings (tests/fixtures/seed-ocean/README.md).
-SEED_CORRECTIONS = {
-    "team": {"title": "AI"},
-    "issue": {"properties": {"labels": ["infra"]},
-              "relations": {"assignee": SEED_ACCOUNT, "reporter": SEED_ACCOUNT}},
-}
-
-
-def expected_entity(kind):
-    """The seed's example entity (identifier, title, properties, relations) with the corrections."""
-    seed = seed_ocean(f"{kind}-entity.json")
-    expected = {key: copy.deepcopy(seed[key]) for key in ("identifier", "title", "properties",
-                                                           "relations")}
-    for key, value in SEED_CORRECTIONS.get(kind, {}).items():
-        expected[key] = {**expected[key], **value} if isinstance(value, dict) else value
-    return expected
+from tests.helpers import (BLUEPRINTS, FIXTURES, catalog_event, comparable, expected_entity,
+                           load_fixture, post_event, seed_ocean, seed_ocean_objects)
 
 
 def read_entity(client, kind, identifier, query=""):
     response = client.get(f"/v1/blueprints/{BLUEPRINTS[kind]}/entities/{identifier}{query}")
     assert response.status_code == 200, response.json
     return response.json
-
-
-def comparable(entity):
-    """An entity's identifying parts; properties the mapping left null are absent, as in Port."""
-    return {"identifier": entity["identifier"], "title": entity["title"],
-            "properties": {k: v for k, v in entity["properties"].items() if v is not None},
-            "relations": entity["relations"]}
 
 
 def post_seed_objects(client):

@@ -3,9 +3,7 @@
 import pytest
 
 from app import create_app
-from tests.helpers import catalog_event, post_event, seed_ocean_objects
-
-SEED_ACCOUNT = "712020:05acda87-42da-44d8-b21e-f71a508e5d11"
+from tests.helpers import SEED_ACCOUNT, catalog_event, post_event, seed_ocean_objects
 
 
 @pytest.fixture
