@@ -57,3 +57,37 @@ def test_a_deleted_target_stays_deleted(placeholder_client):
     post_catalog(placeholder_client, "project", {"key": "PA"}, "project_deleted")
     post_catalog(placeholder_client, "issue", seed("issue"))
     assert placeholder_client.get("/v1/blueprints/jiraProject/entities/PA").status_code == 404
+
+
+def post_all_seed_objects(client):
+    for kind, items in seed_ocean_objects().items():
+        for item in items:
+            post_catalog(client, kind, item)
+
+
+def test_related_entities_resolve_when_they_exist(client):
+    post_all_seed_objects(client)
+    answer = client.get("/v1/blueprints/jiraIssue/entities/PA-1?include=relations").json
+    related = answer["relatedEntities"]
+    assert related["project"]["identifier"] == "PA"
+    assert related["project"]["properties"]["totalIssues"] == 100
+    assert related["assignee"] is None and related["parentIssue"] is None
+    assert related["subtasks"] == []
+    team = client.get("/v1/blueprints/jiraTeam/entities/T-PA?include=relations").json
+    assert [member["title"] for member in team["relatedEntities"]["members"]] == ["AI", "AI-2"]
+
+
+def test_a_missing_many_target_is_left_out(client):
+    post_all_seed_objects(client)
+    post_catalog(client, "user", {"accountId": "U-PA-2"}, "user_deleted")
+    team = client.get("/v1/blueprints/jiraTeam/entities/T-PA?include=relations").json
+    assert [member["identifier"] for member in team["relatedEntities"]["members"]] == ["U-PA"]
+    assert team["entity"]["relations"]["members"] == ["U-PA", "U-PA-2"]
+
+
+def test_include_accepts_only_relations(client):
+    post_all_seed_objects(client)
+    response = client.get("/v1/blueprints/jiraIssue/entities/PA-1?include=everything")
+    assert response.status_code == 400 and response.json["reason"] == "invalid_include"
+    plain = client.get("/v1/blueprints/jiraIssue/entities/PA-1").json
+    assert "relatedEntities" not in plain
