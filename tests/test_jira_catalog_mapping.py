@@ -144,3 +144,13 @@ def test_backfilled_project_shape_is_mapped(config):
                "projectLead": {"accountId": "U-PA"}}
     [change] = changes_of(config, catalog_event("project", project))
     assert change.entity["properties"]["totalIssues"] == 100
+
+
+def test_catalog_webhook_is_signed_like_the_jira_one(client):
+    body = json.dumps(catalog_event("project", seed_ocean_objects()["project"][0])).encode()
+    unsigned = client.post("/webhooks/jira-catalog", data=body,
+                           headers={"Content-Type": "application/json"})
+    assert unsigned.status_code == 401 and unsigned.json["reason"] == "missing_signature"
+    forged = post_event(client, body, webhook="jira-catalog", secret="not-the-secret")
+    assert forged.status_code == 401 and forged.json["reason"] == "invalid_signature"
+    assert client.get("/v1/blueprints/jiraProject/entities/PA").status_code == 404
