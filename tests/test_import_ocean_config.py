@@ -111,6 +111,7 @@ def test_unknown_kinds_and_search_relations_are_skipped_with_a_note():
     ocean["resources"].append({"kind": "board", "port": {}})
     config, notes = convert(ocean)
     assert "relations" not in config["mappings"][0]["entity"]
+    assert config["mappings"][1]["operation"] == "delete"
     assert any("kind board" in note for note in notes)
     assert any("search queries are not supported" in note for note in notes)
 
