@@ -19,7 +19,7 @@ from app import create_app  # noqa: E402
 from app import queries  # noqa: E402
 from app.store import IncomingEvent  # noqa: E402
 from app.translate import build_jq_input, translate  # noqa: E402
-from tests.helpers import catalog_event, seed_ocean  # noqa: E402
+from tests.seed_ocean import catalog_event, seed_ocean  # noqa: E402
 
 ENTITIES = 1000
 ROUNDS = 7

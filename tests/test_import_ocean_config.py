@@ -10,7 +10,8 @@ from app.config import PROJECT_ROOT
 from app.mapping import build_config
 from app.translate import build_jq_input, translate
 from scripts.import_ocean_config import NotConvertible, convert, main, rebase, render
-from tests.helpers import SEED_OCEAN, catalog_event, comparable, expected_entity, seed_ocean_objects
+from tests.seed_ocean import (SEED_OCEAN, catalog_event, comparable, expected_entity,
+                              seed_ocean_objects)
 
 BLUEPRINTS = load_blueprints(PROJECT_ROOT / "mappings" / "blueprints")
 # The seed's Ocean user mapping maps neither; our jiraUser blueprint adds them (fixtures README).

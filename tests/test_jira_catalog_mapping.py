@@ -12,8 +12,9 @@ from app.calculations import add_calculations
 from app.config import PROJECT_ROOT
 from app.mapping import load_webhook_configs
 from app.translate import build_jq_input, translate
-from tests.helpers import (BLUEPRINTS, FIXTURES, catalog_event, comparable, expected_entity,
-                           load_fixture, post_event, seed_ocean, seed_ocean_objects)
+from tests.helpers import FIXTURES, load_fixture, post_event
+from tests.seed_ocean import (BLUEPRINTS, catalog_event, comparable, expected_entity, seed_ocean,
+                              seed_ocean_objects)
 
 PAYLOADS = sorted(p.name for p in FIXTURES.glob("*.json") if "expected-entity" not in p.name)
 

@@ -3,7 +3,8 @@
 import pytest
 
 from app import create_app
-from tests.helpers import SEED_ACCOUNT, catalog_event, post_event, seed_ocean_objects
+from tests.helpers import post_event
+from tests.seed_ocean import SEED_ACCOUNT, catalog_event, seed_ocean_objects
 
 
 @pytest.fixture
