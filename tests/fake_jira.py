@@ -2,7 +2,8 @@
 
 Covers what the backfill and webhook registration use: serverInfo, issue search (Server ``startAt``
 paging with ``total``; Cloud ``/search/jql`` with ``nextPageToken``/``isLast`` and ``fields`` defaulting
-to ``id``), Cloud's approximate count, projects, users and the webhook registration API. Page sizes are
+to ``id``), Cloud's approximate count, projects, users, Cloud's Atlassian Teams API (teams paged by
+``cursor``, members by ``pageInfo``/``after``) and the webhook registration API. Page sizes are
 capped like an instance setting; basic auth or (Server) a personal access token is required.
 """
 
@@ -17,6 +18,7 @@ from tests.helpers import load_fixture
 
 STATUSES = ("To Do", "In Progress", "Done")
 JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(=|in)\s*(.+?)\s*$', re.IGNORECASE)
+TEAMS_PATH = re.compile(r"^/gateway/api/public/teams/v1/org/([^/]+)/teams(?:/([^/]+)/members)?$")
 JQL_FIELDS = {"status": lambda i: i["fields"]["status"]["name"], "project": lambda i: i["fields"]["project"]["key"],
               "key": lambda i: i["key"]}
 
@@ -105,8 +107,10 @@ class FakeJira(JsonServer):
 
     def __init__(self, mode: str = "server", issues=(), projects=(), users=(), page_cap: int = 100,
                  latency: float = 0.0, user: str = "bot@example.com", token: str = "jira-token",
-                 pat: str | None = None, approximate_count: bool = True):
+                 pat: str | None = None, approximate_count: bool = True, teams=(), members=None,
+                 org_id: str = "org-1"):
         super().__init__(latency)
+        self.teams, self.members, self.org_id = list(teams), dict(members or {}), org_id
         self.mode, self.page_cap, self.user, self.token, self.pat = mode, page_cap, user, token, pat
         self.issues, self.projects, self.users = list(issues), list(projects), list(users)
         self.approximate_count = approximate_count
@@ -146,6 +150,8 @@ class FakeJira(JsonServer):
         handler = self.routes.get((request.method, request.path))
         if handler is None and request.path.startswith("/rest/webhooks/1.0/webhook/"):
             handler = self.one_webhook
+        if handler is None and TEAMS_PATH.match(request.path) and self.cloud:
+            handler = self.teams_api
         if handler is None:
             return 404, {"errorMessages": ["Not found"]}, {}
         return handler(request)
@@ -248,3 +254,26 @@ class FakeJira(JsonServer):
         if request.method == "PUT":
             self.webhooks[number] = {"enabled": True, **request.json()}
         return 200, self.webhook_view(number), {}
+
+    def teams_api(self, request: Request):
+        """GET .../org/<org>/teams (``entities``, ``cursor``) and POST .../teams/<id>/members
+        (``results``, ``pageInfo``; ``first``/``after`` in the JSON body)."""
+        org, team_id = TEAMS_PATH.match(request.path).groups()
+        if org != self.org_id:
+            return 404, {"message": "Organization not found"}, {}
+        if team_id is None and request.method == "GET":
+            start = decode_token(request.query["cursor"]) if request.query.get("cursor") else 0
+            end = start + self.page_cap
+            body = {"entities": self.teams[start:end]}
+            if end < len(self.teams):
+                body["cursor"] = encode_token(end)
+            return 200, body, {}
+        if team_id is not None and request.method == "POST":
+            params = request.json() or {}
+            start = decode_token(params["after"]) if params.get("after") else 0
+            end = start + min(int(params.get("first", 50)), self.page_cap)
+            ids = self.members.get(team_id, [])
+            more = end < len(ids)
+            return 200, {"results": [{"accountId": a} for a in ids[start:end]],
+                         "pageInfo": {"hasNextPage": more, "endCursor": encode_token(end) if more else None}}, {}
+        return 405, {"message": "Method not allowed"}, {}

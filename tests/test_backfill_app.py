@@ -11,6 +11,7 @@ from app import create_app
 from scripts.backfill.cli import main
 from tests.fake_jira import FakeJira, make_issues, seed_issue
 from tests.helpers import SECRET, load_fixture, post_event, seed_payload
+from tests.seed_ocean import comparable, expected_entity, seed_ocean
 
 ENTITY_KEYS = ("identifier", "title", "blueprint", "properties", "relations")
 ACTIVE = {"To Do", "In Progress"}
@@ -104,3 +105,41 @@ def test_pruned_issues_come_back_when_a_later_run_selects_them_again(live_server
         assert set(catalog(live_server)) == to_do
         assert backfill(jira, live_server, tmp_path) == 0
     assert set(catalog(live_server)) == active
+
+
+def catalog_backfill(jira: FakeJira, base_url: str, tmp_path, kind: str, *extra: str) -> int:
+    """Backfill ``kind`` into the app's jira-catalog webhook."""
+    return main(["--jira-url", jira.url, "--jira-user", jira.user, "--jira-token", jira.token,
+                 "--endpoint", f"{base_url}/webhooks/jira-catalog", "--secret", SECRET, "--kind", kind,
+                 "--checkpoint", str(tmp_path / f"{kind}.json"), "--retry-base", "0.01", *extra])
+
+
+def test_seed_teams_backfill_with_their_members(live_server, tmp_path):
+    teams = seed_ocean("teams-response.json")
+    with FakeJira("cloud", teams=teams, members={"T-PA": ["U-PA", "U-PA-2"]}, page_cap=1) as jira:
+        assert catalog_backfill(jira, live_server, tmp_path, "team", "--org-id", jira.org_id) == 0
+    found = catalog(live_server, "jiraTeam")
+    assert found["T-PA"]["relations"] == {"members": ["U-PA", "U-PA-2"]}
+    assert found["T-PA"]["title"] == "AI" and found["T-PA-2"]["relations"] == {"members": []}
+    assert found["T-PA"]["properties"] == expected_entity("team")["properties"]
+
+
+def test_team_backfill_needs_an_organization_and_jira_cloud(live_server, tmp_path, capsys):
+    with FakeJira("cloud") as jira:
+        assert catalog_backfill(jira, live_server, tmp_path, "team") == 2
+    assert "--org-id" in capsys.readouterr().err
+    with FakeJira("server") as jira:
+        assert catalog_backfill(jira, live_server, tmp_path, "team", "--org-id", "org-1") == 2
+    assert "only Jira Cloud" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("mode", ["server", "cloud"])
+def test_seed_project_and_users_backfill_into_the_catalog(mode, live_server, tmp_path):
+    project = {k: v for k, v in seed_ocean("project-response.json").items() if k != "insight"}
+    users = seed_ocean("users-response.json")
+    with FakeJira(mode, make_issues(3, project="PA"), projects=[project], users=users) as jira:
+        assert catalog_backfill(jira, live_server, tmp_path, "project") == 0
+        assert catalog_backfill(jira, live_server, tmp_path, "user") == 0
+    found = catalog(live_server, "jiraProject")["PA"]
+    assert found["properties"] == {"url": "https://myaccount.atlassian.net/projects/PA", "totalIssues": 3}
+    assert comparable(catalog(live_server, "jiraUser")["U-PA"]) == expected_entity("user")

@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The flags of the backfill script."""
     parser = argparse.ArgumentParser(
         prog="backfill_history.py",
-        description="Import historical Jira issues, projects or users into the webhook endpoint.")
+        description="Import historical Jira issues, projects, users or teams into the webhook endpoint.")
     add_jira_options(parser)
     parser.add_argument("--endpoint", help="webhook URL, e.g. http://host:8000/webhooks/jira (env PORT_URL)")
     parser.add_argument("--secret", help="webhook secret to sign with (env JIRA_WEBHOOK_SECRET)")
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--prune-threshold", type=float, default=0.9,
                         help="refuse to prune more than this share of the catalog (default 0.9)")
     parser.add_argument("--catalog-token", help="bearer token of the catalog read API (env CATALOG_API_TOKEN)")
+    parser.add_argument("--org-id", help="Atlassian organization id, for --kind team (env ATLASSIAN_ORG_ID)")
     return parser
 
 
@@ -53,6 +54,9 @@ def read_settings(argv: list[str] | None) -> BackfillSettings:
     if min(args.page_size, args.concurrency, args.fetch_concurrency) < 1 or not 0 <= args.prune_threshold <= 1:
         raise ConfigError("--page-size/--concurrency/--fetch-concurrency must be positive, "
                           "--prune-threshold between 0 and 1")
+    org_id = args.org_id or env_first("ATLASSIAN_ORG_ID")
+    if args.kind == "team" and not org_id:
+        raise ConfigError("--kind team reads the Atlassian Teams API: pass --org-id or set ATLASSIAN_ORG_ID")
     if args.prune and args.resume:
         raise ConfigError("--prune needs a run from the beginning: a resumed run does not see every entity")
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -63,7 +67,7 @@ def read_settings(argv: list[str] | None) -> BackfillSettings:
         checkpoint=args.checkpoint or f".backfill-{args.kind}.checkpoint.json", resume=args.resume,
         dry_run=args.dry_run, prune=args.prune, prune_threshold=args.prune_threshold,
         blueprint=args.blueprint or DEFAULT_BLUEPRINTS[args.kind],
-        mappings_dir=args.mappings_dir or os.path.join(repo, "mappings"))
+        mappings_dir=args.mappings_dir or os.path.join(repo, "mappings"), org_id=org_id)
 
 
 def redact(text: str, secrets: list[str]) -> str:

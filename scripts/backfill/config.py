@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 DEFAULT_JQL = 'status in ("In Progress", "To Do")'
-KINDS = ("issue", "project", "user")
-DEFAULT_BLUEPRINTS = {"issue": "jiraIssue", "project": "jiraProject", "user": "jiraUser"}
+KINDS = ("issue", "project", "user", "team")
+DEFAULT_BLUEPRINTS = {"issue": "jiraIssue", "project": "jiraProject", "user": "jiraUser",
+                      "team": "jiraTeam"}
 
 
 class ConfigError(Exception):
@@ -54,6 +55,7 @@ class BackfillSettings:
     prune_threshold: float = 0.9
     blueprint: str = ""
     mappings_dir: str = "mappings"
+    org_id: str | None = None
 
     def secrets(self) -> list[str]:
         """The secret values to keep out of any output."""

@@ -9,8 +9,10 @@ import time
 import uuid
 from datetime import datetime
 
-UPDATE_EVENTS = {"issue": "jira:issue_updated", "project": "project_updated", "user": "user_updated"}
-DELETE_EVENTS = {"issue": "jira:issue_deleted", "project": "project_deleted", "user": "user_deleted"}
+UPDATE_EVENTS = {"issue": "jira:issue_updated", "project": "project_updated", "user": "user_updated",
+                 "team": "team_updated"}
+DELETE_EVENTS = {"issue": "jira:issue_deleted", "project": "project_deleted", "user": "user_deleted",
+                 "team": "team_deleted"}
 
 
 def now_ms() -> int:
@@ -63,7 +65,14 @@ def build_user_event(user: dict) -> dict:
     return {"timestamp": now_ms(), "webhookEvent": UPDATE_EVENTS["user"], "user": user}
 
 
-BUILDERS = {"issue": build_issue_event, "project": build_project_event, "user": build_user_event}
+def build_team_event(team: dict) -> dict:
+    """A ``team_updated`` delivery: Jira has none, so this is the service's own shape (the Teams API
+    object with its members as ``__members``, as Ocean hands teams to mappings)."""
+    return {"timestamp": now_ms(), "webhookEvent": UPDATE_EVENTS["team"], "team": team}
+
+
+BUILDERS = {"issue": build_issue_event, "project": build_project_event, "user": build_user_event,
+            "team": build_team_event}
 
 
 def build_event(kind: str, item: dict) -> dict:
@@ -82,6 +91,8 @@ def build_delete_event(kind: str, identifier: str, cloud: bool) -> dict:
         subject = {"key": identifier, "fields": {}}
     elif kind == "project":
         subject = {"key": identifier}
+    elif kind == "team":
+        subject = {"teamId": identifier}
     else:
         subject = {"accountId": identifier} if cloud else {"name": identifier, "key": identifier}
     return {"webhookEvent": DELETE_EVENTS[kind], kind: subject}

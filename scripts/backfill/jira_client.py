@@ -1,4 +1,4 @@
-"""Reading issues, projects and users from Jira Server/Data Center and Jira Cloud over REST."""
+"""Reading issues, projects, users and teams from Jira Server/Data Center and Jira Cloud over REST."""
 
 from __future__ import annotations
 
@@ -39,8 +39,10 @@ def describe_error(response) -> str:
 class JiraClient:
     """Pages through one kind of Jira object, Server or Cloud style."""
 
-    def __init__(self, settings: JiraSettings, page_size: int = 1000, fetch_concurrency: int = 4):
+    def __init__(self, settings: JiraSettings, page_size: int = 1000, fetch_concurrency: int = 4,
+                 org_id: str | None = None):
         self.base = settings.url
+        self.org_id = org_id
         self.page_size = page_size
         self.fetch_concurrency = max(1, fetch_concurrency)
         self.deployment = settings.deployment if settings.deployment != "auto" else None
@@ -83,6 +85,10 @@ class JiraClient:
             return self.cloud_issue_pages(jql, cursor) if cloud else self.server_issue_pages(jql, cursor or 0)
         if kind == "project":
             return self.cloud_project_pages(cursor or 0) if cloud else self.server_project_pages()
+        if kind == "team":
+            if not cloud:
+                raise ConfigError("teams come from the Atlassian Teams API, which only Jira Cloud has")
+            return self.team_pages(cursor)
         return self.user_pages(cursor or 0, cloud)
 
     def search_server(self, jql: str, start_at: int, max_results: int) -> dict:
@@ -152,3 +158,34 @@ class JiraClient:
                 return
             start_at += len(users)
             yield Page(start_at - len(users), users, start_at)
+
+    def team_pages(self, cursor: str | None) -> Iterator[Page]:
+        """Atlassian Teams API pages, chained by cursor; each team carries its members as ``__members``."""
+        path = f"/gateway/api/public/teams/v1/org/{self.org_id}/teams"
+        while True:
+            result = self.call("GET", path, params={"cursor": cursor} if cursor else None) or {}
+            teams = [{**team, "__members": self.team_members(team["teamId"])}
+                     for team in result.get("entities") or []]
+            following = result.get("cursor") or next_cursor(result)
+            yield Page(cursor, teams, following if teams else None)
+            if not teams or not following:
+                return
+            cursor = following
+
+    def team_members(self, team_id: str) -> list[dict]:
+        """Every member of a team ({"accountId": ...}), paged by ``after``."""
+        path = f"/gateway/api/public/teams/v1/org/{self.org_id}/teams/{team_id}/members"
+        members, after = [], None
+        while True:
+            body = {"first": 50, **({"after": after} if after else {})}
+            result = self.call("POST", path, json=body) or {}
+            members.extend(result.get("results") or [])
+            after = next_cursor(result)
+            if not after:
+                return members
+
+
+def next_cursor(result: dict) -> str | None:
+    """The cursor of the next page from a ``pageInfo`` block, None on the last page."""
+    info = result.get("pageInfo") or {}
+    return info.get("endCursor") if info.get("hasNextPage") else None

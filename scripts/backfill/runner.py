@@ -19,6 +19,8 @@ def item_label(kind: str, item: dict) -> str:
     """How failures name an item: issue or project key, user account id or name."""
     if kind == "user":
         return str(item.get("accountId") or item.get("name") or item.get("key"))
+    if kind == "team":
+        return str(item.get("teamId"))
     return str(item.get("key") or item.get("id"))
 
 
@@ -28,7 +30,7 @@ class Backfill:
     def __init__(self, settings: BackfillSettings):
         self.settings = settings
         self.kind = settings.kind
-        self.jira = JiraClient(settings.jira, settings.page_size, settings.fetch_concurrency)
+        self.jira = JiraClient(settings.jira, settings.page_size, settings.fetch_concurrency, settings.org_id)
         policy = RetryPolicy(settings.jira.retries, settings.jira.retry_base)
         self.catalog = CatalogReader(settings.catalog_base, settings.catalog_token, policy, settings.jira.timeout)
         if settings.dry_run:
