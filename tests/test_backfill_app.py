@@ -114,11 +114,15 @@ def catalog_backfill(jira: FakeJira, base_url: str, tmp_path, kind: str, *extra:
                  "--checkpoint", str(tmp_path / f"{kind}.json"), "--retry-base", "0.01", *extra])
 
 
-def test_seed_teams_backfill_with_their_members(live_server, tmp_path):
+def test_seed_teams_backfill_with_their_members_and_prune(live_server, client, tmp_path):
+    old = {"webhookEvent": "team_updated", "team": {"teamId": "T-OLD", "displayName": "Gone"}}
+    assert post_event(client, old, webhook="jira-catalog").json["status"] == "applied"
     teams = seed_ocean("teams-response.json")
     with FakeJira("cloud", teams=teams, members={"T-PA": ["U-PA", "U-PA-2"]}, page_cap=1) as jira:
-        assert catalog_backfill(jira, live_server, tmp_path, "team", "--org-id", jira.org_id) == 0
+        assert catalog_backfill(jira, live_server, tmp_path, "team", "--org-id", jira.org_id,
+                                "--prune") == 0
     found = catalog(live_server, "jiraTeam")
+    assert set(found) == {"T-PA", "T-PA-2"}
     assert found["T-PA"]["relations"] == {"members": ["U-PA", "U-PA-2"]}
     assert found["T-PA"]["title"] == "AI" and found["T-PA-2"]["relations"] == {"members": []}
     assert found["T-PA"]["properties"] == expected_entity("team")["properties"]
