@@ -73,11 +73,11 @@ def settings(tmp_path):
 
 
 def add_relation_and_calculation(path):
-    """Give the blueprint a relation and a calculation property, as Port's Jira blueprint has."""
+    """Make sure the blueprint has a relation and a calculation property the seed's entity fills."""
     blueprint = json.loads(path.read_text())
-    blueprint["relations"] = {"parentIssue": {"target": "jiraIssue", "title": "Parent Issue",
-                                              "required": False, "many": False}}
-    blueprint["calculationProperties"] = {"summaryLength": {
+    blueprint["relations"] = {**blueprint.get("relations", {}), "parentIssue": {
+        "target": "jiraIssue", "title": "Parent Issue", "required": False, "many": False}}
+    blueprint["calculationProperties"] = {**blueprint.get("calculationProperties", {}), "summaryLength": {
         "title": "Summary length", "type": "number", "calculation": ".properties.summary | length"}}
     path.write_text(json.dumps(blueprint))
 
@@ -151,7 +151,7 @@ def run_config(page, text):
 
 def break_and_fix_mapping(page, base, event_id):
     """A broken expression names its field; the fixed one shows the entity."""
-    page.goto(f"{base}/playground?event={event_id}")
+    page.goto(f"{base}/playground?event={event_id}&config=jira")
     original = page.input_value("#config_text")
     assert GOOD_TITLE in original and SECRET not in page.content()
     run_config(page, original.replace(GOOD_TITLE, BROKEN_TITLE))
@@ -165,7 +165,7 @@ def break_and_fix_mapping(page, base, event_id):
 
 def fix_and_save_for(page, base, failed_id):
     """The failed event fails in the playground too; a safer expression fixes it; save it."""
-    page.goto(f"{base}/playground?event={failed_id}")
+    page.goto(f"{base}/playground?event={failed_id}&config=jira")
     run_config(page, page.input_value("#config_text"))
     assert "entity.properties.issueUrl" in page.get_by_role("alert").inner_text()
     run_config(page, page.input_value("#config_text").replace(OLD_URL, SAFE_URL))
