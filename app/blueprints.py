@@ -9,7 +9,6 @@ import yaml
 
 from .calculations import compile_calculations
 from .errors import ConfigError
-from .jqexpr import compile_expression
 
 # Port's identifier rule: letters of any script, digits and @_.+:\/=- ; not "." or "..".
 IDENTIFIER_CHARS = re.compile(r"^[\w@.+:\\/=-]+$")
@@ -153,23 +152,3 @@ def type_name(value):
     names = {bool: "boolean", int: "number", float: "number", str: "string",
              dict: "object", list: "array", type(None): "null"}
     return names.get(type(value), type(value).__name__)
-
-
-def calculated_properties(blueprint, entity):
-    """The blueprint's calculationProperties evaluated over an entity, by name.
-
-    Each is `{"title", "value"}`, or `{"title", "error"}` when its JQ does not compile or run.
-    """
-    results = {}
-    for name, spec in (blueprint.definition.get("calculationProperties") or {}).items():
-        title = spec.get("title") or name
-        try:
-            value = compile_expression(spec.get("calculation") or "null") \
-                .input_value(entity).first()
-        except StopIteration:
-            value = None
-        except ValueError as exc:
-            results[name] = {"title": title, "error": str(exc)}
-            continue
-        results[name] = {"title": title, "value": value}
-    return results

@@ -1,6 +1,7 @@
 """Calculation properties (Port's `calculationProperties`): JQ over the entity, computed on read."""
 
 import json
+from dataclasses import dataclass
 
 from .errors import ConfigError
 from .jqexpr import JqCompileError, compile_expression, compile_program, rewrite_single_quotes
@@ -8,25 +9,35 @@ from .jqexpr import JqCompileError, compile_expression, compile_program, rewrite
 CALCULATION_TYPES = {"string", "number", "boolean", "object", "array"}
 
 
-def compile_calculations(source, blueprint):
-    """One jq program computing every calculation property of a blueprint definition, or None.
+@dataclass(frozen=True)
+class Calculations:
+    """A blueprint's calculation properties, compiled once: all together, and one by one."""
 
-    Each property is wrapped in `try`, so one failing calculation yields null for itself only.
+    program: object
+    fields: dict
+    titles: dict
+
+
+def compile_calculations(source, blueprint):
+    """Compile every calculation property of a blueprint definition; None when it has none.
+
+    In the combined program each property is wrapped in `try`, so one failing calculation
+    yields null for itself only; the one-by-one programs say why (see explain_calculations).
     """
     specs = blueprint.get("calculationProperties") or {}
     if not specs:
         return None
     properties = (blueprint.get("schema") or {}).get("properties") or {}
-    parts = []
-    for name, spec in specs.items():
-        check_calculation(source, name, spec, properties)
-        body = rewrite_single_quotes(spec["calculation"])
-        parts.append(f"{json.dumps(name)}: ([try ({body})][0])")
-    return compile_program("{" + ", ".join(parts) + "}")
+    fields = {name: check_calculation(source, name, spec, properties) for name, spec in specs.items()}
+    parts = [f"{json.dumps(name)}: ([try ({rewrite_single_quotes(spec['calculation'])})][0])"
+             for name, spec in specs.items()]
+    return Calculations(program=compile_program("{" + ", ".join(parts) + "}"), fields=fields,
+                        titles={name: spec.get("title") or name for name, spec in specs.items()})
 
 
 def check_calculation(source, name, spec, properties):
-    """A calculation property needs a compiling `calculation`, a known type and its own name."""
+    """A calculation property needs a compiling `calculation`, a known type and its own name;
+    returns the compiled calculation."""
     where = f"{source}: calculation property {name!r}"
     if not isinstance(spec, dict) or not isinstance(spec.get("calculation"), str):
         raise ConfigError(f"{where}: needs a string 'calculation'")
@@ -35,7 +46,7 @@ def check_calculation(source, name, spec, properties):
     if name in properties:
         raise ConfigError(f"{where}: a schema property has the same name")
     try:
-        compile_expression(spec["calculation"])
+        return compile_expression(spec["calculation"])
     except JqCompileError as exc:
         raise ConfigError(f"{where}: JQ does not compile: {exc}") from None
 
@@ -46,9 +57,26 @@ def add_calculations(blueprint, entity):
     A calculation yielding null (or failing) is left out, so an entity whose inputs are missing
     reads exactly as its mapping produced it.
     """
-    program = getattr(blueprint, "calculations", None)
-    if program is None:
+    calculations = getattr(blueprint, "calculations", None)
+    if calculations is None:
         return entity
-    values = program.input_value(entity).first()
+    values = calculations.program.input_value(entity).first()
     computed = {name: value for name, value in values.items() if value is not None}
     return {**entity, "properties": {**entity["properties"], **computed}}
+
+
+def explain_calculations(blueprint, entity):
+    """Each calculation property over `entity`, by name: `{"title", "value"}` or `{"title", "error"}`."""
+    calculations = blueprint.calculations
+    if calculations is None:
+        return {}
+    results = {}
+    for name, program in calculations.fields.items():
+        title = calculations.titles[name]
+        try:
+            results[name] = {"title": title, "value": program.input_value(entity).first()}
+        except StopIteration:
+            results[name] = {"title": title, "value": None}
+        except ValueError as exc:
+            results[name] = {"title": title, "error": str(exc)}
+    return results

@@ -4,13 +4,15 @@ import json
 
 import pytest
 
-from app.blueprints import Blueprint, calculated_properties, load_blueprints
+from app.blueprints import Blueprint, load_blueprints
+from app.calculations import compile_calculations, explain_calculations
 from app.config import PROJECT_ROOT
 from app.errors import ConfigError
 
 
 def blueprint_with(calculations):
-    return Blueprint("b", {"identifier": "b", "calculationProperties": calculations})
+    definition = {"identifier": "b", "calculationProperties": calculations}
+    return Blueprint("b", definition, calculations=compile_calculations("b.json", definition))
 
 
 def test_calculation_properties_are_evaluated_over_the_entity():
@@ -19,7 +21,7 @@ def test_calculation_properties_are_evaluated_over_the_entity():
         "url": {"calculation": '"https://jira.example/browse/" + .identifier'},
         "none": {"calculation": "empty"}})
     entity = {"identifier": "PI-1", "properties": {"summary": "four"}, "relations": {}}
-    assert calculated_properties(blueprint, entity) == {
+    assert explain_calculations(blueprint, entity) == {
         "length": {"title": "Length", "value": 4},
         "url": {"title": "url", "value": "https://jira.example/browse/PI-1"},
         "none": {"title": "none", "value": None}}
@@ -27,9 +29,14 @@ def test_calculation_properties_are_evaluated_over_the_entity():
 
 def test_a_broken_calculation_reports_its_error():
     blueprint = blueprint_with({"bad": {"calculation": ".properties.summary | tonumber"},
-                                "syntax": {"calculation": ".properties |"}})
-    results = calculated_properties(blueprint, {"identifier": "x", "properties": {"summary": "a"}})
-    assert "error" in results["bad"] and "error" in results["syntax"]
+                                "fine": {"calculation": ".identifier"}})
+    results = explain_calculations(blueprint, {"identifier": "x", "properties": {"summary": "a"}})
+    assert "error" in results["bad"] and results["fine"]["value"] == "x"
+
+
+def test_a_calculation_that_does_not_compile_stops_loading():
+    with pytest.raises(ConfigError, match="'syntax': JQ does not compile"):
+        blueprint_with({"syntax": {"calculation": ".properties |"}})
 
 
 def test_shipped_relations_target_shipped_blueprints():

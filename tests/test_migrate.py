@@ -2,7 +2,6 @@
 
 import threading
 
-import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 

@@ -6,7 +6,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from werkzeug.exceptions import HTTPException
 
 from .. import queries
-from ..blueprints import calculated_properties
+from ..calculations import explain_calculations
 from ..errors import BridgeError, NotFound
 from ..ingest import replay_event
 from ..views import runtime
@@ -121,5 +121,5 @@ def entity(blueprint, identifier):
     if item is None and not history:
         raise NotFound(f"no entity {identifier!r} of blueprint {blueprint!r}", "entity_not_found")
     return render_template("entity.html", blueprint=schema, entity=item, identifier=identifier,
-                           calculated=calculated_properties(schema, item) if item else {},
+                           calculated=explain_calculations(schema, item) if item else {},
                            history=history)
