@@ -2,18 +2,22 @@
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import BadRequest, NotFound
 from .store import IncomingEvent, storable_text
-from .translate import build_jq_input_text, run_program, translate
+from .translate import build_jq_input, build_jq_input_text, run_program, translate
 
 DELIVERY_HEADER = "x-atlassian-webhook-identifier"
 # Headers that carry credentials are never written to the event log.
 UNSTORED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 # Versions are stored as signed 64-bit integers; a timestamp outside that range is no version.
 VERSION_RANGE = range(-2 ** 63, 2 ** 63)
+# A body escaping a UTF-16 surrogate may hold a lone one, which jq refuses: such bodies are
+# translated from their text, by jq alone, so they fail as they always did.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,8 @@ def process_request(runtime, config, raw, headers, query):
     text, body = parse_body(raw, runtime.settings.MAX_JSON_DEPTH)
     headers = {k.lower(): v for k, v in headers.items()}
     query = visible_query(config, query)
-    jq_input = build_jq_input_text(text, headers, query)
+    jq_input = build_jq_input_text(text, headers, query) if SURROGATE_ESCAPE.search(text) \
+        else build_jq_input(body, headers, query)
     event = IncomingEvent(
         webhook=config.identifier, body=text, query=query,
         headers={k: v for k, v in headers.items() if k not in UNSTORED_HEADERS},

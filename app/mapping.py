@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from .blueprints import load_blueprints
 from .errors import ConfigError
+from .fastpath import plan_mapping
 from .jqexpr import JqCompileError, compile_expression, compile_program, first_of, object_of
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -87,6 +88,7 @@ class Mapping:
     has_items: bool
     program: object
     field_programs: dict = field(repr=False, default_factory=dict)
+    fast: object = field(repr=False, default=None)
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,7 @@ def build_mapping(index, data, source, blueprints):
                    operation="delete" if operation["type"] == "delete" else "upsert",
                    delete_dependents=operation["deleteDependents"], expressions=exprs,
                    has_items="itemsToParse" in data, program=program,
-                   field_programs=field_programs)
+                   field_programs=field_programs, fast=plan_mapping(exprs))
 
 
 def check_blueprint_refs(data, blueprints, source, where):

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 
 from .blueprints import EntityInvalid, check_entity, check_identifier
+from .fastpath import run_plan
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,16 @@ def run_program(program, jq_input):
     return program.input_value(jq_input).first()
 
 
+def evaluate_mapping(mapping, document, jq_input):
+    """The mapping program's result, by the fast path when it has one and it succeeds."""
+    if mapping.fast is not None and document is not None:
+        try:
+            return run_plan(mapping.fast, document)
+        except ValueError:
+            pass  # errors are reported (and attributed) by the full program below
+    return run_program(mapping.program, jq_input)
+
+
 def translate(config, jq_input, body=None):
     """Apply every mapping of `config` to one event; any failure voids the whole event.
 
@@ -78,11 +89,15 @@ def translate(config, jq_input, body=None):
 
 
 def translate_mappings(config, jq_input):
-    """The changes every mapping produces, or the first failure."""
+    """The changes every mapping produces, or the first failure.
+
+    `jq_input` is the document (see build_jq_input), whose strings must be valid Unicode (no lone
+    surrogate), or its JSON text; only a document takes the fast path."""
+    document = jq_input if isinstance(jq_input, dict) else None
     changes = []
     for mapping in config.mappings:
         try:
-            result = run_program(mapping.program, jq_input)
+            result = evaluate_mapping(mapping, document, jq_input)
         except ValueError as exc:
             return Translation(failure=locate_runtime_error(mapping, jq_input, exc))
         if not result["matched"]:
