@@ -12,6 +12,7 @@ from .errors import ConfigError
 from .forwarding import install_forwarding
 from .handlers import register_error_handlers
 from .ingest import Runtime
+from .logging_setup import install_request_logging
 from .mapping import load_webhook_configs
 from .relations import placeholder_creator
 from .retention import PruneSchedule
@@ -44,6 +45,7 @@ def create_app(overrides=None):
     register_error_handlers(app)
     register_commands(app)
     install_forwarding(app, environment_for_substitution(overrides))
+    install_request_logging(app)
     return app
 
 
@@ -56,8 +58,8 @@ def open_engine(settings):
 
 
 def register_views(app):
-    from .views import catalog, health, webhooks
-    for module in (webhooks, catalog, health):
+    from .views import catalog, health, metrics, webhooks
+    for module in (webhooks, catalog, health, metrics):
         app.register_blueprint(module.bp)
 
 

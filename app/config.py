@@ -22,6 +22,7 @@ class Settings:
     ALLOW_UNSIGNED_WEBHOOKS: bool = False
     CATALOG_API_TOKEN: str = ""
     SECRET_KEY: str = ""
+    METRICS_TOKEN: str = ""
     SQLITE_SYNCHRONOUS: str = "FULL"
     EVENT_RETENTION_DAYS: int = 30
     EVENT_RETENTION_MAX_EVENTS: int = 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import BadRequest, NotFound
+from .metrics import clock, observe_event
 from .store import IncomingEvent, storable_text
 from .translate import build_jq_input, build_jq_input_text, run_program, translate
 
@@ -151,7 +152,12 @@ def process_request(runtime, config, raw, headers, query):
         event_type=storable_text(str(body.get("webhookEvent"))[:255])
         if "webhookEvent" in body else None,
         version=source_version(body))
-    return runtime.store.ingest(event, translate(config, jq_input, body))
+    started = clock()
+    translation = translate(config, jq_input, body)
+    translated = clock() - started
+    outcome = runtime.store.ingest(event, translation)
+    observe_event(config.identifier, outcome.status, translated)
+    return outcome
 
 
 def replay_event(runtime, event_id):

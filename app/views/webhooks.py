@@ -1,8 +1,6 @@
 """POST /webhooks/<identifier>: Jira (or any sender) delivers events here."""
 
-import logging
-
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from ..errors import UnsupportedMediaType
 from ..ingest import process_request
@@ -10,7 +8,6 @@ from ..security import verify_request
 from . import runtime
 
 bp = Blueprint("webhooks", __name__)
-log = logging.getLogger("jira_catalog_bridge.webhooks")
 
 
 @bp.post("/webhooks/<identifier>")
@@ -23,8 +20,8 @@ def receive(identifier):
                    state.settings.ALLOW_UNSIGNED_WEBHOOKS)
     check_content_type(request.mimetype)
     outcome = process_request(state, config, raw, dict(request.headers), request.args.to_dict())
-    log.info("event %s webhook=%s status=%s entities=%d", outcome.event_id, identifier,
-             outcome.status, len(outcome.entities))
+    g.event_fields = {"event_id": outcome.event_id, "event_status": outcome.status,
+                      "entities": len(outcome.entities)}
     answer = {"ok": True, "eventId": outcome.event_id, "status": outcome.status,
               "entities": [{k: e[k] for k in ("blueprint", "identifier", "operation", "result")}
                            for e in outcome.entities]}

@@ -1,0 +1,64 @@
+"""Prometheus metrics: defined once per process, aggregated across gunicorn workers.
+
+Under gunicorn, `gunicorn.conf.py` sets PROMETHEUS_MULTIPROC_DIR before the workers start, so every
+worker writes its samples there and `GET /metrics` (in any worker) reports the sum. Without it (tests,
+`flask run`) the metrics live in this process only.
+
+Other parts of the service update these by name:
+- `OUTBOX_DEPTH.set(n)` whenever the outbox knows its pending count;
+- `BACKFILL_ISSUES.labels(result).inc()` / `BACKFILL_PAGES.inc()` from a backfill run in the process.
+"""
+
+import os
+import time
+
+from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram,
+                               generate_latest, multiprocess)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+REGISTRY = CollectorRegistry(auto_describe=True)
+LATENCY_BUCKETS = (.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5)
+TRANSLATION_BUCKETS = (.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .01, .1)
+
+EVENTS = Counter("bridge_events", "Webhook events recorded, by webhook and outcome status",
+                 ["webhook", "status"], registry=REGISTRY)
+TRANSLATION_SECONDS = Histogram("bridge_translation_seconds", "Time to translate one event",
+                                ["webhook"], buckets=TRANSLATION_BUCKETS, registry=REGISTRY)
+REQUEST_SECONDS = Histogram("bridge_request_seconds", "HTTP request latency inside the app",
+                            ["method", "endpoint", "code"], buckets=LATENCY_BUCKETS,
+                            registry=REGISTRY)
+OUTBOX_DEPTH = Gauge("bridge_outbox_depth", "Entity changes waiting in the outbox",
+                     registry=REGISTRY, multiprocess_mode="mostrecent")
+BACKFILL_ISSUES = Counter("bridge_backfill_issues", "Issues handled by a backfill, by result",
+                          ["result"], registry=REGISTRY)
+BACKFILL_PAGES = Counter("bridge_backfill_pages", "Search pages fetched by a backfill",
+                         registry=REGISTRY)
+
+
+def render_metrics():
+    """The exposition text and its content type, summed over workers in multiprocess mode."""
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+def observe_event(webhook, status, translation_seconds):
+    """Count one recorded event and how long its translation took."""
+    EVENTS.labels(webhook, status).inc()
+    TRANSLATION_SECONDS.labels(webhook).observe(translation_seconds)
+
+
+def observe_request(method, endpoint, code, seconds):
+    REQUEST_SECONDS.labels(method, endpoint or "unmatched", str(code)).observe(seconds)
+
+
+def mark_worker_dead(pid):
+    """Drop a gone worker's live gauges (gunicorn's child_exit hook)."""
+    if os.environ.get(MULTIPROC_ENV):
+        multiprocess.mark_process_dead(pid)
+
+
+def clock():
+    return time.perf_counter()
