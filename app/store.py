@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from . import statements
 from .migrate import upgrade_schema
-from .schema import entities, event_entities, events, service_keys
+from .schema import event_entities, events, service_keys
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,7 @@ def create_db_engine(url, sqlite_synchronous="FULL"):
 
 def dialect_insert(conn, table):
     """The INSERT construct with ON CONFLICT support for the connection's database."""
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return module.insert(table)
+    return statements.dialect_module(conn.dialect.name).insert(table)
 
 
 def event_status(translation, results):
@@ -138,9 +137,9 @@ class Store:
         failure = translation.failure.as_dict() if translation.failure else None
         outcome = EventOutcome(event_id, event_status(translation, results), results,
                                failure["reason"] if failure else None, failure)
-        conn.execute(events.update().where(events.c.id == event_id).values(
-            status=outcome.status, reason=outcome.reason, detail=failure,
-            entities=results, processed_at=now))
+        statements.run(conn, statements.event_settle(), {
+            "settled_id": event_id, "status": outcome.status, "reason": outcome.reason,
+            "detail": failure, "entities": results, "processed_at": now})
         return outcome
 
 
@@ -153,12 +152,12 @@ def record_links(conn, event_id, results):
 
 def insert_event(conn, event):
     """Insert the raw event; None when its delivery id was already recorded for this webhook."""
-    stmt = dialect_insert(conn, events).values(
-        received_at=utcnow(), webhook=event.webhook, delivery_id=event.delivery_id,
-        event_type=event.event_type, headers=event.headers, query=event.query,
-        body=event.body, version=event.version, status="received", entities=[])
-    stmt = stmt.on_conflict_do_nothing(index_elements=["webhook", "delivery_id"])
-    return conn.execute(stmt.returning(events.c.id)).scalar()
+    row = statements.run(conn, statements.event_insert(conn.dialect.name), {
+        "received_at": utcnow(), "webhook": event.webhook, "delivery_id": event.delivery_id,
+        "event_type": event.event_type, "headers": event.headers, "query": event.query,
+        "body": event.body, "version": event.version, "status": "received",
+        "entities": []}).fetchone()
+    return None if row is None else row[0]
 
 
 def find_event_id(conn, event):
@@ -178,18 +177,7 @@ def apply_change(conn, change, version, event_id, now):
            "relations": {} if deleting else entity["relations"],
            "version": version, "deleted": deleting, "created_at": now, "updated_at": now,
            "event_id": event_id}
-    stmt = dialect_insert(conn, entities).values(**row)
-    new = stmt.excluded
-    kept = ("version", "deleted", "updated_at", "event_id") if deleting else \
-        ("title", "icon", "team", "properties", "relations", "deleted", "updated_at", "event_id")
-    updates = {name: getattr(new, name) for name in kept}
-    updates["version"] = sa.func.coalesce(new.version, entities.c.version)
-    updates["created_at"] = sa.case((entities.c.deleted, new.created_at),
-                                    else_=entities.c.created_at)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["blueprint", "identifier"], set_=updates,
-        where=sa.or_(entities.c.version.is_(None), new.version.is_(None),
-                     entities.c.version <= new.version))
+    stmt = statements.entity_upsert(conn.dialect.name, deleting)
     # RETURNING, not rowcount: psycopg reports 1 even when the WHERE clause skipped the update.
-    touched = conn.execute(stmt.returning(entities.c.identifier)).first()
+    touched = statements.run(conn, stmt, row).fetchone()
     return "applied" if touched is not None else "stale"

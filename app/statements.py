@@ -1,0 +1,96 @@
+"""The write path's statements, built and compiled once per database dialect.
+
+Building an INSERT ... ON CONFLICT with `.values(...)` on every request cost more than executing it,
+and SQLAlchemy's per-execution bookkeeping about as much again; these statements are compiled once to
+SQL text with SQLAlchemy's own type conversions, then run on the transaction's DBAPI cursor. The
+drivers prepare them: sqlite3 caches prepared statements by SQL text, psycopg prepares a statement
+after five executions.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .schema import entities, events
+
+EVENT_COLUMNS = ("received_at", "webhook", "delivery_id", "event_type", "headers", "query", "body",
+                 "version", "status", "entities")
+ENTITY_COLUMNS = ("blueprint", "identifier", "title", "icon", "team", "properties", "relations",
+                  "version", "deleted", "created_at", "updated_at", "event_id")
+UPSERT_KEPT = ("title", "icon", "team", "properties", "relations", "deleted", "updated_at",
+               "event_id")
+TOMBSTONE_KEPT = ("version", "deleted", "updated_at", "event_id")
+
+
+def dialect_module(name):
+    return postgresql if name == "postgresql" else sqlite
+
+
+@lru_cache(maxsize=None)
+def event_insert(dialect_name):
+    """INSERT an event unless its (webhook, delivery id) exists; RETURNING its id."""
+    stmt = dialect_module(dialect_name).insert(events).values(
+        {name: sa.bindparam(name, type_=events.c[name].type) for name in EVENT_COLUMNS})
+    stmt = stmt.on_conflict_do_nothing(index_elements=["webhook", "delivery_id"])
+    return stmt.returning(events.c.id)
+
+
+@lru_cache(maxsize=None)
+def entity_upsert(dialect_name, deleting):
+    """Upsert (or tombstone) an entity unless the stored version is newer."""
+    stmt = dialect_module(dialect_name).insert(entities).values(
+        {name: sa.bindparam(name, type_=entities.c[name].type) for name in ENTITY_COLUMNS})
+    new = stmt.excluded
+    updates = {name: getattr(new, name) for name in (TOMBSTONE_KEPT if deleting else UPSERT_KEPT)}
+    updates["version"] = sa.func.coalesce(new.version, entities.c.version)
+    updates["created_at"] = sa.case((entities.c.deleted, new.created_at),
+                                    else_=entities.c.created_at)
+    return stmt.on_conflict_do_update(
+        index_elements=["blueprint", "identifier"], set_=updates,
+        where=sa.or_(entities.c.version.is_(None), new.version.is_(None),
+                     entities.c.version <= new.version)).returning(entities.c.identifier)
+
+
+@lru_cache(maxsize=None)
+def event_settle():
+    """UPDATE an event's outcome once its changes are applied."""
+    return events.update().where(events.c.id == sa.bindparam("settled_id")).values(
+        {name: sa.bindparam(name, type_=events.c[name].type)
+         for name in ("status", "reason", "detail", "entities", "processed_at")})
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A statement's SQL for one dialect, its positional parameter order (None when named), and the
+    bind-value conversions SQLAlchemy would apply."""
+
+    sql: str
+    order: tuple | None
+    converters: dict
+
+
+@lru_cache(maxsize=None)
+def compile_for(statement, dialect):
+    compiled = statement.compile(dialect=dialect)
+    converters = {}
+    for name, bind in compiled.binds.items():
+        converter = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if converter is not None:
+            converters[name] = converter
+    order = tuple(compiled.positiontup) if compiled.positiontup else None
+    return Compiled(compiled.string, order, converters)
+
+
+def run(conn, statement, params):
+    """Execute a prebuilt statement inside `conn`'s transaction; returns the DBAPI cursor."""
+    compiled = compile_for(statement, conn.dialect)
+    converters = compiled.converters
+    values = {name: converters[name](value) if name in converters else value
+              for name, value in params.items()}
+    if compiled.order is not None:
+        values = [values[name] for name in compiled.order]
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(compiled.sql, values)
+    return cursor

@@ -1,0 +1,158 @@
+"""BENCHMARKS.md from one bench/run_all run: machine, commands, figures beside their baselines."""
+
+import json
+import platform
+import sqlite3
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
+
+from common import RESULTS, ROOT
+
+TRANSLATE_TARGET_US = 50
+SERVED_TARGET_RATIO, SERVED_TARGET_P99_MS = 0.6, 10
+RSS_TARGET_PERCENT = 10
+
+
+def load(name):
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def spread(summary, digits=1):
+    """`median [min–max]` of one figure."""
+    return (f"{summary['median']:.{digits}f} [{summary['min']:.{digits}f}–"
+            f"{summary['max']:.{digits}f}]")
+
+
+def verdict(ok):
+    return "met" if ok else "**not met**"
+
+
+def machine(load_before, load_after):
+    """Rows describing the machine and the versions measured."""
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor())
+    memory = next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    rows = [("CPU", f"{cpu}, {len(open('/proc/cpuinfo').read().split('processor')) - 1} cores"),
+            ("Memory", f"{int(memory) // 1024} MiB"), ("Kernel", platform.release()),
+            ("Python", platform.python_version()), ("SQLite", sqlite3.sqlite_version),
+            ("PostgreSQL server", postgres_version()), ("wrk", wrk.strip())]
+    rows += [(name, metadata.version(name)) for name in
+             ("jq", "Flask", "gunicorn", "SQLAlchemy", "psycopg", "prometheus-client")]
+    rows.append(("Load average (1 min) before / after",
+                 f"{load_before[0]:.2f} / {load_after[0]:.2f} (a shared machine: other work ran too)"))
+    return rows
+
+
+def postgres_version():
+    try:
+        import sqlalchemy as sa
+        from served import POSTGRES_URL
+        engine = sa.create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SHOW server_version")).scalar()
+    except Exception as exc:  # any failure only means the version is unknown
+        return f"unavailable ({exc.__class__.__name__})"
+
+
+def translate_rows():
+    data = load("translate")
+    if data is None:
+        return []
+    f = data["figures"]
+    fast, ocean, program, floor = (f[k]["median"] for k in ("fast", "ocean", "program", "json_loads"))
+    return [
+        ("Translation of the seed payload, fast path (µs/event)", f"≤ {TRANSLATE_TARGET_US} µs",
+         spread(f["fast"]), f"Ocean-style {spread(f['ocean'], 0)}",
+         f"{ocean / fast:.1f}× faster", verdict(fast <= TRANSLATE_TARGET_US)),
+        ("… against one jq program per mapping (µs/event)", "", spread(f["fast"]),
+         f"program {spread(f['program'])}", f"{program / fast:.1f}× faster", ""),
+        ("… against `json.loads` of the payload (µs/event)", "within a few times",
+         spread(f["fast"]), f"json.loads {spread(f['json_loads'])}", f"{fast / floor:.1f}× slower",
+         verdict(fast / floor <= 5)),
+    ]
+
+
+def served_rows(name, title):
+    data = load(name)
+    if data is None:
+        return [(title, "", "not measured (see below)", "", "", "")]
+    (figures,) = data["figures"].values()
+    app, noop = figures["app"], figures["noop"]
+    ok = (figures["ratio"]["median"] >= SERVED_TARGET_RATIO
+          and app["p99_ms"]["median"] < SERVED_TARGET_P99_MS)
+    return [(f"{title}: requests/s, p99 ms",
+             f"≥ {SERVED_TARGET_RATIO:.0%} of no-op, p99 < {SERVED_TARGET_P99_MS} ms",
+             f"{spread(app['rps'], 0)} req/s, p99 {spread(app['p99_ms'])} ms",
+             f"no-op {spread(noop['rps'], 0)} req/s, p99 {spread(noop['p99_ms'])} ms",
+             f"{spread(figures['ratio'], 2)} of no-op", verdict(ok)),
+            (f"{title}: events committed", "one per 202",
+             f"{figures['events'].get('applied', 0)} applied",
+             f"{figures['answered']} answered 202", "", verdict(
+                 0 <= figures["events"].get("applied", 0) - figures["answered"] <= 64))]
+
+
+def rss_rows():
+    data = load("rss")
+    if data is None:
+        return []
+    first, peak = data["checkpoints"][0][1], max(c[1] for c in data["checkpoints"])
+    return [(f"Worker RSS over {data['events']:,} events (in-process)", f"flat ±{RSS_TARGET_PERCENT}%",
+             f"{first:.1f} → peak {peak:.1f} MiB ({data['growth_percent']:+.1f}%)",
+             f"first checkpoint {first:.1f} MiB", f"{data['events'] / data['seconds']:.0f} events/s",
+             verdict(abs(data["growth_percent"]) <= RSS_TARGET_PERCENT))]
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_report(runs, with_postgres, load_before, load_after, quick):
+    """Write BENCHMARKS.md; returns its path."""
+    rows = translate_rows() + served_rows("served-sqlite-full", "Served, SQLite, synchronous=FULL")
+    rows += served_rows("served-sqlite-normal", "Served, SQLite, synchronous=NORMAL")
+    rows += served_rows("served-postgres-full", "Served, PostgreSQL")
+    rows += rss_rows()
+    parts = [HEADER.format(when=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                           quick=QUICK if quick else ""),
+             "## Machine\n", table(("What", "Value"), machine(load_before, load_after)),
+             "\n## Figures against the targets\n",
+             table(("Figure", "Target", "Measured: median [min–max]", "Baseline, same run",
+                    "Ratio", "Target"), rows),
+             "" if with_postgres else "\nPostgreSQL was not reachable: its served figures were skipped.",
+             "\n## Commands and raw result lines\n", NOTES]
+    for name, run in runs.items():
+        lines = [l for l in run["output"].splitlines() if l.startswith("RESULT")] or \
+            run["output"].splitlines()[-8:]
+        status = "" if run["returncode"] == 0 else f" (exited {run['returncode']})"
+        parts.append(f"### {name}{status}\n\n`{run['command']}` ({run['seconds']:.0f} s)\n\n```\n"
+                     + "\n".join(lines) + "\n```\n")
+    path = ROOT / "BENCHMARKS.md"
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return path
+
+
+HEADER = """# Benchmarks
+
+Generated by `bench/run_all` on {when}; every figure below comes from that one run, its baseline
+measured beside it on the same machine. Medians of several runs, with the spread [min–max]. The
+machine is shared (2 cores; other work may run): compare ratios, not absolute figures.{quick}
+"""
+QUICK = "\n\n**Quick mode** (`--quick`): short runs that check the harness, not figures to quote."
+NOTES = """- `translate`: per-event time of four ways to translate the seed payload, interleaved round by round.
+  *ocean* is Port Ocean's evaluation (each expression compiled separately, one jq run per expression,
+  sequential: no thread pool, which would only add dispatch cost); *program* is one jq program per
+  mapping over the JSON text; *fast* is the shipped fast path; *json_loads* parses the payload.
+- `served-*`: wrk, 2 threads, 8 connections, against the app and a no-op Flask app (parses the JSON,
+  answers 202) under the same gunicorn settings (2 sync workers, no access log), runs alternating.
+  Requests are signed seed payloads for 2,000 issues with a unique delivery id each (bench/signed.lua);
+  after the runs the event log must hold one applied event per 202 (plus at most the requests in flight
+  when wrk stopped). `synchronous=FULL` fsyncs the WAL at every commit (survives power loss);
+  `NORMAL` survives a crash of the process or the app, not of the machine.
+- `rss`: in-process (no HTTP): parse, translate, `store.ingest` on SQLite (synchronous=NORMAL) and
+  metrics for each event, RSS read every 25,000 events; stops at 1,000,000 events or the time limit.
+"""

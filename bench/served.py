@@ -1,0 +1,198 @@
+"""Served throughput of POST /webhooks/jira against a no-op Flask endpoint, same gunicorn, one run.
+
+    python3 bench/served.py [--database sqlite|postgres|both] [--seconds 10] [--runs 3]
+                            [--connections 8] [--workers 2] [--bodies 2000]
+
+Both servers run `gunicorn --workers N` (sync workers, no access log) on 127.0.0.1. wrk (Debian's) posts
+pre-signed seed payloads in rotation (bench/signed.lua), each request with a unique delivery id, so every
+request is fully processed: signature, translation, a committed event and entity. Runs alternate
+no-op / app so that the machine's noise hits both alike. After the runs the event log is counted: it
+must hold one applied event per answered request (up to the few in flight when wrk stopped).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+from common import ROOT, result_line, save, summarise
+
+from app.security import sign_body
+
+SECRET = "bench-secret"
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def write_bodies(path, count):
+    """`count` signed seed payloads, one issue each, as "signature<TAB>body" lines."""
+    seed = json.loads((ROOT / "tests/fixtures/jira-payloads/seed-issue-created.json").read_text())
+    with open(path, "w", encoding="utf-8") as out:
+        for i in range(count):
+            seed["issue"]["key"] = f"PI-{i + 1}"
+            seed["issue"]["fields"]["summary"] = f"Benchmark issue {i + 1}"
+            seed["timestamp"] = 1686916266116 + i
+            body = json.dumps(seed, separators=(",", ":"))
+            out.write(f"{sign_body(SECRET, body.encode())}\t{body}\n")
+
+
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(app_spec, workers, env, log_path, chdir=ROOT):
+    """A gunicorn server for the duration of the block; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+               str(workers), app_spec]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=chdir, env={**os.environ, **env}, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base, process)
+        yield base
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+
+
+def wait_for(base, process, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}; see its log")
+        try:
+            requests.get(base + "/", timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not answer in time")
+
+
+def run_wrk(base, seconds, connections, bodies_file, run_id):
+    """One wrk run; its summary as a dict (requests/s, p50/p99 in ms, errors)."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+               "-s", str(ROOT / "bench/signed.lua"), base, "--", run_id, "/webhooks/jira",
+               str(bodies_file)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(l for l in output.splitlines() if l.startswith("WRKJSON "))
+    stats = json.loads(line[len("WRKJSON "):])
+    stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
+    stats["errors"] = sum(stats[k] for k in ("status_errors", "connect_errors", "read_errors",
+                                             "write_errors", "timeouts"))
+    return stats
+
+
+@contextmanager
+def database(kind, folder):
+    """A fresh, empty catalog URL on SQLite or PostgreSQL (a schema of its own, dropped after)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder}/bench.sqlite3"
+        return
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def count_events(url):
+    """Events recorded, by status."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT status, count(*) FROM events GROUP BY status")).all()
+    engine.dispose()
+    return dict(rows)
+
+
+def label(kind, args):
+    return f"sqlite_{args.sqlite_synchronous.lower()}" if kind == "sqlite" else kind
+
+
+def bench_database(kind, args, folder, bodies_file):
+    """Alternating no-op / app runs on one backend; the figures and the event-count check."""
+    runs = {"noop": [], "app": []}
+    with database(kind, folder) as url:
+        env = {"DATABASE_URL": url, "JIRA_WEBHOOK_SECRET": SECRET,
+               "SQLITE_SYNCHRONOUS": args.sqlite_synchronous}
+        with gunicorn("noop_app:create_app()", args.workers, {}, folder / f"noop-{kind}.log",
+                      chdir=ROOT / "bench") as noop, \
+                gunicorn("app:create_app()", args.workers, env, folder / f"app-{kind}.log") as app:
+            for base in (noop, app):
+                run_wrk(base, 2, args.connections, bodies_file, f"warm-{kind}-{uuid.uuid4().hex}")
+            answered = count_events(url).get("applied", 0)
+            for i in range(args.runs):
+                for name, base in (("noop", noop), ("app", app)):
+                    run_id = f"{name}-{kind}-{i}-{uuid.uuid4().hex[:8]}"
+                    runs[name].append(run_wrk(base, args.seconds, args.connections, bodies_file,
+                                              run_id))
+        events = count_events(url)
+    answered += sum(r["requests"] - r["errors"] for r in runs["app"])
+    return report(label(kind, args), runs, events, answered)
+
+
+def report(kind, runs, events, answered):
+    """Print the result lines of one backend and return its figures."""
+    figures = {name: {"rps": summarise([r["rps"] for r in rs]),
+                      "p99_ms": summarise([r["p99_us"] / 1000 for r in rs]),
+                      "p50_ms": summarise([r["p50_us"] / 1000 for r in rs]),
+                      "errors": sum(r["errors"] for r in rs)} for name, rs in runs.items()}
+    ratios = [a["rps"] / n["rps"] for a, n in zip(runs["app"], runs["noop"])]
+    figures["ratio"] = summarise(ratios)
+    figures["events"] = events
+    figures["answered"] = answered
+    in_flight = events.get("applied", 0) - answered
+    for name in ("noop", "app"):
+        print(result_line(f"served.{kind}.{name}.rps", figures[name]["rps"], "requests/s",
+                          errors=figures[name]["errors"]), flush=True)
+        print(result_line(f"served.{kind}.{name}.p99", figures[name]["p99_ms"], "ms"), flush=True)
+    print(result_line(f"served.{kind}.app_vs_noop", figures["ratio"], "ratio",
+                      events_applied=events.get("applied", 0), answered_202=answered,
+                      in_flight_at_stop=in_flight, duplicates=events.get("duplicate", 0)),
+          flush=True)
+    return figures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--bodies", type=int, default=2000)
+    parser.add_argument("--sqlite-synchronous", choices=["FULL", "NORMAL"], default="FULL",
+                        help="the app's SQLITE_SYNCHRONOUS (FULL: fsync per commit)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install -y wrk (bench/run_all installs it)")
+    folder = Path(tempfile.mkdtemp(prefix="bench-served-"))
+    bodies_file = folder / "bodies.tsv"
+    write_bodies(bodies_file, args.bodies)
+    kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    figures = {kind: bench_database(kind, args, folder, bodies_file) for kind in kinds}
+    save(f"served-{args.database}-{args.sqlite_synchronous.lower()}",
+         {"settings": vars(args), "figures": figures})
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
