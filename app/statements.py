@@ -13,7 +13,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .schema import entities, events
+from .schema import entities, event_entities, events
 
 EVENT_COLUMNS = ("received_at", "webhook", "delivery_id", "event_type", "headers", "query", "body",
                  "version", "status", "entities")
@@ -54,6 +54,13 @@ def entity_upsert(dialect_name, deleting):
 
 
 @lru_cache(maxsize=None)
+def event_link_insert():
+    """INSERT one (event, entity) link."""
+    return event_entities.insert().values(
+        {column.name: sa.bindparam(column.name, type_=column.type) for column in event_entities.c})
+
+
+@lru_cache(maxsize=None)
 def event_settle():
     """UPDATE an event's outcome once its changes are applied."""
     return events.update().where(events.c.id == sa.bindparam("settled_id")).values(
@@ -86,11 +93,22 @@ def compile_for(statement, dialect):
 def run(conn, statement, params):
     """Execute a prebuilt statement inside `conn`'s transaction; returns the DBAPI cursor."""
     compiled = compile_for(statement, conn.dialect)
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(compiled.sql, driver_values(compiled, params))
+    return cursor
+
+
+def run_many(conn, statement, rows):
+    """Execute a prebuilt statement once per parameter set, in one driver call."""
+    compiled = compile_for(statement, conn.dialect)
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.executemany(compiled.sql, [driver_values(compiled, row) for row in rows])
+    return cursor
+
+
+def driver_values(compiled, params):
+    """Parameters converted as SQLAlchemy would, in the driver's paramstyle."""
     converters = compiled.converters
     values = {name: converters[name](value) if name in converters else value
               for name, value in params.items()}
-    if compiled.order is not None:
-        values = [values[name] for name in compiled.order]
-    cursor = conn.connection.driver_connection.cursor()
-    cursor.execute(compiled.sql, values)
-    return cursor
+    return values if compiled.order is None else [values[name] for name in compiled.order]

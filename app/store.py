@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from . import statements
 from .migrate import upgrade_schema
 from .schema import event_entities, events, service_keys
+from .writelock import write_lock_for, writing
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Store:
 
     def __init__(self, engine):
         self.engine = engine
+        self.write_lock = write_lock_for(engine)
         self.change_listeners = []
 
     def create_schema(self):
@@ -104,7 +106,7 @@ class Store:
 
     def ingest(self, event, translation):
         """Record a new event and apply its changes in one transaction; duplicates change nothing."""
-        with self.engine.begin() as conn:
+        with writing(self.engine, self.write_lock) as conn:
             event_id = insert_event(conn, event)
             if event_id is None:
                 return EventOutcome(find_event_id(conn, event), "duplicate")
@@ -112,7 +114,7 @@ class Store:
 
     def reprocess(self, event_id, version, translation):
         """Re-apply a stored event with a fresh translation (replay), newest-wins still holding."""
-        with self.engine.begin() as conn:
+        with writing(self.engine, self.write_lock) as conn:
             conn.execute(event_entities.delete().where(event_entities.c.event_id == event_id))
             return self.apply_translation(conn, event_id, version, translation)
 
@@ -146,8 +148,9 @@ class Store:
 def record_links(conn, event_id, results):
     """Link the event to the entities it touched."""
     if results:
-        conn.execute(event_entities.insert(), [{"event_id": event_id, "position": i, **r}
-                                               for i, r in enumerate(results)])
+        statements.run_many(conn, statements.event_link_insert(),
+                            [{"event_id": event_id, "position": i, **r}
+                             for i, r in enumerate(results)])
 
 
 def insert_event(conn, event):
