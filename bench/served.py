@@ -52,11 +52,11 @@ def free_port():
 
 
 @contextmanager
-def gunicorn(app_spec, workers, env, log_path, chdir=ROOT):
+def gunicorn(app_spec, workers, env, log_path, chdir=ROOT, threads=1):
     """A gunicorn server for the duration of the block; yields its base URL."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-               str(workers), app_spec]
+               str(workers), "--threads", str(threads), app_spec]
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=chdir, env={**os.environ, **env}, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
@@ -124,7 +124,8 @@ def count_events(url):
 
 
 def label(kind, args):
-    return f"sqlite_{args.sqlite_synchronous.lower()}" if kind == "sqlite" else kind
+    name = f"sqlite_{args.sqlite_synchronous.lower()}" if kind == "sqlite" else kind
+    return name if args.threads == 1 else f"{name}_threads{args.threads}"
 
 
 def bench_database(kind, args, folder, bodies_file):
@@ -134,8 +135,9 @@ def bench_database(kind, args, folder, bodies_file):
         env = {"DATABASE_URL": url, "JIRA_WEBHOOK_SECRET": SECRET,
                "SQLITE_SYNCHRONOUS": args.sqlite_synchronous}
         with gunicorn("noop_app:create_app()", args.workers, {}, folder / f"noop-{kind}.log",
-                      chdir=ROOT / "bench") as noop, \
-                gunicorn("app:create_app()", args.workers, env, folder / f"app-{kind}.log") as app:
+                      chdir=ROOT / "bench", threads=args.threads) as noop, \
+                gunicorn("app:create_app()", args.workers, env, folder / f"app-{kind}.log",
+                         threads=args.threads) as app:
             for base in (noop, app):
                 run_wrk(base, 2, args.connections, bodies_file, f"warm-{kind}-{uuid.uuid4().hex}")
             answered = count_events(url).get("applied", 0)
@@ -178,6 +180,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="gunicorn --threads for both servers (above 1: gthread workers)")
     parser.add_argument("--bodies", type=int, default=2000)
     parser.add_argument("--sqlite-synchronous", choices=["FULL", "NORMAL"], default="FULL",
                         help="the app's SQLITE_SYNCHRONOUS (FULL: fsync per commit)")
@@ -189,7 +193,8 @@ def main():
     write_bodies(bodies_file, args.bodies)
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     figures = {kind: bench_database(kind, args, folder, bodies_file) for kind in kinds}
-    save(f"served-{args.database}-{args.sqlite_synchronous.lower()}",
+    suffix = "" if args.threads == 1 else f"-threads{args.threads}"
+    save(f"served-{args.database}-{args.sqlite_synchronous.lower()}{suffix}",
          {"settings": vars(args), "figures": figures})
     shutil.rmtree(folder, ignore_errors=True)
 
