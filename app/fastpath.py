@@ -9,14 +9,18 @@ caller runs the full program, so errors and their attribution are libjq's own.
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .jqexpr import compile_program, first_of, rewrite_single_quotes
-from .jqpaths import parse_plain_path, root_paths
+from .jqpaths import is_pure, parse_plain_path, root_paths
 
 FULL = object()  # projection marker: keep this whole subtree
 MAX_DOUBLE = 1.7976931348623157e308
 EXACT_INT = 2 ** 53
 ENTITY_KEYS = ("identifier", "title", "icon", "team")
+MEMO_SIZE = 4096  # remembered results per mapping
+MEMO_TEXT_LIMIT = 2048  # longer projections are not remembered, bounding the memory to ~10 MiB
+COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 class PathError(ValueError):
@@ -32,6 +36,7 @@ class FastPlan:
     rest: object
     rest_fields: tuple
     projection: object
+    memoised: bool = False
 
 
 def lookup(steps, document):
@@ -119,8 +124,12 @@ def plan_mapping(expressions):
             plain.append((entity_slot(name), steps))
     filter_path = parse_plain_path(rewrite_single_quotes(expressions["filter"]))
     read = dict(rest) if filter_path is not None else {**rest, "filter": expressions["filter"]}
-    return FastPlan(filter_path, tuple(plain), rest_program(rest, expressions["filter"], filter_path),
-                    tuple((entity_slot(name), name) for name in rest), projection_of(read.values()))
+    program = rest_program(rest, expressions["filter"], filter_path)
+    memoised = program is not None and all(is_pure(rewrite_single_quotes(expression))
+                                           for expression in read.values())
+    return FastPlan(filter_path, tuple(plain), rest_runner(program, memoised),
+                    tuple((entity_slot(name), name) for name in rest), projection_of(read.values()),
+                    memoised)
 
 
 def entity_slot(name):
@@ -137,6 +146,32 @@ def rest_program(rest, filter_expression, filter_path):
         return compile_program(f"if {first_of(filter_expression)} == true then "
                                f"{{matched: true, values: {values}}} else {{matched: false}} end")
     return compile_program(f"{{matched: true, values: {values}}}") if rest else None
+
+
+def rest_runner(program, memoised):
+    """A function of the projected text giving the program's first output, or None without one.
+
+    The projection holds everything a pure program reads, so equal texts give equal outputs: the
+    last MEMO_SIZE are remembered (Jira sends few distinct `webhookEvent`s, and many updates of one
+    issue), and each caller gets its own copy."""
+    if program is None:
+        return None
+
+    def run(text):
+        return program.input_text(text).first()
+    if not memoised:
+        return run
+    remembered = lru_cache(maxsize=MEMO_SIZE)(run)
+    return lambda text: clone(remembered(text)) if len(text) <= MEMO_TEXT_LIMIT else run(text)
+
+
+def clone(value):
+    """A copy of a JSON value, so that no two events share mutable parts."""
+    if type(value) is dict:
+        return {key: clone(item) for key, item in value.items()}
+    if type(value) is list:
+        return [clone(item) for item in value]
+    return value
 
 
 def projection_of(expressions):
@@ -156,8 +191,7 @@ def run_plan(plan, document):
         return {"matched": False}
     values = {}
     if plan.rest is not None:
-        text = json.dumps(project(document, plan.projection), separators=(",", ":"))
-        result = plan.rest.input_text(text).first()
+        result = plan.rest(COMPACT.encode(project(document, plan.projection)))
         if not result["matched"]:
             return {"matched": False}
         values = result["values"]

@@ -24,6 +24,11 @@ PURE_OPERATORS = {"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "//
 PURE_WORDS = {"and", "or", "true", "false", "null"}
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
 MAX_INDEX_DIGITS = 9
+# Builtins whose output depends on more than the input (time, further inputs, the local zone) or
+# that act on the outside (debug output): programs using them are never memoised.
+IMPURE_NAMES = {"now", "input", "inputs", "input_line_number", "input_filename", "debug", "stderr",
+                "localtime", "strflocaltime", "halt", "halt_error", "get_search_list",
+                "get_prog_origin", "get_jq_origin", "$__loc__", "$__prog_args", "input_file"}
 
 
 def tokenize(expression):
@@ -175,3 +180,10 @@ def skip_group(tokens, i, closer):
             depth -= 1
         i += 1
     return i if closer is None else None
+
+
+def is_pure(expression):
+    """Whether the expression's output depends on its input alone (so it may be memoised)."""
+    tokens = tokenize(expression)
+    return tokens is not None and not any(kind in ("ident", "var") and text in IMPURE_NAMES
+                                          for kind, text in tokens)

@@ -111,11 +111,26 @@ def run_fast(plan, document):
         return "error", None
 
 
+def test_pure_programs_are_remembered_and_each_event_gets_its_own_copy():
+    config = build_config({"identifier": "t", "mappings": [
+        {"blueprint": "thing", "filter": '.body.k == "x"', "entity": {
+            "identifier": ".body.id", "properties": {"tags": "[.body.k]"}}},
+        {"blueprint": "thing", "filter": '.body.k == "y"', "entity": {
+            "identifier": ".body.id", "properties": {"n": "now"}}}]}, "t.yaml", {}, BLUEPRINTS)
+    pure, timed = (m.fast for m in config.mappings)
+    assert pure.memoised and not timed.memoised
+    document = build_jq_input({"k": "x", "id": "a"}, {}, {})
+    first = run_plan(pure, document)
+    first["entities"][0]["properties"]["tags"].append("changed")
+    assert run_plan(pure, document)["entities"][0]["properties"]["tags"] == ["x"]
+
+
 def test_the_seed_mapping_skips_nothing_but_three_expressions(app):
     mapping = app.extensions["bridge"].configs["jira"].mappings[0]
     assert [name for _, name in mapping.fast.rest_fields] == ["entity.title",
                                                               "entity.properties.issueUrl"]
     assert len(mapping.fast.plain) == 7 and mapping.fast.projection is not FULL
+    assert mapping.fast.memoised
     assert set(mapping.fast.projection["body"]) == {"webhookEvent", "issue"}
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.fastpath import build_projection, project
-from app.jqpaths import parse_plain_path, root_paths
+from app.jqpaths import is_pure, parse_plain_path, root_paths
 
 KEYS = ["a", "b", "key", "x y", 'q"t', "end"]
 
@@ -109,3 +109,10 @@ def test_projection_gives_jq_the_same_answer(document, parts):
     assert paths is not None
     projected = project(document, build_projection(paths))
     assert jq_outputs(expression, projected) == jq_outputs(expression, document)
+
+
+def test_purity():
+    assert is_pure('.a | split("x") | first') and is_pure("$ENV.X") and is_pure("env | length")
+    for expression in ("now", ".a + now", "input", "[inputs]", "$__loc__", "localtime",
+                       ". | debug", "@base64"):
+        assert not is_pure(expression)
