@@ -5,7 +5,8 @@ worker writes its samples there and `GET /metrics` (in any worker) reports the s
 `flask run`) the metrics live in this process only.
 
 Other parts of the service update these by name:
-- `OUTBOX_DEPTH.set(n)` whenever the outbox knows its pending count;
+- `OUTBOX_DEPTH` is set from the outbox table (pending + in flight) each time metrics are scraped
+  (`refresh_outbox_depth`); a worker may also `OUTBOX_DEPTH.set(n)` when it knows the count;
 - `BACKFILL_ISSUES.labels(result).inc()` / `BACKFILL_PAGES.inc()` from a backfill run in the process.
 """
 
@@ -52,6 +53,15 @@ def observe_event(webhook, status, translation_seconds):
 
 def observe_request(method, endpoint, code, seconds):
     REQUEST_SECONDS.labels(method, endpoint or "unmatched", str(code)).observe(seconds)
+
+
+def refresh_outbox_depth(forwarding):
+    """Set the outbox gauge from the database: changes pending or in flight to Port."""
+    if forwarding is None:
+        return
+    with forwarding.engine.connect() as conn:
+        counts = forwarding.outbox.count_by_status(conn)
+    OUTBOX_DEPTH.set(counts["pending"] + counts["inflight"])
 
 
 def mark_worker_dead(pid):

@@ -105,6 +105,15 @@ def rss_rows():
              verdict(abs(data["growth_percent"]) <= RSS_TARGET_PERCENT))]
 
 
+def other_rows(runs):
+    """Rows pointing at the benchmarks of other parts, when this run performed them."""
+    titles = {"backfill": "Backfill rate (bench/backfill.py)",
+              "port_delivery": "Port delivery rate (bench/port_delivery.py)"}
+    return [(title, "as its issue asks", f"see `{name}` below", "its own baseline, same run", "",
+             "ran" if runs[name]["returncode"] == 0 else "**failed**")
+            for name, title in titles.items() if name in runs]
+
+
 def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -116,7 +125,7 @@ def write_report(runs, with_postgres, load_before, load_after, quick):
     rows = translate_rows() + served_rows("served-sqlite-full", "Served, SQLite, synchronous=FULL")
     rows += served_rows("served-sqlite-normal", "Served, SQLite, synchronous=NORMAL")
     rows += served_rows("served-postgres-full", "Served, PostgreSQL")
-    rows += rss_rows()
+    rows += rss_rows() + other_rows(runs)
     parts = [HEADER.format(when=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                            quick=QUICK if quick else ""),
              "## Machine\n", table(("What", "Value"), machine(load_before, load_after)),

@@ -62,3 +62,13 @@ def test_workers_under_gunicorn_report_one_sum(gunicorn_server):  # noqa: F811
     exposed = samples(requests.get(gunicorn_server + "/metrics", timeout=10).text)
     assert exposed[("bridge_events_total", (("status", "applied"), ("webhook", "jira")))] == 12
     assert exposed[("bridge_translation_seconds_count", (("webhook", "jira"),))] == 12
+
+
+def test_outbox_depth_is_read_from_the_outbox_when_scraped(app, client):
+    from app.outbox import Change
+    forwarding = app.extensions["port_forwarding"]
+    with forwarding.engine.begin() as conn:
+        forwarding.outbox.enqueue(conn, [Change.upsert("jiraIssue", {"identifier": f"PI-{i}"})
+                                         for i in (1, 2)])
+    exposed = samples(client.get("/metrics").get_data(as_text=True))
+    assert exposed[("bridge_outbox_depth", ())] == 2

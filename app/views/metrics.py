@@ -2,10 +2,10 @@
 
 import hmac
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from ..errors import Unauthorized
-from ..metrics import render_metrics
+from ..metrics import refresh_outbox_depth, render_metrics
 from . import runtime
 
 bp = Blueprint("metrics", __name__)
@@ -15,6 +15,7 @@ bp = Blueprint("metrics", __name__)
 def metrics():
     """Needs `Authorization: Bearer <token>` when METRICS_TOKEN (else CATALOG_API_TOKEN) is set."""
     require_metrics_token(runtime().settings)
+    refresh_outbox_depth(current_app.extensions.get("port_forwarding"))
     body, content_type = render_metrics()
     return Response(body, content_type=content_type)
 
