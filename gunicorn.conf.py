@@ -7,6 +7,7 @@ worker reports the whole server. A fresh folder is made per server start unless 
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 MADE_HERE = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if MADE_HERE:
@@ -14,10 +15,12 @@ if MADE_HERE:
 
 
 def on_starting(server):
-    """Samples left by an earlier server in a given folder would be counted again: clear them."""
-    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-    shutil.rmtree(folder, ignore_errors=True)
-    os.makedirs(folder, exist_ok=True)
+    """Samples left by an earlier server in a given folder would be counted again: remove them
+    (only prometheus-client's `*.db` files; anything else in the folder is left alone)."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for samples in folder.glob("*.db"):
+        samples.unlink()
 
 
 def child_exit(server, worker):
