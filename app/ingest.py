@@ -156,7 +156,7 @@ def process_request(runtime, config, raw, headers, query):
     translation = translate(config, jq_input, body)
     translated = clock() - started
     outcome = runtime.store.ingest(event, translation)
-    observe_event(config.identifier, outcome.status, translated)
+    observe_event(config.identifier, outcome.status, translated, event.delivery_id)
     return outcome
 
 

@@ -4,10 +4,10 @@ Under gunicorn, `gunicorn.conf.py` sets PROMETHEUS_MULTIPROC_DIR before the work
 worker writes its samples there and `GET /metrics` (in any worker) reports the sum. Without it (tests,
 `flask run`) the metrics live in this process only.
 
-Other parts of the service update these by name:
+How the cross-part metrics are fed:
 - `OUTBOX_DEPTH` is set from the outbox table (pending + in flight) each time metrics are scraped
   (`refresh_outbox_depth`); a worker may also `OUTBOX_DEPTH.set(n)` when it knows the count;
-- `BACKFILL_ISSUES.labels(result).inc()` / `BACKFILL_PAGES.inc()` from a backfill run in the process.
+- `BACKFILL_EVENTS` counts events whose delivery id is the backfill's (`backfill-...`), as they arrive.
 """
 
 import os
@@ -30,10 +30,10 @@ REQUEST_SECONDS = Histogram("bridge_request_seconds", "HTTP request latency insi
                             registry=REGISTRY)
 OUTBOX_DEPTH = Gauge("bridge_outbox_depth", "Entity changes waiting in the outbox",
                      registry=REGISTRY, multiprocess_mode="mostrecent")
-BACKFILL_ISSUES = Counter("bridge_backfill_issues", "Issues handled by a backfill, by result",
-                          ["result"], registry=REGISTRY)
-BACKFILL_PAGES = Counter("bridge_backfill_pages", "Search pages fetched by a backfill",
-                         registry=REGISTRY)
+BACKFILL_EVENTS = Counter("bridge_backfill_events",
+                          "Events delivered by scripts/backfill_history.py, by webhook and outcome",
+                          ["webhook", "status"], registry=REGISTRY)
+BACKFILL_PREFIX = "backfill-"  # the backfill's delivery ids (scripts/backfill/events.py)
 
 
 def render_metrics():
@@ -45,10 +45,12 @@ def render_metrics():
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
-def observe_event(webhook, status, translation_seconds):
-    """Count one recorded event and how long its translation took."""
+def observe_event(webhook, status, translation_seconds, delivery_id=None):
+    """Count one recorded event (and a backfill's separately) and how long its translation took."""
     EVENTS.labels(webhook, status).inc()
     TRANSLATION_SECONDS.labels(webhook).observe(translation_seconds)
+    if delivery_id and delivery_id.startswith(BACKFILL_PREFIX):
+        BACKFILL_EVENTS.labels(webhook, status).inc()
 
 
 def observe_request(method, endpoint, code, seconds):

@@ -72,3 +72,13 @@ def test_outbox_depth_is_read_from_the_outbox_when_scraped(app, client):
                                          for i in (1, 2)])
     exposed = samples(client.get("/metrics").get_data(as_text=True))
     assert exposed[("bridge_outbox_depth", ())] == 2
+
+
+def test_events_from_the_backfill_are_counted_apart(client):
+    def backfilled():
+        return REGISTRY.get_sample_value("bridge_backfill_events_total",
+                                         {"webhook": "jira", "status": "applied"}) or 0
+    before = backfilled()
+    post_event(client, seed_payload(), delivery_id="backfill-123")
+    post_event(client, seed_payload(timestamp=1686916266117), delivery_id="jira-456")
+    assert backfilled() == before + 1
