@@ -16,12 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from app import create_app  # noqa: E402
 from app.security import sign_body  # noqa: E402
 from tests.fake_jira import FakeJira, make_issues  # noqa: E402
+from common import postgres_schema  # noqa: E402
 
 SECRET = "bench-secret"
 SEED_JQL = 'status in ("In Progress","To Do")'
@@ -65,16 +64,8 @@ def fresh_database(postgres_url: str | None):
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{tmp}/catalog.sqlite3"
         return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{postgres_url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema(postgres_url) as url:
+        yield url
 
 
 def create_tables(database_url: str) -> None:

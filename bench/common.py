@@ -4,11 +4,17 @@ import json
 import os
 import statistics
 import sys
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
+
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
+
+from app.config import normalise_database_url  # noqa: E402
 
 
 def summarise(samples):
@@ -37,3 +43,18 @@ def save(name, payload):
 
 def cpu_count():
     return os.cpu_count() or 1
+
+
+@contextmanager
+def postgres_schema(postgres_url, prefix="bench"):
+    """`postgres_url` with its search_path on a new, empty schema, dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(normalise_database_url(postgres_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{postgres_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
-from common import ROOT, result_line, save, summarise
+from common import ROOT, postgres_schema, result_line, save, summarise
 
 from app.security import sign_body
 
@@ -102,16 +102,8 @@ def database(kind, folder):
     if kind == "sqlite":
         yield f"sqlite:///{folder}/bench.sqlite3"
         return
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema(POSTGRES_URL) as url:
+        yield url
 
 
 def count_events(url):

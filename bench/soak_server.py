@@ -9,11 +9,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import requests
-import sqlalchemy as sa
+from common import postgres_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,17 +54,8 @@ def fresh_database(kind, postgres_url, folder):
     if kind == "sqlite":
         yield f"sqlite:///{folder}/soak.sqlite3"
         return
-    schema = "soak_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                             isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{postgres_url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema(postgres_url, "soak") as url:
+        yield url
 
 
 def wait_until_healthy(base, process, log_path, seconds=60):
