@@ -138,13 +138,19 @@ def visible_query(config, query):
     return {k: v for k, v in query.items() if k != token_param}
 
 
+def jq_input_for(text, body, headers, query):
+    """The mappings' input document, built the same way for a new event and for a replay."""
+    if SURROGATE_ESCAPE.search(text):
+        return build_jq_input_text(text, headers, query)
+    return build_jq_input(body, headers, query)
+
+
 def process_request(runtime, config, raw, headers, query):
     """Translate a verified request and record it with its effects; returns the EventOutcome."""
     text, body = parse_body(raw, runtime.settings.MAX_JSON_DEPTH)
     headers = {k.lower(): v for k, v in headers.items()}
     query = visible_query(config, query)
-    jq_input = build_jq_input_text(text, headers, query) if SURROGATE_ESCAPE.search(text) \
-        else build_jq_input(body, headers, query)
+    jq_input = jq_input_for(text, body, headers, query)
     event = IncomingEvent(
         webhook=config.identifier, body=text, query=query,
         headers={k: v for k, v in headers.items() if k not in UNSTORED_HEADERS},
@@ -169,6 +175,6 @@ def replay_event(runtime, event_id):
     if config is None:
         raise NotFound(f"event {event_id} came to webhook {row.webhook!r}, which no longer "
                        "has a configuration", "unknown_webhook")
-    jq_input = build_jq_input_text(row.body, row.headers, row.query)
-    translation = translate(config, jq_input, json.loads(row.body))
+    body = json.loads(row.body)
+    translation = translate(config, jq_input_for(row.body, body, row.headers, row.query), body)
     return runtime.store.reprocess(row.id, row.version, translation)
