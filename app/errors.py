@@ -37,11 +37,6 @@ class NotFound(BridgeError):
     reason = "not_found"
 
 
-class PayloadTooLarge(BridgeError):
-    status = 413
-    reason = "payload_too_large"
-
-
 class UnsupportedMediaType(BridgeError):
     status = 415
     reason = "unsupported_media_type"
