@@ -1,6 +1,8 @@
 """The catalog store: entities with newest-wins versions, and the event log, in one database."""
 
 import secrets
+import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -56,13 +58,31 @@ def create_db_engine(url, sqlite_synchronous="FULL"):
     @sa.event.listens_for(engine, "connect")
     def set_pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        enable_wal(cursor)
         cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return engine
+
+
+def enable_wal(cursor, timeout=30.0):
+    """Switch the file to WAL, retrying while another connection holds it.
+
+    Changing the journal mode needs the file to itself, and SQLite answers "database is locked"
+    at once, without its busy handler, when another connection is opening the same new file: two
+    gunicorn workers starting on a fresh database do exactly that.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def dialect_insert(conn, table):

@@ -1,8 +1,10 @@
-"""Keys shared by every worker, on each database."""
+"""Keys shared by every worker, and opening the database from many workers at once."""
+
+import threading
 
 import sqlalchemy as sa
 
-from app.store import Store
+from app.store import Store, create_db_engine
 
 
 def test_a_shared_key_is_made_once_and_then_read_by_every_store(engine):
@@ -11,3 +13,28 @@ def test_a_shared_key_is_made_once_and_then_read_by_every_store(engine):
     assert len(first) >= 32 and other.shared_key("ui_session_key") == first
     assert Store(engine).shared_key("another") != first
     other.engine.dispose()
+
+
+def test_workers_opening_a_new_sqlite_file_at_once_all_get_wal(tmp_path):
+    # An engine per thread, as each gunicorn worker has its own; each round is a fresh file, since
+    # only the first switch to WAL can race.
+    for round_number in range(40):
+        url = f"sqlite:///{tmp_path}/race-{round_number}.sqlite3"
+        barrier, modes, errors = threading.Barrier(8), [], []
+
+        def open_connection():
+            engine = create_db_engine(url)
+            barrier.wait()
+            try:
+                with engine.connect() as conn:
+                    modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+            except sa.exc.OperationalError as exc:
+                errors.append(exc)
+            engine.dispose()
+
+        threads = [threading.Thread(target=open_connection) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [] and modes == ["wal"] * 8
