@@ -56,3 +56,12 @@ def serve_http(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def run_in_threads(target, count):
+    """Run `target` in `count` threads at once and wait for them all."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

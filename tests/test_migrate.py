@@ -1,13 +1,12 @@
 """Versioned schema: the migrations build exactly the tables the code declares."""
 
-import threading
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app.migrate import current_revision, head_revision, upgrade_schema
 from app.schema import metadata
 from app.store import create_db_engine
+from tests.helpers import run_in_threads
 from tests.test_served import procfile_command
 
 
@@ -32,11 +31,7 @@ def test_concurrent_upgrades_do_not_collide(database_url):
             errors.append(exc)
         engine.dispose()
 
-    threads = [threading.Thread(target=upgrade) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(upgrade, 4)
     assert errors == []
 
 

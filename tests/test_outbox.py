@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.outbox import Change
+from tests.helpers import run_in_threads
 from tests.port_helpers import enqueue
 from tests.port_helpers import issue as plain_issue
 
@@ -125,11 +126,7 @@ def test_concurrent_claimers_never_share_an_item(outbox_db):
         while batch := outbox.claim_batch(engine, limit=7):
             claimed.extend(item.id for item in batch)
 
-    threads = [threading.Thread(target=claim_all) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(claim_all, 4)
 
     assert len(claimed) == 400 and len(set(claimed)) == 400
 

@@ -5,6 +5,7 @@ import threading
 import sqlalchemy as sa
 
 from app.store import Store, create_db_engine
+from tests.helpers import run_in_threads
 
 
 def test_a_shared_key_is_made_once_and_then_read_by_every_store(engine):
@@ -32,9 +33,5 @@ def test_workers_opening_a_new_sqlite_file_at_once_all_get_wal(tmp_path):
                 errors.append(exc)
             engine.dispose()
 
-        threads = [threading.Thread(target=open_connection) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_in_threads(open_connection, 8)
         assert errors == [] and modes == ["wal"] * 8
