@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .schema import entities, event_entities, events
 
 EVENT_COLUMNS = ("received_at", "webhook", "delivery_id", "event_type", "headers", "query", "body",
-                 "version", "status", "entities")
+                 "version", "status", "reason", "detail", "entities", "processed_at")
 ENTITY_COLUMNS = ("blueprint", "identifier", "title", "icon", "team", "properties", "relations",
                   "version", "deleted", "created_at", "updated_at", "event_id")
 UPSERT_KEPT = ("title", "icon", "team", "properties", "relations", "deleted", "updated_at",

@@ -127,10 +127,11 @@ class Store:
     def ingest(self, event, translation):
         """Record a new event and apply its changes in one transaction; duplicates change nothing."""
         with writing(self.engine, self.write_lock) as conn:
-            event_id = insert_event(conn, event)
+            expected = expected_outcome(translation)
+            event_id = insert_event(conn, event, expected, utcnow())
             if event_id is None:
                 return EventOutcome(find_event_id(conn, event), "duplicate")
-            return self.apply_translation(conn, event_id, event.version, translation)
+            return self.apply_translation(conn, event_id, event.version, translation, expected)
 
     def reprocess(self, event_id, version, translation):
         """Re-apply a stored event with a fresh translation (replay), newest-wins still holding."""
@@ -143,26 +144,45 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(events).where(events.c.id == event_id)).first()
 
-    def apply_translation(self, conn, event_id, version, translation):
-        """Apply changes, notify listeners with what was applied, and settle the event's row."""
+    def apply_translation(self, conn, event_id, version, translation, recorded=None):
+        """Apply changes, notify listeners with what was applied, and settle the event's row
+        unless it already holds this outcome (`recorded`, written with the row)."""
         now = utcnow()
         results, applied = [], []
         for change in translation.changes:
             result = apply_change(conn, change, version, event_id, now)
-            results.append({"blueprint": change.blueprint, "identifier": change.identifier,
-                            "operation": change.operation, "result": result})
+            results.append(change_result(change, result))
             if result == "applied":
                 applied.append(change)
         record_links(conn, event_id, results)
         for listener in self.change_listeners:
             listener(conn, applied, event_id)
-        failure = translation.failure.as_dict() if translation.failure else None
-        outcome = EventOutcome(event_id, event_status(translation, results), results,
-                               failure["reason"] if failure else None, failure)
-        statements.run(conn, statements.event_settle(), {
-            "settled_id": event_id, "status": outcome.status, "reason": outcome.reason,
-            "detail": failure, "entities": results, "processed_at": now})
+        outcome = make_outcome(event_id, translation, results)
+        if recorded is None or outcome.entities != recorded.entities:
+            statements.run(conn, statements.event_settle(), {
+                "settled_id": event_id, "status": outcome.status, "reason": outcome.reason,
+                "detail": outcome.detail, "entities": results, "processed_at": now})
         return outcome
+
+
+def change_result(change, result):
+    """What an event did to one entity, as the event log and the answer list it."""
+    return {"blueprint": change.blueprint, "identifier": change.identifier,
+            "operation": change.operation, "result": result}
+
+
+def make_outcome(event_id, translation, results):
+    """The EventOutcome of a translation whose changes had these results."""
+    failure = translation.failure.as_dict() if translation.failure else None
+    return EventOutcome(event_id, event_status(translation, results), results,
+                        failure["reason"] if failure else None, failure)
+
+
+def expected_outcome(translation):
+    """The outcome when every change applies: what a new event's row is written with, so that
+    the common case needs no second statement to settle it."""
+    return make_outcome(None, translation,
+                        [change_result(change, "applied") for change in translation.changes])
 
 
 def record_links(conn, event_id, results):
@@ -173,13 +193,15 @@ def record_links(conn, event_id, results):
                              for i, r in enumerate(results)])
 
 
-def insert_event(conn, event):
-    """Insert the raw event; None when its delivery id was already recorded for this webhook."""
+def insert_event(conn, event, outcome, now):
+    """Insert the raw event with its expected outcome; None when its delivery id was already
+    recorded for this webhook."""
     row = statements.run(conn, statements.event_insert(conn.dialect.name), {
-        "received_at": utcnow(), "webhook": event.webhook, "delivery_id": event.delivery_id,
+        "received_at": now, "webhook": event.webhook, "delivery_id": event.delivery_id,
         "event_type": event.event_type, "headers": event.headers, "query": event.query,
-        "body": event.body, "version": event.version, "status": "received",
-        "entities": []}).fetchone()
+        "body": event.body, "version": event.version, "status": outcome.status,
+        "reason": outcome.reason, "detail": outcome.detail, "entities": outcome.entities,
+        "processed_at": now}).fetchone()
     return None if row is None else row[0]
 
 

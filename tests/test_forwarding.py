@@ -157,7 +157,8 @@ def test_procfile_worker_process_delivers_and_stops_on_sigterm(settings_override
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_procfile_worker_idles_without_credentials_and_stops_on_sigterm(settings_overrides):
-    env = {**os.environ, **settings_overrides, "PORT_CLIENT_ID": "", "PORT_CLIENT_SECRET": ""}
+    env = {**os.environ, **settings_overrides, "PORT_CLIENT_ID": "", "PORT_CLIENT_SECRET": "",
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     worker = subprocess.Popen(shlex.split(procfile_command("worker")), cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     log_line = worker.stderr.readline()
@@ -166,6 +167,7 @@ def test_procfile_worker_idles_without_credentials_and_stops_on_sigterm(settings
 
     worker.send_signal(signal.SIGTERM)
 
+    assert "forwarding is off" in log_line
     assert worker.wait(timeout=15) == 0
 
 

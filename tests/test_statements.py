@@ -12,7 +12,8 @@ def event_row(delivery_id):
     return {"received_at": datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=timezone.utc),
             "webhook": "jira", "delivery_id": delivery_id, "event_type": "jira:issue_created",
             "headers": {"x-a": "é"}, "query": {}, "body": '{"a": 1}', "version": 2 ** 62,
-            "status": "received", "entities": [{"identifier": "PI-1"}]}
+            "status": "applied", "reason": None, "detail": None,
+            "entities": [{"identifier": "PI-1"}], "processed_at": None}
 
 
 def test_an_inserted_event_reads_back_through_sqlalchemy(engine):

@@ -14,7 +14,7 @@ from . import bp
 from .present import (PAGE_SIZE, page_links, page_number, parse_time, payload_preview, pretty,
                       visible_headers)
 
-STATUSES = ("applied", "stale", "ignored", "failed", "received")
+STATUSES = ("applied", "stale", "ignored", "failed")
 
 
 @bp.app_template_filter("pretty")
