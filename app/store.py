@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from . import statements
+from .groupcommit import GroupCommitter
 from .migrate import upgrade_schema
 from .schema import event_entities, events, service_keys
 from .writelock import write_lock_for, writing
@@ -105,6 +106,7 @@ class Store:
     def __init__(self, engine):
         self.engine = engine
         self.write_lock = write_lock_for(engine)
+        self.committer = GroupCommitter(engine, self.write_lock)
         self.change_listeners = []
 
     def create_schema(self):
@@ -125,13 +127,17 @@ class Store:
                                 .where(service_keys.c.name == name)).scalar_one()
 
     def ingest(self, event, translation):
-        """Record a new event and apply its changes in one transaction; duplicates change nothing."""
-        with writing(self.engine, self.write_lock) as conn:
-            expected = expected_outcome(translation)
+        """Record a new event and apply its changes, committed before this returns (in a
+        transaction shared with concurrent requests); duplicates change nothing."""
+        expected = expected_outcome(translation)
+
+        def record(conn):
             event_id = insert_event(conn, event, expected, utcnow())
             if event_id is None:
                 return EventOutcome(find_event_id(conn, event), "duplicate")
             return self.apply_translation(conn, event_id, event.version, translation, expected)
+
+        return self.committer.run(record)
 
     def reprocess(self, event_id, version, translation):
         """Re-apply a stored event with a fresh translation (replay), newest-wins still holding."""

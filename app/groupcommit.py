@@ -1,0 +1,99 @@
+"""Group commit: the writes of concurrent requests share one transaction and one commit.
+
+With gunicorn's threaded workers several requests of one process reach the store at once. Committed
+one by one, each would pay a commit of its own (an fsync with SQLite's synchronous=FULL, a round trip
+on PostgreSQL) and, on SQLite, queue for the single writer meanwhile. Instead the first request to
+arrive leads: it runs the jobs waiting at that moment in one transaction, commits once, hands every
+request its own result, and passes the lead to a request that arrived in the meantime. No request
+gets its result before the commit that made it durable. When a job or the commit fails, the batch is
+run again one transaction per job, so that one bad event never costs the others theirs.
+"""
+
+import threading
+
+from .writelock import writing
+
+MAX_BATCH = 32
+
+
+class Job:
+    """One caller's write: the function to run, then its result or its error."""
+
+    __slots__ = ("work", "result", "error", "done", "leads", "wake")
+
+    def __init__(self, work):
+        self.work = work
+        self.result = self.error = None
+        self.done = self.leads = False
+        self.wake = threading.Event()
+
+    def finish(self, result=None, error=None):
+        self.result, self.error, self.done = result, error, True
+        self.wake.set()
+
+
+class GroupCommitter:
+    """Runs write jobs from many threads in shared transactions on `engine`."""
+
+    def __init__(self, engine, lock, max_batch=MAX_BATCH):
+        self.engine, self.lock, self.max_batch = engine, lock, max_batch
+        self.mutex = threading.Lock()
+        self.waiting = []
+        self.leading = False
+
+    def run(self, work):
+        """`work(conn)` inside a transaction shared with other callers; its result once committed."""
+        job = Job(work)
+        with self.mutex:
+            self.waiting.append(job)
+            if not self.leading:
+                self.leading = job.leads = True
+        if not job.leads:
+            job.wake.wait()
+        if not job.done:
+            self.lead()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def lead(self):
+        """Commit the jobs waiting now (this thread's among them), then hand the lead on."""
+        with self.mutex:
+            batch = self.waiting[:self.max_batch]
+            del self.waiting[:self.max_batch]
+        try:
+            self.commit(batch)
+        except BaseException as exc:
+            # Only an interruption (a worker timeout, an exit) gets here: nobody may wait forever.
+            for job in batch:
+                if not job.done:
+                    job.finish(error=exc)
+            raise
+        finally:
+            self.pass_lead()
+
+    def pass_lead(self):
+        with self.mutex:
+            if self.waiting:
+                self.waiting[0].leads = True
+                self.waiting[0].wake.set()
+            else:
+                self.leading = False
+
+    def commit(self, batch):
+        """The batch in one transaction; after any failure, each job again in its own."""
+        try:
+            results = self.transact([job.work for job in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].finish(error=exc)
+                return
+            for job in batch:
+                self.commit([job])
+            return
+        for job, result in zip(batch, results):
+            job.finish(result)
+
+    def transact(self, works):
+        with writing(self.engine, self.lock) as conn:
+            return [work(conn) for work in works]

@@ -1,0 +1,106 @@
+"""Group commit: concurrent writes share a commit, each caller gets its own result or error."""
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from app.groupcommit import GroupCommitter
+from app.schema import service_keys
+from app.writelock import write_lock_for
+from tests.helpers import run_in_threads
+
+
+def insert_key(name):
+    def work(conn):
+        conn.execute(service_keys.insert().values(name=name, value="v"))
+        return name
+    return work
+
+
+def stored_keys(engine):
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(service_keys.c.name)).scalars()) - {"ui_session_key"}
+
+
+def count_commits(engine):
+    commits = []
+    sa.event.listen(engine, "commit", lambda conn: commits.append(1))
+    return commits
+
+
+def wait_until(condition):
+    for _ in range(5000):
+        if condition():
+            return
+        threading.Event().wait(0.002)
+    raise AssertionError("condition never held")
+
+
+def test_jobs_arriving_during_a_commit_share_the_next_one(engine):
+    committer = GroupCommitter(engine, write_lock_for(engine))
+    commits, release, results = count_commits(engine), threading.Event(), []
+
+    def slow(conn):
+        release.wait(10)
+        return insert_key("first")(conn)
+
+    first = threading.Thread(target=lambda: results.append(committer.run(slow)))
+    first.start()
+    wait_until(lambda: committer.leading)
+    names = iter(f"k{n}" for n in range(6))
+    others = threading.Thread(target=run_in_threads, args=(
+        lambda: results.append(committer.run(insert_key(next(names)))), 6))
+    others.start()
+    wait_until(lambda: len(committer.waiting) == 6)
+    release.set()
+    first.join()
+    others.join()
+
+    assert sorted(results) == sorted(["first"] + [f"k{n}" for n in range(6)])
+    assert stored_keys(engine) == set(results)
+    assert len(commits) == 2
+
+
+def test_a_failing_job_costs_only_its_own_write(engine):
+    committer = GroupCommitter(engine, write_lock_for(engine))
+    release, outcomes = threading.Event(), {}
+
+    def hold(conn):
+        release.wait(10)
+        return insert_key("held")(conn)
+
+    def attempt(name, work):
+        try:
+            outcomes[name] = committer.run(work)
+        except sa.exc.IntegrityError:
+            outcomes[name] = "refused"
+
+    holder = threading.Thread(target=attempt, args=("held", hold))
+    holder.start()
+    wait_until(lambda: committer.leading)
+    jobs = [("a", insert_key("a")), ("dup", insert_key("a")), ("b", insert_key("b"))]
+    threads = [threading.Thread(target=attempt, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+        wait_until(lambda: len(committer.waiting) == threads.index(thread) + 1)
+    release.set()
+    for thread in [holder, *threads]:
+        thread.join()
+
+    assert outcomes == {"held": "held", "a": "a", "dup": "refused", "b": "b"}
+    assert stored_keys(engine) == {"held", "a", "b"}
+
+
+def test_an_error_outside_the_database_reaches_its_caller(engine):
+    committer = GroupCommitter(engine, write_lock_for(engine))
+
+    def broken(conn):
+        insert_key("never")(conn)
+        raise ValueError("mapping bug")
+
+    with pytest.raises(ValueError, match="mapping bug"):
+        committer.run(broken)
+    assert committer.run(insert_key("after")) == "after"
+    assert stored_keys(engine) == {"after"}
+    assert not committer.leading and committer.waiting == []
