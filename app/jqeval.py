@@ -50,15 +50,15 @@ def walk(steps, value):
     return value
 
 
-def walk_keys(keys, value):
-    """walk() for a path made of object keys only, the common case, in fewer steps."""
-    for key in keys:
-        if type(value) is dict:
+def walk_keys(keys, document):
+    """walk() for a path made of object keys only, the common case, in fewer steps: of JSON's
+    values only objects have `get`, so anything else along the way is left to walk()."""
+    value = document
+    try:
+        for key in keys:
             value = value.get(key)
-        elif value is None:
-            return None
-        else:
-            raise PathError(f"cannot index {type(value).__name__} with a key")
+    except AttributeError:
+        return walk(keys, document)
     return value
 
 
