@@ -13,6 +13,7 @@ from .errors import ConfigError
 # Port's identifier rule: letters of any script, digits and @_.+:\/=- ; not "." or "..".
 IDENTIFIER_CHARS = re.compile(r"^[\w@.+:\\/=-]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/?#]+\S*$")
 JSON_TYPES = {"string": (str,), "number": (int, float), "boolean": (bool,),
               "object": (dict,), "array": (list,)}
 
@@ -100,27 +101,29 @@ def check_entity(blueprint, entity):
         if spec is None:
             raise EntityInvalid(f"property {name!r} is not in blueprint {blueprint.identifier!r}",
                                 f"properties.{name}")
-        if value is not None:
-            check_value(spec, value, f"properties.{name}")
+        problem = None if value is None else value_problem(spec, value)
+        if problem:
+            raise EntityInvalid(f"properties.{name} {problem}", f"properties.{name}")
     for name, value in (entity.get("relations") or {}).items():
         check_relation(blueprint, name, value)
 
 
-def check_value(spec, value, where):
-    """Check a property value's type, format and enum."""
+def value_problem(spec, value):
+    """What is wrong with a property value's type, format or enum, or None."""
     kind = spec.get("type", "string")
     if isinstance(value, bool) and kind == "number" or not isinstance(value, JSON_TYPES[kind]):
-        raise EntityInvalid(f"{where} must be of type {kind}, got {type_name(value)}", where)
+        return f"must be of type {kind}, got {type_name(value)}"
     if "enum" in spec and value not in spec["enum"]:
-        raise EntityInvalid(f"{where} must be one of {spec['enum']}, got {value!r}", where)
+        return f"must be one of {spec['enum']}, got {value!r}"
     if kind == "string" and "format" in spec and not matches_format(spec["format"], value):
-        raise EntityInvalid(f"{where} is not a valid {spec['format']}: {value!r}", where)
+        return f"is not a valid {spec['format']}: {value!r}"
+    return None
 
 
 def matches_format(fmt, value):
     """Whether a string has the blueprint's `format` (url, date-time, email; others pass)."""
     if fmt == "url":
-        return re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/?#]+\S*$", value) is not None
+        return URL.match(value) is not None
     if fmt == "email":
         return EMAIL.match(value) is not None
     if fmt == "date-time":

@@ -1,5 +1,5 @@
-"""The translation fast path: plain paths evaluated in Python, the rest in one jq program per mapping
-over only the part of the document it reads.
+"""The translation fast path: what app.jqeval reproduces evaluated in Python, the rest in one jq
+program per mapping over only the part of the document it reads.
 
 Its results equal the mapping's full program on every input whose strings are valid Unicode (the
 webhook path rejects lone surrogates before translating). Whenever it meets an error it gives up and the
@@ -7,81 +7,35 @@ caller runs the full program, so errors and their attribution are libjq's own.
 """
 
 import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
+from .jqeval import compile_evaluator
 from .jqexpr import compile_program, first_of, rewrite_single_quotes
-from .jqpaths import is_pure, parse_plain_path, root_paths
+from .jqpaths import is_pure, root_paths
 
 FULL = object()  # projection marker: keep this whole subtree
-MAX_DOUBLE = 1.7976931348623157e308
-EXACT_INT = 2 ** 53
-ENTITY_KEYS = ("identifier", "title", "icon", "team")
 MEMO_SIZE = 4096  # remembered results per mapping
 MEMO_TEXT_LIMIT = 2048  # longer projections are not remembered, bounding the memory to ~10 MiB
 COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
-class PathError(ValueError):
-    """A plain path indexed something jq cannot index (a string, number, boolean, or wrong kind)."""
-
-
 @dataclass(frozen=True)
 class FastPlan:
-    """How one mapping is evaluated on the fast path."""
+    """How one mapping is evaluated on the fast path.
 
-    filter_path: tuple | None
-    plain: tuple
+    Each field of `head` (identifier, title, icon, team), `properties` and `relations` is
+    (key, from_rest, function): the function reads the document, or the jq program's `values`
+    when from_rest."""
+
+    filter_check: object
+    head: tuple
+    properties: tuple
+    relations: tuple
     rest: object
-    rest_fields: tuple
     projection: object
     memoised: bool = False
-
-
-def lookup(steps, document):
-    """A plain path's value with jq's semantics: null through missing keys and null, errors else."""
-    value = document
-    for step in steps:
-        if value is None:
-            continue
-        if type(step) is str:
-            if type(value) is not dict:
-                raise PathError(f"cannot index {type(value).__name__} with a key")
-            value = value.get(step)
-        else:
-            if type(value) is not list:
-                raise PathError(f"cannot index {type(value).__name__} with a number")
-            index = step + len(value) if step < 0 else step
-            value = value[index] if 0 <= index < len(value) else None
-    return as_jq_value(value)
-
-
-def as_jq_value(value):
-    """A value as it comes back out of libjq: numbers are doubles, integral ones as int."""
-    kind = type(value)
-    if kind is str or kind is bool or value is None:
-        return value
-    if kind is int:
-        return value if -EXACT_INT <= value <= EXACT_INT else as_jq_number(value)
-    if kind is float:
-        return as_jq_number(value)
-    if kind is list:
-        return [as_jq_value(item) for item in value]
-    return {key: as_jq_value(item) for key, item in value.items()}
-
-
-def as_jq_number(number):
-    """jq keeps numbers as doubles; the jq binding returns integral ones as int, infinities clamped."""
-    try:
-        double = float(number)
-    except OverflowError:
-        double = math.inf if number > 0 else -math.inf
-    if math.isnan(double):
-        return None
-    if math.isinf(double):
-        return math.copysign(MAX_DOUBLE, double)
-    return int(double) if double.is_integer() else double
 
 
 def build_projection(paths):
@@ -113,36 +67,40 @@ def plan_mapping(expressions):
     """The FastPlan for a mapping's expressions (keyed `filter`, `entity.x`...); None with items."""
     if "itemsToParse" in expressions:
         return None
-    plain, rest = [], {}
-    for name, expression in expressions.items():
-        if name == "filter":
-            continue
-        steps = parse_plain_path(rewrite_single_quotes(expression))
-        if steps is None:
-            rest[name] = expression
-        else:
-            plain.append((entity_slot(name), steps))
-    filter_path = parse_plain_path(rewrite_single_quotes(expressions["filter"]))
-    read = dict(rest) if filter_path is not None else {**rest, "filter": expressions["filter"]}
-    program = rest_program(rest, expressions["filter"], filter_path)
+    evaluators = {name: compile_evaluator(rewrite_single_quotes(expression))
+                  for name, expression in expressions.items()}
+    read = {name: expr for name, expr in expressions.items() if evaluators[name] is None}
+    rest = {name: expr for name, expr in read.items() if name != "filter"}
+    program = rest_program(rest, expressions["filter"], evaluators["filter"] is not None)
     memoised = program is not None and all(is_pure(rewrite_single_quotes(expression))
                                            for expression in read.values())
-    return FastPlan(filter_path, tuple(plain), rest_runner(program, memoised),
-                    tuple((entity_slot(name), name) for name in rest), projection_of(read.values()),
-                    memoised)
+    head, properties, relations = group_fields(expressions, evaluators)
+    return FastPlan(evaluators["filter"], head, properties, relations,
+                    rest_runner(program, memoised), projection_of(read.values()), memoised)
 
 
-def entity_slot(name):
-    """`entity.properties.x` -> ("properties", "x"); `entity.title` -> (None, "title")."""
+def group_fields(expressions, evaluators):
+    """The head's, properties' and relations' fields as FastPlan holds them, in mapping order."""
+    fields = [field_source(name, evaluators[name]) for name in expressions if name != "filter"]
+    return tuple(tuple(source[1:] for source in fields if source[0] == wanted)
+                 for wanted in (None, "properties", "relations"))
+
+
+def field_source(name, evaluator):
+    """(group, key, from_rest, function) of one entity field (`entity.properties.x`, `entity.title`):
+    the function is the evaluator, else reads the jq program's values."""
     parts = name.split(".", 2)
-    return (parts[1], parts[2]) if len(parts) == 3 else (None, parts[1])
+    group = parts[1] if len(parts) == 3 else None
+    if evaluator is None:
+        return group, parts[-1], True, itemgetter(name)
+    return group, parts[-1], False, evaluator
 
 
-def rest_program(rest, filter_expression, filter_path):
-    """One jq program for the expressions that are not plain paths; None when there are none."""
+def rest_program(rest, filter_expression, filter_evaluated):
+    """One jq program for the expressions not evaluated in Python; None when there are none."""
     values = "{" + ", ".join(f"{json.dumps(name)}: {first_of(expr)}"
                              for name, expr in rest.items()) + "}"
-    if filter_path is None:
+    if not filter_evaluated:
         return compile_program(f"if {first_of(filter_expression)} == true then "
                                f"{{matched: true, values: {values}}} else {{matched: false}} end")
     return compile_program(f"{{matched: true, values: {values}}}") if rest else None
@@ -187,31 +145,21 @@ def projection_of(expressions):
 
 def run_plan(plan, document):
     """The full program's result ({matched, entities}) computed the fast way; raises on any error."""
-    if plan.filter_path is not None and lookup(plan.filter_path, document) is not True:
+    if plan.filter_check is not None and plan.filter_check(document) is not True:
         return {"matched": False}
-    values = {}
+    values = None
     if plan.rest is not None:
         result = plan.rest(COMPACT.encode(project(document, plan.projection)))
         if not result["matched"]:
             return {"matched": False}
         values = result["values"]
-    produced = {"properties": {}, "relations": {}}
-    for (group, key), steps in plan.plain:
-        place(produced, group, key, lookup(steps, document))
-    for (group, key), name in plan.rest_fields:
-        place(produced, group, key, values[name])
-    return {"matched": True, "entities": [order_entity(produced)]}
+    entity = fill(plan.head, document, values)
+    entity["properties"] = fill(plan.properties, document, values)
+    entity["relations"] = fill(plan.relations, document, values)
+    return {"matched": True, "entities": [entity]}
 
 
-def place(produced, group, key, value):
-    """Put one field's value where the full program's object has it."""
-    if group is None:
-        produced[key] = value
-    else:
-        produced[group][key] = value
-
-
-def order_entity(produced):
-    """The entity object in the full program's key order."""
-    head = {key: produced[key] for key in ENTITY_KEYS if key in produced}
-    return {**head, "properties": produced["properties"], "relations": produced["relations"]}
+def fill(fields, document, values):
+    """An object of fields in the full program's key order."""
+    return {key: function(values) if from_rest else function(document)
+            for key, from_rest, function in fields}

@@ -49,6 +49,10 @@ def reject_constant(name):
     raise ValueError(f"{name} is not valid JSON")
 
 
+# Built once: json.loads with an option would build a decoder for every body.
+BODY_DECODER = json.JSONDecoder(parse_constant=reject_constant)
+
+
 def parse_body(raw, max_depth):
     """The body as text and as a JSON object; BadRequest with a precise reason otherwise."""
     try:
@@ -58,7 +62,7 @@ def parse_body(raw, max_depth):
     if raw.count(b"{") + raw.count(b"[") > max_depth and json_depth_exceeds(text, max_depth):
         raise BadRequest(f"JSON nesting deeper than {max_depth}", "json_too_deep")
     try:
-        body = json.loads(text, parse_constant=reject_constant)
+        body = BODY_DECODER.decode(text)
     except ValueError as exc:
         raise BadRequest(f"body is not valid JSON: {exc}", "invalid_json") from None
     if not isinstance(body, dict):

@@ -150,7 +150,7 @@ def read_root_group(tokens, i, closer, paths):
 
 
 def read_root_term(tokens, i, paths):
-    """One operand in document context: a plain path, a literal or a bracketed group."""
+    """One operand in document context: a plain path, a literal, `[]` or a bracketed group."""
     kind, text = tokens[i]
     if kind in ("field", "dot"):
         parsed = read_path(tokens, i)
@@ -162,6 +162,8 @@ def read_root_term(tokens, i, paths):
         return i + 1
     if kind == "op" and text == "-":
         return read_root_term(tokens, i + 1, paths) if i + 1 < len(tokens) else None
+    if tokens[i:i + 2] == [("op", "["), ("op", "]")]:
+        return i + 2
     if kind == "op" and text in ("(", "["):
         return read_root_group(tokens, i + 1, CLOSERS[text], paths)
     return None

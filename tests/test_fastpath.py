@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.blueprints import Blueprint
-from app.fastpath import FULL, PathError, as_jq_value, lookup, run_plan
+from app.fastpath import FULL, run_plan
+from app.jqeval import PathError, as_jq_value, lookup
 from app.mapping import build_config
 from app.translate import build_jq_input, translate
 from tests.helpers import post_event, seed_payload
@@ -59,9 +60,11 @@ BLUEPRINTS = {"thing": Blueprint("thing", {"identifier": "thing"}, properties={
     "name": {"type": "string"}, "n": {}, "tags": {}, "u": {}}, relations={"owner": {}})}
 FIELDS = st.sampled_from([".body.id", ".body.a.b", ".body.list[1]", '.body["a"].c', ".headers.h",
                           '.body.id + "-x"', "(.body.a | tostring)", ".body.list | length",
-                          "'lit'", ".body.a.b // \"none\"", "[.body.n, .body.id]", "keys | length"])
+                          "'lit'", ".body.a.b // \"none\"", "[.body.n, .body.id]", "keys | length",
+                          '.body.id | split("a") | first', ".body.a.b + .body.id"])
 FILTERS = st.sampled_from([".body.go", '.body.kind == "x"', "true", ".body.a.b == null",
-                           '.body.kind == "x" or .body.go'])
+                           '.body.kind == "x" or .body.go', '.body.kind | IN("x")',
+                           "(.body.list | length) > 1"])
 
 
 @st.composite
@@ -125,13 +128,18 @@ def test_pure_programs_are_remembered_and_each_event_gets_its_own_copy():
     assert run_plan(pure, document)["entities"][0]["properties"]["tags"] == ["x"]
 
 
-def test_the_seed_mapping_skips_nothing_but_three_expressions(app):
-    mapping = app.extensions["bridge"].configs["jira"].mappings[0]
-    assert [name for _, name in mapping.fast.rest_fields] == ["entity.title",
-                                                              "entity.properties.issueUrl"]
-    assert len(mapping.fast.plain) == 7 and mapping.fast.projection is not FULL
-    assert mapping.fast.memoised
-    assert set(mapping.fast.projection["body"]) == {"webhookEvent", "issue"}
+def test_the_seed_mappings_run_no_jq(app):
+    for mapping in app.extensions["bridge"].configs["jira"].mappings:
+        assert mapping.fast.rest is None and mapping.fast.filter_check is not None
+
+
+def test_only_what_python_does_not_reproduce_goes_to_jq(app):
+    plan = app.extensions["bridge"].configs["jira-catalog"].mappings[0].fast
+    assert [key for key, from_rest, _ in plan.head + plan.properties + plan.relations
+            if from_rest] == ["created", "updated", "resolutionDate", "subtasks", "assignee",
+                              "reporter"]
+    assert plan.filter_check is None and plan.memoised and plan.projection is not FULL
+    assert set(plan.projection["body"]) == {"webhookEvent", "issue"}
 
 
 def test_errors_are_still_attributed_to_their_field(app):

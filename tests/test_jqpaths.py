@@ -39,6 +39,7 @@ def test_anything_else_is_not_a_plain_path(expression):
     ('.a | . as $x | keys | $x', [("a",)]),
     ("-.a * 2 // null", [("a",)]),
     ("1 + 2", []),
+    (".a // [] | map(.key)", [("a",)]),
 ])
 def test_read_paths_of_expressions(expression, paths):
     assert root_paths(expression) == paths
@@ -97,7 +98,8 @@ def jq_outputs(expression, document):
 
 root_expressions = st.lists(st.tuples(steps, st.sampled_from([
     "{p}", "{p} == null", '({p} | tostring) + "!"', "[{p}] | length", "{p} // 1",
-    "({p} | type) == \"object\"", "{p} | keys? // 0", "{p}, 2"])), min_size=1, max_size=3)
+    "({p} | type) == \"object\"", "{p} | keys? // 0", "{p}, 2", "{p} // [] | length"])),
+    min_size=1, max_size=3)
 
 
 @settings(max_examples=200, deadline=None)
