@@ -124,6 +124,7 @@ def write_report(runs, with_postgres, load_before, load_after, quick):
     """Write BENCHMARKS.md; returns its path."""
     rows = translate_rows() + served_rows("served-sqlite-full", "Served, SQLite, synchronous=FULL")
     rows += served_rows("served-sqlite-normal", "Served, SQLite, synchronous=NORMAL")
+    rows += served_rows("served-sqlite-full-threads1", "Served, SQLite, FULL, sync workers")
     rows += served_rows("served-postgres-full", "Served, PostgreSQL")
     rows += rss_rows() + other_rows(runs)
     parts = [HEADER.format(when=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -157,7 +158,8 @@ NOTES = """- `translate`: per-event time of four ways to translate the seed payl
   sequential: no thread pool, which would only add dispatch cost); *program* is one jq program per
   mapping over the JSON text; *fast* is the shipped fast path; *json_loads* parses the payload.
 - `served-*`: wrk, 2 threads, 8 connections, against the app and a no-op Flask app (parses the JSON,
-  answers 202) under the same gunicorn settings (2 sync workers, no access log), runs alternating.
+  answers 202) under the same gunicorn settings, runs alternating: 2 workers of 4 threads (gthread),
+  as gunicorn.conf.py ships, no access log; the *sync workers* row runs both with `--threads 1`.
   Requests are signed seed payloads for 2,000 issues with a unique delivery id each (bench/signed.lua);
   after the runs the event log must hold one applied event per 202 (plus at most the requests in flight
   when wrk stopped). `synchronous=FULL` fsyncs the WAL at every commit (survives power loss);

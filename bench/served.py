@@ -1,11 +1,13 @@
 """Served throughput of POST /webhooks/jira against a no-op Flask endpoint, same gunicorn, one run.
 
     python3 bench/served.py [--database sqlite|postgres|both] [--seconds 10] [--runs 3]
-                            [--connections 8] [--workers 2] [--bodies 2000]
+                            [--connections 8] [--workers 2] [--threads 4] [--bodies 2000]
 
-Both servers run `gunicorn --workers N` (sync workers, no access log) on 127.0.0.1. wrk (Debian's) posts
-pre-signed seed payloads in rotation (bench/signed.lua), each request with a unique delivery id, so every
-request is fully processed: signature, translation, a committed event and entity. Runs alternate
+Both servers run `gunicorn --workers N --threads T` (no access log) on 127.0.0.1: by default the
+shipped gunicorn.conf.py's 4 threads (gthread workers); `--threads 1` gives sync workers. wrk
+(Debian's) posts pre-signed seed payloads in rotation (bench/signed.lua), each request with a unique
+delivery id, so every request is fully processed: signature, translation, a committed event and
+entity. Runs alternate
 no-op / app so that the machine's noise hits both alike. After the runs the event log is counted: it
 must hold one applied event per answered request (up to the few in flight when wrk stopped).
 """
@@ -29,6 +31,7 @@ from common import ROOT, postgres_schema, result_line, save, summarise
 from app.security import sign_body
 
 SECRET = "bench-secret"
+SHIPPED_THREADS = 4  # gunicorn.conf.py's WEB_THREADS default
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -117,7 +120,7 @@ def count_events(url):
 
 def label(kind, args):
     name = f"sqlite_{args.sqlite_synchronous.lower()}" if kind == "sqlite" else kind
-    return name if args.threads == 1 else f"{name}_threads{args.threads}"
+    return name if args.threads == SHIPPED_THREADS else f"{name}_threads{args.threads}"
 
 
 def bench_database(kind, args, folder, bodies_file):
@@ -172,8 +175,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="gunicorn --threads for both servers (above 1: gthread workers)")
+    parser.add_argument("--threads", type=int, default=SHIPPED_THREADS,
+                        help="gunicorn --threads for both servers (1: sync workers; above: gthread)")
     parser.add_argument("--bodies", type=int, default=2000)
     parser.add_argument("--sqlite-synchronous", choices=["FULL", "NORMAL"], default="FULL",
                         help="the app's SQLITE_SYNCHRONOUS (FULL: fsync per commit)")
@@ -185,7 +188,7 @@ def main():
     write_bodies(bodies_file, args.bodies)
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     figures = {kind: bench_database(kind, args, folder, bodies_file) for kind in kinds}
-    suffix = "" if args.threads == 1 else f"-threads{args.threads}"
+    suffix = "" if args.threads == SHIPPED_THREADS else f"-threads{args.threads}"
     save(f"served-{args.database}-{args.sqlite_synchronous.lower()}{suffix}",
          {"settings": vars(args), "figures": figures})
     shutil.rmtree(folder, ignore_errors=True)

@@ -83,3 +83,11 @@ def test_procfile_web_process_serves_the_webhook(gunicorn_server):
     unsigned = requests.post(gunicorn_server + "/webhooks/jira", data=raw, timeout=10,
                              headers={"Content-Type": "application/json"})
     assert unsigned.status_code == 401 and unsigned.json()["reason"] == "missing_signature"
+
+
+def test_the_threads_setting_is_checked_before_gunicorn_starts(tmp_path):
+    env = {**os.environ, "WEB_THREADS": "0", "DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}
+    checked = subprocess.run([sys.executable, "-m", "gunicorn", "--check-config", "app:create_app()"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert checked.returncode != 0
+    assert "setting WEB_THREADS" in checked.stderr
