@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -139,14 +140,21 @@ def seed_import(jira: FakeJira, endpoint: str) -> str:
 
 
 def backfill_import(jira: FakeJira, endpoint: str, concurrency: int) -> str:
-    """Run scripts/backfill_history.py; returns its summary line."""
+    """Run scripts/backfill_history.py; returns its summary line and the CPU time its process used."""
+    cpu_before = children_cpu()
     with tempfile.TemporaryDirectory() as tmp:
         result = subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "backfill_history.py"), "--jira-url", jira.url,
              "--jira-user", jira.user, "--jira-token", jira.token, "--endpoint", endpoint, "--secret", SECRET,
              "--concurrency", str(concurrency), "--checkpoint", f"{tmp}/cp.json"],
             capture_output=True, text=True, check=True)
-    return result.stdout.strip().splitlines()[-1]
+    return f"{result.stdout.strip().splitlines()[-1]}; importer CPU {children_cpu() - cpu_before:.2f}s"
+
+
+def children_cpu() -> float:
+    """User and system CPU seconds of the child processes waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(function, *args):

@@ -6,9 +6,13 @@ import queue
 import threading
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import urlsplit
+
+import requests
 
 from .config import ConfigError
 from .events import delivery_headers, encode
+from .keepalive import KeepAliveClient
 from .retry import GaveUp, HttpClient, RetryPolicy
 
 FATAL_STATUSES = {401: "rejected the signature or credentials", 403: "refused access",
@@ -36,13 +40,21 @@ def read_outcome(response) -> Outcome:
     return Outcome("failed", [], f"{reason}: {body.get('message', '')}".rstrip(": "))
 
 
+def delivery_client(endpoint: str, policy: RetryPolicy, timeout: float) -> KeepAliveClient | HttpClient:
+    """The lean keep-alive client, unless the endpoint URL carries credentials or the environment sends it
+    through a proxy: only ``requests`` handles those."""
+    if urlsplit(endpoint).username is not None or requests.utils.get_environ_proxies(endpoint):
+        return HttpClient(policy, timeout)
+    return KeepAliveClient(policy, timeout)
+
+
 class Poster:
     """Signs and posts events to the endpoint, retrying throttling and server errors."""
 
     def __init__(self, endpoint: str, secret: str | None, policy: RetryPolicy, timeout: float):
         self.endpoint = endpoint
         self.secret = secret
-        self.http = HttpClient(policy, timeout)
+        self.http = delivery_client(endpoint, policy, timeout)
 
     def post(self, event: dict) -> Outcome:
         """Deliver one event; a 401/403/404 aborts the whole run since every other event would fail too."""

@@ -7,11 +7,13 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable, Mapping, Protocol
 
 import requests
 
 RETRY_STATUSES = frozenset({408, 425, 429})  # besides every 5xx
 MAX_HINTED_WAIT = 600.0
+TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout)
 
 
 class GaveUp(Exception):
@@ -31,7 +33,14 @@ class RetryPolicy:
         return random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
 
 
-def parse_hinted_wait(headers: requests.structures.CaseInsensitiveDict) -> float | None:
+class Response(Protocol):
+    """What the retry loop reads of an answer (a ``requests.Response`` or a keep-alive ``Reply``)."""
+
+    status_code: int
+    headers: Mapping[str, str]
+
+
+def parse_hinted_wait(headers: Mapping[str, str]) -> float | None:
     """Seconds the server asked us to wait, from Retry-After or X-RateLimit-Reset, if it said."""
     retry_after = headers.get("Retry-After")
     if retry_after:
@@ -51,33 +60,38 @@ def parse_hinted_wait(headers: requests.structures.CaseInsensitiveDict) -> float
     return None
 
 
-def is_retryable(response: requests.Response) -> bool:
+def is_retryable(response: Response) -> bool:
     """Whether a response says "try again later" (rate limited or a server-side failure)."""
     return response.status_code in RETRY_STATUSES or response.status_code >= 500
 
 
-def send(session: requests.Session, policy: RetryPolicy, method: str, url: str, **kwargs) -> requests.Response:
-    """Send a request, retrying on 429/5xx/connection errors; returns the final non-retryable response.
+def send(attempt: Callable[[], Response], policy: RetryPolicy, errors: tuple, what: str) -> Response:
+    """``attempt()``'s first non-retryable response, retrying on 429/5xx and the transport ``errors``.
 
-    Raises GaveUp when the budget is spent; its message names the last status or error, never credentials.
+    Raises GaveUp when the budget is spent; its message names ``what`` and the last status or error type,
+    never credentials.
     """
     last = "no attempt"
-    for attempt in range(1, policy.attempts + 1):
+    for number in range(1, policy.attempts + 1):
         wait = None
         try:
-            response = session.request(method, url, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+            response = attempt()
+        except errors as exc:
             last = type(exc).__name__
         else:
             if not is_retryable(response):
                 return response
             last = f"HTTP {response.status_code}"
             wait = parse_hinted_wait(response.headers)
-            response.close()
-        if attempt < policy.attempts:
+        if number < policy.attempts:
             # The server's hint wins, plus a little jitter so parallel workers do not return in lockstep.
-            time.sleep(wait + random.uniform(0, policy.base) if wait is not None else policy.backoff(attempt))
-    raise GaveUp(f"{method} {url.split('?', 1)[0]} failed after {policy.attempts} attempts ({last})")
+            time.sleep(wait + random.uniform(0, policy.base) if wait is not None else policy.backoff(number))
+    raise GaveUp(f"{what} failed after {policy.attempts} attempts ({last})")
+
+
+def describe(method: str, url: str) -> str:
+    """How a failed request is named: its method and URL without the query string."""
+    return f"{method} {url.split('?', 1)[0]}"
 
 
 class HttpClient:
@@ -103,4 +117,5 @@ class HttpClient:
     def request(self, method: str, url: str, **kwargs) -> requests.Response:
         """Send with retries (see ``send``) using this thread's session."""
         kwargs.setdefault("timeout", self.timeout)
-        return send(self.session(), self.policy, method, url, **kwargs)
+        return send(lambda: self.session().request(method, url, **kwargs), self.policy, TRANSPORT_ERRORS,
+                    describe(method, url))
