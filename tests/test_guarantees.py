@@ -43,6 +43,15 @@ def test_older_event_never_overwrites_newer_state(client):
     assert status_of(client, "PI-1") == "Done"
 
 
+def test_the_event_log_records_what_each_event_did(client):
+    applied = post_event(client, issue_event("PI-1", "Done", 200)).json["eventId"]
+    stale = post_event(client, issue_event("PI-1", "To Do", 100)).json["eventId"]
+    logged = {n: client.get(f"/v1/events/{n}").json["event"] for n in (applied, stale)}
+    assert [(logged[n]["status"], [e["result"] for e in logged[n]["entities"]])
+            for n in (applied, stale)] == [("applied", ["applied"]), ("stale", ["stale"])]
+    assert all(logged[n]["processedAt"] for n in (applied, stale))
+
+
 def test_equal_or_newer_event_applies(client):
     post_event(client, issue_event("PI-1", "To Do", 100))
     assert post_event(client, issue_event("PI-1", "In Progress", 100)).json["status"] == "applied"
