@@ -15,8 +15,8 @@ from pathlib import Path
 
 
 def read_threads():
-    """WEB_THREADS, a whole number of at least 1 (default 4)."""
-    value = os.environ.get("WEB_THREADS", "4")
+    """WEB_THREADS, a whole number of at least 1 (default 16)."""
+    value = os.environ.get("WEB_THREADS", "16")
     if not value.isdigit() or int(value) < 1:
         raise SystemExit(f"setting WEB_THREADS: expected a whole number of at least 1, got {value!r}")
     return int(value)

@@ -42,7 +42,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--page-cap", type=int, default=100, help="the fake instance's maxResults cap")
     parser.add_argument("--mode", choices=("server", "cloud"), default="server")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the Procfile's default)")
-    parser.add_argument("--concurrency", type=int, default=8, help="the backfill's --concurrency")
+    parser.add_argument("--concurrency", type=int, default=32, help="the backfill's --concurrency")
     parser.add_argument("--sink", action="store_true",
                         help="post into the light test endpoint instead of the app, to measure the importers alone")
     parser.add_argument("--database-url", help="a PostgreSQL URL to serve the catalog from (a fresh schema "

@@ -175,7 +175,7 @@ NOTES = """- `translate`: per-event time of four ways to translate the seed payl
   sequential: no thread pool, which would only add dispatch cost); *program* is one jq program per
   mapping over the JSON text; *fast* is the shipped fast path; *json_loads* parses the payload.
 - `served-*`: wrk, 2 threads, 8 connections, against the app and a no-op Flask app (parses the JSON,
-  answers 202) under the same gunicorn settings, runs alternating: 2 workers of 4 threads (gthread),
+  answers 202) under the same gunicorn settings, runs alternating: 2 workers of 16 threads (gthread),
   as gunicorn.conf.py ships, no access log; the *sync workers* row runs both with `--threads 1`.
   Requests are signed seed payloads for 2,000 issues with a unique delivery id each (bench/signed.lua);
   after the runs the event log must hold one applied event per 202 (plus at most the requests in flight

@@ -1,10 +1,10 @@
 """Served throughput of POST /webhooks/jira against a no-op Flask endpoint, same gunicorn, one run.
 
     python3 bench/served.py [--database sqlite|postgres|both] [--seconds 10] [--runs 3]
-                            [--connections 8] [--workers 2] [--threads 4] [--bodies 2000]
+                            [--connections 8] [--workers 2] [--threads 16] [--bodies 2000]
 
 Both servers run `gunicorn --workers N --threads T` (no access log) on 127.0.0.1: by default the
-shipped gunicorn.conf.py's 4 threads (gthread workers); `--threads 1` gives sync workers. wrk
+shipped gunicorn.conf.py's 16 threads (gthread workers); `--threads 1` gives sync workers. wrk
 (Debian's) posts pre-signed seed payloads in rotation (bench/signed.lua), each request with a unique
 delivery id, so every request is fully processed: signature, translation, a committed event and
 entity. Runs alternate
@@ -31,7 +31,7 @@ from common import ROOT, postgres_schema, result_line, save, summarise
 from app.security import sign_body
 
 SECRET = "bench-secret"
-SHIPPED_THREADS = 4  # gunicorn.conf.py's WEB_THREADS default
+SHIPPED_THREADS = 16  # gunicorn.conf.py's WEB_THREADS default
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--kind", choices=KINDS, default="issue", help="what to import (default issue)")
     parser.add_argument("--page-size", type=int, default=1000,
                         help="results asked per Jira page; the instance may grant fewer (default 1000)")
-    parser.add_argument("--concurrency", type=int, default=8, help="parallel posts (default 8)")
+    parser.add_argument("--concurrency", type=int, default=32, help="parallel posts (default 32)")
     parser.add_argument("--fetch-concurrency", type=int, default=4,
                         help="parallel Jira page fetches where paging allows it, i.e. Server (default 4)")
     parser.add_argument("--checkpoint", help="checkpoint file (default .backfill-<kind>.checkpoint.json)")

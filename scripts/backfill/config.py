@@ -46,7 +46,7 @@ class BackfillSettings:
     jql: str = DEFAULT_JQL
     kind: str = "issue"
     page_size: int = 1000
-    concurrency: int = 8
+    concurrency: int = 32
     fetch_concurrency: int = 4
     checkpoint: str = ""
     resume: bool = False
