@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import resource
 import subprocess
 import sys
@@ -45,6 +46,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=32, help="the backfill's --concurrency")
     parser.add_argument("--sink", action="store_true",
                         help="post into the light test endpoint instead of the app, to measure the importers alone")
+    parser.add_argument("--runs", type=int, default=3, help="runs of both importers; the median is reported")
     parser.add_argument("--database-url", help="a PostgreSQL URL to serve the catalog from (a fresh schema "
                                                "per run); default: a fresh SQLite file")
     return parser.parse_args()
@@ -198,19 +200,30 @@ def measure(args: argparse.Namespace, jira: FakeJira, label: str, importer, *ext
 
 
 def main() -> None:
-    """Run both imports and print their rates and the ratio."""
+    """Run both imports `--runs` times, alternating, and print their rates and the median ratio."""
     args = parse_args()
     receiver = "sink" if args.sink else f"app (gunicorn, {args.workers} workers, " \
                                         f"{'PostgreSQL' if args.database_url else 'SQLite'})"
     print(f"issues={args.issues} jira={args.mode} latency={args.latency * 1000:.0f}ms page_cap={args.page_cap} "
-          f"receiver={receiver} concurrency={args.concurrency}", flush=True)
+          f"receiver={receiver} concurrency={args.concurrency} runs={args.runs}", flush=True)
+    ours, seed = [], []
     with FakeJira(args.mode, active_issues(args.issues), page_cap=args.page_cap, latency=args.latency) as jira:
-        ours = measure(args, jira, "backfill_history.py", backfill_import, args.concurrency)
-        if args.mode == "cloud":
-            print("seed loop: not run (its startAt paging cannot read Jira Cloud past the first page)")
-            return
-        seed = measure(args, jira, "seed loop", seed_import)
-    print(f"ratio: {ours / seed:.1f}x")
+        for _ in range(args.runs):
+            ours.append(measure(args, jira, "backfill_history.py", backfill_import, args.concurrency))
+            if args.mode == "cloud":
+                print("seed loop: not run (its startAt paging cannot read Jira Cloud past the first page)")
+                continue
+            seed.append(measure(args, jira, "seed loop", seed_import))
+    if seed:
+        print_summary(ours, seed)
+
+
+def print_summary(ours: list[float], seed: list[float]) -> None:
+    """The medians of both rates and of the per-run ratios, with the ratios' spread."""
+    ratios = [a / b for a, b in zip(ours, seed)]
+    print(f"median of {len(ratios)} runs: backfill_history.py {statistics.median(ours):.1f} issues/s, "
+          f"seed loop {statistics.median(seed):.1f} issues/s, ratio {statistics.median(ratios):.1f}x "
+          f"[{min(ratios):.1f}–{max(ratios):.1f}]", flush=True)
 
 
 if __name__ == "__main__":
