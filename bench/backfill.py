@@ -4,7 +4,7 @@ Both import the same issues from the same fake Jira (tests/fake_jira.py, 100 ms 
 into the real app served by gunicorn, each into a fresh catalog. The seed's approach is reimplemented
 with requests: one search page of 20 issues at a time, one sequential post per issue.
 
-    python bench/backfill.py [--issues 5000] [--latency 0.1] [--mode server|cloud]
+    python bench/backfill.py [--issues 5000] [--latency 0.1] [--mode server|cloud] [--runs 3]
 """
 
 from __future__ import annotations
