@@ -65,3 +65,13 @@ def run_in_threads(target, count):
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def wait_for(condition, seconds=10):
+    """Poll `condition` until true; fail after `seconds`."""
+    ticks = threading.Event()
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        ticks.wait(0.01)
+    raise AssertionError("condition not reached in time")

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from app.config import PROJECT_ROOT
 from app.delivery import deliver_once, run_forever
 from app.outbox import Change
+from tests.helpers import wait_for
 
 
 def shipped_blueprint(identifier):
@@ -25,16 +26,6 @@ def issue(identifier, summary="v1"):
     """An upsert of a small jiraIssue entity."""
     return Change.upsert("jiraIssue", {"identifier": identifier, "title": identifier,
                                        "properties": {"summary": summary}, "relations": {}})
-
-
-def wait_for(condition, seconds=10):
-    """Poll `condition` until true; fail after `seconds`."""
-    ticks = threading.Event()
-    for _ in range(int(seconds / 0.01)):
-        if condition():
-            return
-        ticks.wait(0.01)
-    raise AssertionError("condition not reached in time")
 
 
 def settled(engine, outbox):

@@ -12,8 +12,7 @@ import pytest
 from app import create_app
 from app.delivery import deliver_once
 from app.errors import ConfigError
-from tests.helpers import SECRET, load_fixture, post_event, seed_payload
-from tests.port_helpers import wait_for
+from tests.helpers import SECRET, load_fixture, post_event, seed_payload, wait_for
 from tests.test_served import ROOT, procfile_command
 
 PORT_SETTINGS = {"PORT_CLIENT_ID": "test-client", "PORT_CLIENT_SECRET": "test-secret",

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.groupcommit import GroupCommitter
 from app.schema import service_keys
 from app.writelock import write_lock_for
-from tests.helpers import run_in_threads
+from tests.helpers import run_in_threads, wait_for
 
 
 def insert_key(name):
@@ -29,14 +29,6 @@ def count_commits(engine):
     return commits
 
 
-def wait_until(condition):
-    for _ in range(5000):
-        if condition():
-            return
-        threading.Event().wait(0.002)
-    raise AssertionError("condition never held")
-
-
 def test_jobs_arriving_during_a_commit_share_the_next_one(engine):
     committer = GroupCommitter(engine, write_lock_for(engine))
     commits, release, results = count_commits(engine), threading.Event(), []
@@ -47,12 +39,12 @@ def test_jobs_arriving_during_a_commit_share_the_next_one(engine):
 
     first = threading.Thread(target=lambda: results.append(committer.run(slow)))
     first.start()
-    wait_until(lambda: committer.leading)
+    wait_for(lambda: committer.leading)
     names = iter(f"k{n}" for n in range(6))
     others = threading.Thread(target=run_in_threads, args=(
         lambda: results.append(committer.run(insert_key(next(names)))), 6))
     others.start()
-    wait_until(lambda: len(committer.waiting) == 6)
+    wait_for(lambda: len(committer.waiting) == 6)
     release.set()
     first.join()
     others.join()
@@ -78,12 +70,12 @@ def test_a_failing_job_costs_only_its_own_write(engine):
 
     holder = threading.Thread(target=attempt, args=("held", hold))
     holder.start()
-    wait_until(lambda: committer.leading)
+    wait_for(lambda: committer.leading)
     jobs = [("a", insert_key("a")), ("dup", insert_key("a")), ("b", insert_key("b"))]
     threads = [threading.Thread(target=attempt, args=job) for job in jobs]
     for thread in threads:
         thread.start()
-        wait_until(lambda: len(committer.waiting) == threads.index(thread) + 1)
+        wait_for(lambda: len(committer.waiting) == threads.index(thread) + 1)
     release.set()
     for thread in [holder, *threads]:
         thread.join()
