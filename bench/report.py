@@ -90,10 +90,22 @@ def served_rows(name, title):
              f"{spread(app['rps'], 0)} req/s, p99 {spread(app['p99_ms'])} ms",
              f"no-op {spread(noop['rps'], 0)} req/s, p99 {spread(noop['p99_ms'])} ms",
              f"{spread(figures['ratio'], 2)} of no-op", verdict(ok)),
+            *floor_rows(title, figures),
             (f"{title}: events committed", "one per 202",
              f"{figures['events'].get('applied', 0)} applied",
              f"{figures['answered']} answered 202", "", verdict(
                  0 <= figures["events"].get("applied", 0) - figures["answered"] <= 64))]
+
+
+def floor_rows(title, figures):
+    """The durable-write floor beside the app: how far the no-op's ratio is reachable at all."""
+    floor = figures.get("floor")
+    if floor is None:
+        return []
+    return [(f"… {title}: the durable-write floor (one INSERT and commit per request)", "",
+             f"floor {spread(floor['rps'], 0)} req/s, p99 {spread(floor['p99_ms'])} ms",
+             "no-op, as above", f"floor {spread(figures['floor_ratio'], 2)} of no-op; app "
+             f"{spread(figures['app_vs_floor'], 2)} of floor", "")]
 
 
 def rss_rows():
@@ -174,8 +186,10 @@ NOTES = """- `translate`: per-event time of four ways to translate the seed payl
   *ocean* is Port Ocean's evaluation (each expression compiled separately, one jq run per expression,
   sequential: no thread pool, which would only add dispatch cost); *program* is one jq program per
   mapping over the JSON text; *fast* is the shipped fast path; *json_loads* parses the payload.
-- `served-*`: wrk, 2 threads, 8 connections, against the app and a no-op Flask app (parses the JSON,
-  answers 202) under the same gunicorn settings, runs alternating: 2 workers of 16 threads (gthread),
+- `served-*`: wrk, 2 threads, 8 connections, against the app, a no-op Flask app (parses the JSON,
+  answers 202) and the durable-write floor (a Flask app that parses the JSON, INSERTs the body into one
+  table of the same database and commits before its 202: bench/floor_app.py), under the same gunicorn
+  settings, runs alternating: 2 workers of 16 threads (gthread),
   as gunicorn.conf.py ships, no access log; the *sync workers* row runs both with `--threads 1`.
   Requests are signed seed payloads for 2,000 issues with a unique delivery id each (bench/signed.lua);
   after the runs the event log must hold one applied event per 202 (plus at most the requests in flight

@@ -1,15 +1,19 @@
-"""Served throughput of POST /webhooks/jira against a no-op Flask endpoint, same gunicorn, one run.
+"""Served throughput of POST /webhooks/jira against a no-op and a durable-write floor, same gunicorn.
 
     python3 bench/served.py [--database sqlite|postgres|both] [--seconds 10] [--runs 3]
                             [--connections 8] [--workers 2] [--threads 16] [--bodies 2000]
 
-Both servers run `gunicorn --workers N --threads T` (no access log) on 127.0.0.1: by default the
-shipped gunicorn.conf.py's 16 threads (gthread workers); `--threads 1` gives sync workers. wrk
-(Debian's) posts pre-signed seed payloads in rotation (bench/signed.lua), each request with a unique
-delivery id, so every request is fully processed: signature, translation, a committed event and
-entity. Runs alternate
-no-op / app so that the machine's noise hits both alike. After the runs the event log is counted: it
-must hold one applied event per answered request (up to the few in flight when wrk stopped).
+Three servers run `gunicorn --workers N --threads T` (no access log) on 127.0.0.1: by default the
+shipped gunicorn.conf.py's 16 threads (gthread workers); `--threads 1` gives sync workers.
+- *no-op* (bench/noop_app.py): parses the JSON body and answers 202, the target's baseline;
+- *floor* (bench/floor_app.py): parses the body, INSERTs it into one table of the same database and
+  commits before the 202: what acknowledging only durably stored events costs at least;
+- *app*: the service.
+wrk (Debian's) posts pre-signed seed payloads in rotation (bench/signed.lua), each request with a
+unique delivery id, so every request is fully processed: signature, translation, a committed event
+and entity. Runs alternate no-op / floor / app so that the machine's noise hits all alike. After the
+runs the event log is counted: it must hold one applied event per answered request (up to the few in
+flight when wrk stopped).
 """
 
 import argparse
@@ -125,19 +129,25 @@ def label(kind, args):
 
 def bench_database(kind, args, folder, bodies_file):
     """Alternating no-op / app runs on one backend; the figures and the event-count check."""
-    runs = {"noop": [], "app": []}
+    runs = {"noop": [], "floor": [], "app": []}
     with database(kind, folder) as url:
         env = {"DATABASE_URL": url, "JIRA_WEBHOOK_SECRET": SECRET,
                "SQLITE_SYNCHRONOUS": args.sqlite_synchronous}
+        floor_env = {"FLOOR_DATABASE_URL": url.replace("bench.sqlite3", "floor.sqlite3"),
+                     "FLOOR_SYNCHRONOUS": args.sqlite_synchronous}
         with gunicorn("noop_app:create_app()", args.workers, {}, folder / f"noop-{kind}.log",
                       chdir=ROOT / "bench", threads=args.threads) as noop, \
+                gunicorn("floor_app:create_app()", args.workers, floor_env,
+                         folder / f"floor-{kind}.log", chdir=ROOT / "bench",
+                         threads=args.threads) as floor, \
                 gunicorn("app:create_app()", args.workers, env, folder / f"app-{kind}.log",
                          threads=args.threads) as app:
-            for base in (noop, app):
+            servers = (("noop", noop), ("floor", floor), ("app", app))
+            for _, base in servers:
                 run_wrk(base, 2, args.connections, bodies_file, f"warm-{kind}-{uuid.uuid4().hex}")
             answered = count_events(url).get("applied", 0)
             for i in range(args.runs):
-                for name, base in (("noop", noop), ("app", app)):
+                for name, base in servers:
                     run_id = f"{name}-{kind}-{i}-{uuid.uuid4().hex[:8]}"
                     runs[name].append(run_wrk(base, args.seconds, args.connections, bodies_file,
                                               run_id))
@@ -152,12 +162,13 @@ def report(kind, runs, events, answered):
                       "p99_ms": summarise([r["p99_us"] / 1000 for r in rs]),
                       "p50_ms": summarise([r["p50_us"] / 1000 for r in rs]),
                       "errors": sum(r["errors"] for r in rs)} for name, rs in runs.items()}
-    ratios = [a["rps"] / n["rps"] for a, n in zip(runs["app"], runs["noop"])]
-    figures["ratio"] = summarise(ratios)
+    figures["ratio"] = summarise(ratios(runs, "app", "noop"))
+    figures["floor_ratio"] = summarise(ratios(runs, "floor", "noop"))
+    figures["app_vs_floor"] = summarise(ratios(runs, "app", "floor"))
     figures["events"] = events
     figures["answered"] = answered
     in_flight = events.get("applied", 0) - answered
-    for name in ("noop", "app"):
+    for name in ("noop", "floor", "app"):
         print(result_line(f"served.{kind}.{name}.rps", figures[name]["rps"], "requests/s",
                           errors=figures[name]["errors"]), flush=True)
         print(result_line(f"served.{kind}.{name}.p99", figures[name]["p99_ms"], "ms"), flush=True)
@@ -165,7 +176,14 @@ def report(kind, runs, events, answered):
                       events_applied=events.get("applied", 0), answered_202=answered,
                       in_flight_at_stop=in_flight, duplicates=events.get("duplicate", 0)),
           flush=True)
+    print(result_line(f"served.{kind}.floor_vs_noop", figures["floor_ratio"], "ratio"), flush=True)
+    print(result_line(f"served.{kind}.app_vs_floor", figures["app_vs_floor"], "ratio"), flush=True)
     return figures
+
+
+def ratios(runs, name, baseline):
+    """Per-round throughput ratios of two servers (rounds alternate, so each pair shares its noise)."""
+    return [a["rps"] / b["rps"] for a, b in zip(runs[name], runs[baseline])]
 
 
 def main():
