@@ -113,6 +113,11 @@ class Store:
         """Create or upgrade the tables to the newest revision."""
         upgrade_schema(self.engine)
 
+    def close(self):
+        """Close the connections: the group committer's kept one, then the pool's."""
+        self.committer.close()
+        self.engine.dispose()
+
     def ping(self):
         with self.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))

@@ -72,7 +72,7 @@ def settings_overrides(database_url):
 def app(settings_overrides):
     application = create_app(settings_overrides)
     yield application
-    application.extensions["bridge"].store.engine.dispose()
+    application.extensions["bridge"].store.close()
 
 
 @pytest.fixture

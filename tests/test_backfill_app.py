@@ -43,7 +43,7 @@ def reference_client(tmp_path):
     application = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'reference.sqlite3'}",
                               "JIRA_WEBHOOK_SECRET": SECRET})
     yield application.test_client()
-    application.extensions["bridge"].store.engine.dispose()
+    application.extensions["bridge"].store.close()
 
 
 @pytest.mark.parametrize("mode", ["server", "cloud"])

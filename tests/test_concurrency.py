@@ -102,7 +102,7 @@ def two_instances(postgres_url):
     with serve_http(apps[0]) as first, serve_http(apps[1]) as second:
         yield [first, second]
     for application in apps:
-        application.extensions["bridge"].store.engine.dispose()
+        application.extensions["bridge"].store.close()
 
 
 def test_two_instances_on_one_database_keep_newest_wins(two_instances):

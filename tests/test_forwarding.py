@@ -76,7 +76,7 @@ def test_forwarding_off_queues_nothing(database_url):
 
     assert app.extensions["port_forwarding"].client is None
     assert client.get("/v1/outbox").get_json()["total"] == 0
-    app.extensions["bridge"].store.engine.dispose()
+    app.extensions["bridge"].store.close()
 
 
 def test_dead_item_is_listed_and_retry_command_resends(app, client, forwarding, fake_port,
@@ -119,7 +119,7 @@ def test_worker_in_web_process_delivers(settings_overrides, fake_port):
         wait_for(lambda: fake_port.entity("jiraIssue", "PI-1") is not None)
     finally:
         app.extensions["port_forwarding"].stop(timeout=10)
-        app.extensions["bridge"].store.engine.dispose()
+        app.extensions["bridge"].store.close()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -133,7 +133,7 @@ def test_missing_blueprints_are_created_before_delivery(settings_overrides, fake
         wait_for(lambda: fake_port.entity("jiraIssue", "PI-1") is not None)
     finally:
         setup.stop(timeout=10)
-        app.extensions["bridge"].store.engine.dispose()
+        app.extensions["bridge"].store.close()
     assert fake_port.state.blueprints["jiraIssue"]["title"] == "Jira Issue"
 
 
@@ -183,14 +183,14 @@ def test_bad_port_settings_stop_startup(settings_overrides, setting, value):
 def test_resync_queues_the_catalog_built_while_forwarding_was_off(settings_overrides, fake_port):
     quiet = create_app({**settings_overrides, "PORT_CLIENT_ID": ""})
     post_event(quiet.test_client(), seed_payload())
-    quiet.extensions["bridge"].store.engine.dispose()
+    quiet.extensions["bridge"].store.close()
     app = create_app(settings_overrides)
     try:
         result = app.test_cli_runner().invoke(args=["outbox", "resync"])
         assert result.output.strip() == "queued 1 entities"
         assert deliver(app.extensions["port_forwarding"]).sent == 1
     finally:
-        app.extensions["bridge"].store.engine.dispose()
+        app.extensions["bridge"].store.close()
 
     expected = load_fixture("seed-issue-created.expected-entity.json")
     stored = fake_port.entity("jiraIssue", "PI-1")
@@ -203,4 +203,4 @@ def test_resync_needs_credentials(database_url):
     result = app.test_cli_runner().invoke(args=["outbox", "resync"])
 
     assert result.exit_code != 0 and "PORT_CLIENT_ID" in result.output
-    app.extensions["bridge"].store.engine.dispose()
+    app.extensions["bridge"].store.close()

@@ -23,14 +23,20 @@ def stored_keys(engine):
         return set(conn.execute(sa.select(service_keys.c.name)).scalars()) - {"ui_session_key"}
 
 
+@pytest.fixture
+def committer(engine):
+    committer = GroupCommitter(engine, write_lock_for(engine))
+    yield committer
+    committer.close()
+
+
 def count_commits(engine):
     commits = []
     sa.event.listen(engine, "commit", lambda conn: commits.append(1))
     return commits
 
 
-def test_jobs_arriving_during_a_commit_share_the_next_one(engine):
-    committer = GroupCommitter(engine, write_lock_for(engine))
+def test_jobs_arriving_during_a_commit_share_the_next_one(engine, committer):
     commits, release, results = count_commits(engine), threading.Event(), []
 
     def slow(conn):
@@ -54,8 +60,7 @@ def test_jobs_arriving_during_a_commit_share_the_next_one(engine):
     assert len(commits) == 2
 
 
-def test_a_failing_job_costs_only_its_own_write(engine):
-    committer = GroupCommitter(engine, write_lock_for(engine))
+def test_a_failing_job_costs_only_its_own_write(engine, committer):
     release, outcomes = threading.Event(), {}
 
     def hold(conn):
@@ -84,8 +89,7 @@ def test_a_failing_job_costs_only_its_own_write(engine):
     assert stored_keys(engine) == {"held", "a", "b"}
 
 
-def test_an_error_outside_the_database_reaches_its_caller(engine):
-    committer = GroupCommitter(engine, write_lock_for(engine))
+def test_an_error_outside_the_database_reaches_its_caller(engine, committer):
 
     def broken(conn):
         insert_key("never")(conn)
@@ -96,3 +100,26 @@ def test_an_error_outside_the_database_reaches_its_caller(engine):
     assert committer.run(insert_key("after")) == "after"
     assert stored_keys(engine) == {"after"}
     assert not committer.leading and committer.waiting == []
+
+
+def backend_pid(conn):
+    if conn.dialect.name == "postgresql":
+        return conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+    return id(conn.connection.driver_connection)
+
+
+def test_transactions_reuse_one_kept_connection(committer):
+    assert committer.run(backend_pid) == committer.run(backend_pid)
+
+
+def test_a_lost_connection_is_replaced_without_failing_the_batch(engine, committer):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only a server can drop a connection")
+    lost = committer.run(backend_pid)
+    with engine.connect() as admin:
+        admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
+        admin.commit()
+
+    assert committer.run(insert_key("after-restart")) == "after-restart"
+    assert committer.run(backend_pid) != lost
+    assert stored_keys(engine) == {"after-restart"}

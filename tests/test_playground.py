@@ -20,7 +20,7 @@ def runtime(sqlite_url, tmp_path):
     app = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET,
                       "MAPPINGS_DIR": copy_mappings(tmp_path)})
     yield app.extensions["bridge"]
-    app.extensions["bridge"].store.engine.dispose()
+    app.extensions["bridge"].store.close()
 
 
 def shipped_text(runtime):
@@ -124,7 +124,7 @@ def test_a_saved_configuration_loads_at_the_next_start(runtime, sqlite_url):
     restarted = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET,
                             "MAPPINGS_DIR": runtime.settings.MAPPINGS_DIR})
     assert set(restarted.extensions["bridge"].configs) == set(runtime.configs) | {"jira-two"}
-    restarted.extensions["bridge"].store.engine.dispose()
+    restarted.extensions["bridge"].store.close()
 
 
 def test_pasted_input_must_be_a_json_object(runtime):

@@ -98,7 +98,7 @@ def hostile_app(tmp_path_factory):
     application = create_app({"DATABASE_URL": f"sqlite:///{database}",
                               "JIRA_WEBHOOK_SECRET": SECRET})
     yield application
-    application.extensions["bridge"].store.engine.dispose()
+    application.extensions["bridge"].store.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from tests.seed_ocean import SEED_ACCOUNT, catalog_event, seed_ocean_objects
 def placeholder_client(settings_overrides):
     app = create_app({**settings_overrides, "CREATE_MISSING_RELATED_ENTITIES": "true"})
     yield app.test_client()
-    app.extensions["bridge"].store.engine.dispose()
+    app.extensions["bridge"].store.close()
 
 
 def post_catalog(client, kind, item, event=None):

@@ -198,12 +198,12 @@ def test_operator_sees_fixes_and_replays_events(page, settings):
         see_event_and_entity(page, base, applied["eventId"])
         break_and_fix_mapping(page, base, applied["eventId"])
         fix_and_save_for(page, base, failed["eventId"])
-    first.extensions["bridge"].store.engine.dispose()
+    first.extensions["bridge"].store.close()
     restarted = create_app(settings)
     with serve_http(restarted) as base:
         replay_failed(page, base, failed["eventId"])
         assert SECRET not in page.content()
-    restarted.extensions["bridge"].store.engine.dispose()
+    restarted.extensions["bridge"].store.close()
 
 
 def test_a_large_payload_is_shown_in_part(page, settings):
@@ -224,4 +224,4 @@ def test_a_large_payload_is_shown_in_part(page, settings):
         with page.expect_download() as download:
             page.click("details.payload summary a")
         assert Path(download.value.path()).stat().st_size == len(json.dumps(payload))
-    app.extensions["bridge"].store.engine.dispose()
+    app.extensions["bridge"].store.close()

@@ -189,4 +189,4 @@ def test_overview_counts_the_port_outbox_when_forwarding_is_on(settings_override
     page = text(client, "/")
     counts = re.search(r'<table class="grid compact outbox">.*?</table>', page, re.S).group(0)
     assert re.findall(r'<td class="num">(?:<span[^>]*>)?(\d+)', counts) == ["1", "1", "1", "0"]
-    app.extensions["bridge"].store.engine.dispose()
+    app.extensions["bridge"].store.close()
