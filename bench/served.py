@@ -122,9 +122,14 @@ def count_events(url):
     return dict(rows)
 
 
+def threads_suffix(args, separator):
+    """How a run's names tell a thread count other than the shipped one ("" for the shipped)."""
+    return "" if args.threads == SHIPPED_THREADS else f"{separator}threads{args.threads}"
+
+
 def label(kind, args):
     name = f"sqlite_{args.sqlite_synchronous.lower()}" if kind == "sqlite" else kind
-    return name if args.threads == SHIPPED_THREADS else f"{name}_threads{args.threads}"
+    return name + threads_suffix(args, "_")
 
 
 def bench_database(kind, args, folder, bodies_file):
@@ -206,8 +211,7 @@ def main():
     write_bodies(bodies_file, args.bodies)
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     figures = {kind: bench_database(kind, args, folder, bodies_file) for kind in kinds}
-    suffix = "" if args.threads == SHIPPED_THREADS else f"-threads{args.threads}"
-    save(f"served-{args.database}-{args.sqlite_synchronous.lower()}{suffix}",
+    save(f"served-{args.database}-{args.sqlite_synchronous.lower()}{threads_suffix(args, '-')}",
          {"settings": vars(args), "figures": figures})
     shutil.rmtree(folder, ignore_errors=True)
 
