@@ -86,7 +86,8 @@ def served_app(workers: int, postgres_url: str | None):
         create_tables(database_url)
         port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
-        process = subprocess.Popen(["gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+                                    "--workers", str(workers),
                                     "app:create_app()"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
