@@ -108,6 +108,24 @@ def floor_rows(title, figures):
              f"{spread(figures['app_vs_floor'], 2)} of floor", "")]
 
 
+def sqlite_writes_rows(runs):
+    """SQLite's own time per event for the catalog's writes against the floor's one INSERT."""
+    run = runs.get("sqlite_writes")
+    if run is None:
+        return []
+    found = dict(re.findall(r"^RESULT sqlite_writes\.\w+\.(batch\d\.\w+) median=([\d.]+)",
+                            run["output"], re.M))
+    if run["returncode"] or "batch1.catalog" not in found:
+        return [("SQLite's own cost per event", "", "see `sqlite_writes` below", "", "",
+                 "**failed**")]
+    return [(f"SQLite alone, FULL, {label} (µs/event)", "",
+             f"catalog's writes {float(found[key + '.catalog']):.0f}",
+             f"floor's INSERT {float(found[key + '.floor']):.0f}",
+             f"{float(found[key + '.catalog_vs_floor']):.2f}× the floor", "")
+            for key, label in (("batch1", "one event per commit"),
+                               ("batch4", "four events per commit"))]
+
+
 def rss_rows():
     data = load("rss")
     if data is None:
@@ -155,7 +173,7 @@ def write_report(runs, with_postgres, load_before, load_after, quick):
     rows += served_rows("served-sqlite-normal", "Served, SQLite, synchronous=NORMAL")
     rows += served_rows("served-sqlite-full-threads1", "Served, SQLite, FULL, sync workers")
     rows += served_rows("served-postgres-full", "Served, PostgreSQL")
-    rows += rss_rows() + backfill_rows(runs) + other_rows(runs)
+    rows += sqlite_writes_rows(runs) + rss_rows() + backfill_rows(runs) + other_rows(runs)
     parts = [HEADER.format(when=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                            quick=QUICK if quick else ""),
              "## Machine\n", table(("What", "Value"), machine(load_before, load_after)),
@@ -195,6 +213,9 @@ NOTES = """- `translate`: per-event time of four ways to translate the seed payl
   after the runs the event log must hold one applied event per 202 (plus at most the requests in flight
   when wrk stopped). `synchronous=FULL` fsyncs the WAL at every commit (survives power loss);
   `NORMAL` survives a crash of the process or the app, not of the machine.
+- `sqlite_writes`: plain sqlite3, no Python above the driver: per event, the app's own statements
+  (insert the event row, upsert the entity, link them) against the floor's single INSERT of the body,
+  one event per transaction and four (as group commit shares a commit), rounds alternating.
 - `rss`: in-process (no HTTP): parse, translate, `store.ingest` on SQLite (synchronous=NORMAL) and
   metrics for each event, RSS read every 25,000 events; stops at 1,000,000 events or the time limit.
 """
