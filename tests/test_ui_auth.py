@@ -77,3 +77,20 @@ def test_pages_cannot_be_framed_or_sniffed(client):
     assert answer.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def session_cookie(answer):
+    return next(h for h in answer.headers.getlist("Set-Cookie") if h.startswith("bridge_session="))
+
+
+@pytest.mark.parametrize("request_options, secure", [
+    ({}, False),
+    ({"base_url": "https://catalog.example"}, True),
+    ({"headers": {"X-Forwarded-Proto": "https"}}, True),
+])
+def test_the_session_cookie_is_secure_when_the_page_came_over_https(client, request_options,
+                                                                     secure):
+    answer = client.get("/login", **request_options)
+    cookie = session_cookie(answer)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert ("Secure" in cookie.split("; ")) is secure

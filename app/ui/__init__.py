@@ -7,7 +7,7 @@ every form carries a CSRF token.
 import hashlib
 import hmac
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask.sessions import SecureCookieSessionInterface
 
 bp = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
@@ -37,6 +37,13 @@ class CookieSessions(SecureCookieSessionInterface):
         if self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
+
+    def get_cookie_secure(self, app):
+        """Secure when the page came over HTTPS, directly or through a TLS-terminating proxy
+        (Heroku's router sets X-Forwarded-Proto). A forged header can only make the cookie
+        stricter, so trusting it is safe."""
+        return (super().get_cookie_secure(app) or request.is_secure
+                or request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip() == "https")
 
 
 def register_ui(app, runtime):
