@@ -21,6 +21,7 @@ from .store import Store, create_db_engine
 from .ui import register_ui
 
 log = logging.getLogger("jira_catalog_bridge")
+MIN_TOKEN_LENGTH = 16
 
 
 def create_app(overrides=None):
@@ -31,6 +32,7 @@ def create_app(overrides=None):
     configs = load_webhook_configs(settings.MAPPINGS_DIR, environment_for_substitution(overrides),
                                    blueprints)
     warn_unsigned(configs, settings.ALLOW_UNSIGNED_WEBHOOKS)
+    warn_short_token(settings.CATALOG_API_TOKEN)
     store = Store(open_engine(settings))
     store.create_schema()
     if settings.CREATE_MISSING_RELATED_ENTITIES:
@@ -83,6 +85,14 @@ def warn_unsigned(configs, allow_unsigned):
         else:
             log.warning("webhook %r has no secret configured: it refuses every request (401 "
                         "webhook_secret_not_configured)", config.identifier)
+
+
+def warn_short_token(token):
+    """The login and the read API do not limit attempts: say so when the token is guessable."""
+    if 0 < len(token) < MIN_TOKEN_LENGTH:
+        log.warning("CATALOG_API_TOKEN is shorter than %d characters; the UI login and the read API "
+                    "do not limit attempts, so use a long random token (python3 -c 'import secrets; "
+                    "print(secrets.token_urlsafe(32))')", MIN_TOKEN_LENGTH)
 
 
 def configure_logging(level):

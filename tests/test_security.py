@@ -77,6 +77,15 @@ def test_allow_unsigned_accepts_and_warns(tmp_path, caplog):
     assert response.status_code == 202 and response.json["status"] == "applied"
 
 
+@pytest.mark.parametrize("token, warned", [("short-token", True), ("x" * 16, False), ("", False)])
+def test_a_short_read_token_is_warned_about_at_startup(tmp_path, caplog, token, warned):
+    from app import create_app
+    create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "JIRA_WEBHOOK_SECRET": SECRET,
+                "CATALOG_API_TOKEN": token})
+    assert ("CATALOG_API_TOKEN is shorter than 16 characters" in caplog.text) is warned
+    assert not token or token not in caplog.text
+
+
 def test_url_token_is_not_stored_or_exposed_to_mappings(tmp_path):
     from app import create_app
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "JIRA_WEBHOOK_SECRET": "",
