@@ -17,9 +17,10 @@ the second run find its events recorded.
 
 import os
 import threading
-from contextlib import nullcontext
 
 import sqlalchemy as sa
+
+from .writelock import holding
 
 MAX_BATCH = 32
 
@@ -113,7 +114,7 @@ class GroupCommitter:
 
     def transact_once(self, works):
         conn = self.connection()
-        with self.lock.held() if self.lock is not None else nullcontext(), conn.begin():
+        with holding(self.lock), conn.begin():
             return [work(conn) for work in works]
 
     def connection(self):

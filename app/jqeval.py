@@ -138,8 +138,8 @@ def read_term(tokens, i):
     if kind in ("field", "dot"):
         parsed = read_path(tokens, i)
         return None if parsed is None else (path_function(parsed[0]), parsed[1])
-    if kind == "string" and read_literal(text) is not None:
-        return partial(constant, read_literal(text)), i + 1
+    if kind == "string" and (literal := read_literal(text)) is not None:
+        return partial(constant, literal), i + 1
     if kind == "ident" and text in CONSTANTS:
         return partial(constant, CONSTANTS[text]), i + 1
     if kind == "ident":

@@ -46,8 +46,13 @@ def write_lock_for(engine):
     return WriteLock(database + ".writelock")
 
 
+def holding(lock):
+    """`lock` held, or nothing to hold when there is none (PostgreSQL, in-memory SQLite)."""
+    return lock.held() if lock is not None else nullcontext()
+
+
 @contextmanager
 def writing(engine, lock):
     """A write transaction on `engine`, under `lock` when there is one."""
-    with lock.held() if lock is not None else nullcontext(), engine.begin() as conn:
+    with holding(lock), engine.begin() as conn:
         yield conn
