@@ -6,19 +6,20 @@ stored events can cost on the same machine, database and gunicorn settings.
 
     FLOOR_DATABASE_URL=sqlite:////tmp/floor.sqlite3 gunicorn --chdir bench 'floor_app:create_app()'
 
-SQLite: WAL, synchronous from FLOOR_SYNCHRONOUS (FULL by default), writers queued on a file lock as
-the app's are (app/writelock.py). PostgreSQL (a postgresql:// URL): the server's own durability.
+SQLite: WAL, synchronous from FLOOR_SYNCHRONOUS (FULL by default), writers queued on the app's own
+file lock (app/writelock.py). PostgreSQL (a postgresql:// URL): the server's own durability.
 """
 
-import fcntl
 import json
 import os
 import sqlite3
 import threading
-from contextlib import contextmanager
 
 import psycopg
+import common  # noqa: F401  (puts the project root on sys.path, as in every bench script)
 from flask import Flask, jsonify, request
+
+from app.writelock import WriteLock
 
 TABLE = "CREATE TABLE IF NOT EXISTS floor_events (id {key}, body TEXT NOT NULL)"
 
@@ -42,7 +43,7 @@ class SqliteFloor:
 
     def __init__(self, path):
         self.path, self.local = path, threading.local()
-        self.thread_lock, self.lock_fd = threading.Lock(), None
+        self.lock = WriteLock(path + ".writelock")
 
     def connection(self):
         if getattr(self.local, "conn", None) is None:
@@ -53,20 +54,9 @@ class SqliteFloor:
             self.local.conn = conn
         return self.local.conn
 
-    @contextmanager
-    def locked(self):
-        with self.thread_lock:
-            if self.lock_fd is None:
-                self.lock_fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self.lock_fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(self.lock_fd, fcntl.LOCK_UN)
-
     def insert(self, body):
         conn = self.connection()
-        with self.locked():
+        with self.lock.held():
             conn.execute("BEGIN IMMEDIATE")
             event_id = conn.execute("INSERT INTO floor_events (body) VALUES (?)", (body,)).lastrowid
             conn.execute("COMMIT")

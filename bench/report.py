@@ -208,7 +208,7 @@ NOTES = """- `translate`: per-event time of four ways to translate the seed payl
   answers 202) and the durable-write floor (a Flask app that parses the JSON, INSERTs the body into one
   table of the same database and commits before its 202: bench/floor_app.py), under the same gunicorn
   settings, runs alternating: 2 workers of 16 threads (gthread),
-  as gunicorn.conf.py ships, no access log; the *sync workers* row runs both with `--threads 1`.
+  as gunicorn.conf.py ships, no access log; the *sync workers* row runs all three with `--threads 1`.
   Requests are signed seed payloads for 2,000 issues with a unique delivery id each (bench/signed.lua);
   after the runs the event log must hold one applied event per 202 (plus at most the requests in flight
   when wrk stopped). `synchronous=FULL` fsyncs the WAL at every commit (survives power loss);

@@ -133,7 +133,7 @@ def label(kind, args):
 
 
 def bench_database(kind, args, folder, bodies_file):
-    """Alternating no-op / app runs on one backend; the figures and the event-count check."""
+    """Alternating no-op / floor / app runs on one backend; the figures and the event-count check."""
     runs = {"noop": [], "floor": [], "app": []}
     with database(kind, folder) as url:
         env = {"DATABASE_URL": url, "JIRA_WEBHOOK_SECRET": SECRET,
@@ -199,7 +199,7 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=SHIPPED_THREADS,
-                        help="gunicorn --threads for both servers (1: sync workers; above: gthread)")
+                        help="gunicorn --threads for all three servers (1: sync workers; above: gthread)")
     parser.add_argument("--bodies", type=int, default=2000)
     parser.add_argument("--sqlite-synchronous", choices=["FULL", "NORMAL"], default="FULL",
                         help="the app's SQLITE_SYNCHRONOUS (FULL: fsync per commit)")
