@@ -1,17 +1,17 @@
-"""`flask --app app ...` commands: replay stored events, prune the event log, upgrade the schema."""
+"""`flask --app app ...` commands: replay stored events, prune the event log, upgrade the schema,
+and inspect or re-queue the outbox towards Port."""
 
 from datetime import datetime, timezone
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 
-from .ingest import replay_event
-from .retention import prune_events, select_event_ids
+from .ingest.replay import replay_event, select_event_ids
+from .ingest.retention import prune_events
+from .runtime import current_runtime
 
-
-def runtime():
-    return current_app.extensions["bridge"]
+outbox_cli = AppGroup("outbox", help="Inspect and re-queue changes waiting to be sent to Port.")
 
 
 def parse_since(value):
@@ -30,11 +30,11 @@ def parse_since(value):
 @with_appcontext
 def replay_command(status, since, webhook, event_ids):
     """Re-run the current mappings over stored events, oldest first."""
-    state = runtime()
+    state = current_runtime()
     ids = select_event_ids(state.store.engine, status, parse_since(since), webhook, event_ids)
     counts = {}
     for event_id in ids:
-        outcome = replay_event(state, event_id)
+        outcome = replay_event(state.store, state.configs, event_id)
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
         click.echo(f"event {event_id}: {outcome.status}"
                    + (f" ({outcome.reason})" if outcome.reason else ""))
@@ -50,8 +50,9 @@ def replay_command(status, since, webhook, event_ids):
 @with_appcontext
 def prune_command(days, max_events, include_failed):
     """Delete old events from the event log."""
-    settings = runtime().settings
-    deleted = prune_events(runtime().store.engine,
+    state = current_runtime()
+    settings = state.settings
+    deleted = prune_events(state.store.engine,
                            settings.EVENT_RETENTION_DAYS if days is None else days,
                            settings.EVENT_RETENTION_MAX_EVENTS if max_events is None else max_events,
                            include_failed)
@@ -62,10 +63,33 @@ def prune_command(days, max_events, include_failed):
 @with_appcontext
 def upgrade_command():
     """Bring the database schema to the newest revision (the Procfile's release phase)."""
-    runtime().store.create_schema()
+    current_runtime().store.create_schema()
     click.echo("database schema is up to date")
 
 
-def register_commands(app):
-    for command in (replay_command, prune_command, upgrade_command):
+@outbox_cli.command("retry")
+def retry_dead():
+    """Re-queue every dead item for delivery."""
+    click.echo(f"re-queued {current_runtime().forwarding.requeue_dead()} dead item(s)")
+
+
+@outbox_cli.command("resync")
+def resync_catalog():
+    """Queue every live entity for Port (e.g. after turning forwarding on)."""
+    forwarding = current_runtime().forwarding
+    if not forwarding.enabled:
+        raise click.ClickException("PORT_CLIENT_ID and PORT_CLIENT_SECRET are not set")
+    click.echo(f"queued {forwarding.resync()} entities")
+
+
+@outbox_cli.command("status")
+def show_status():
+    """Count items by status."""
+    for status, count in current_runtime().forwarding.counts().items():
+        click.echo(f"{status:<11} {count}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on `app`'s `flask` command line."""
+    for command in (replay_command, prune_command, upgrade_command, outbox_cli):
         app.cli.add_command(command)

@@ -1,7 +1,8 @@
 """Settings: read once from the environment (and test overrides), validated at startup."""
 
 import os
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .errors import ConfigError
@@ -9,11 +10,65 @@ from .errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
+DEFAULT_PORT_BASE_URL = "https://api.getport.io"
+# Port refuses bodies over 1 MiB; keep room for the `{"entities": []}` envelope and rounding.
+BULK_MAX_BYTES = 1024 * 1024 - 4096
+BULK_MAX_ENTITIES = 20
+
+
+@dataclass(frozen=True)
+class PortSettings:
+    """Forwarding to Port: credentials, and how the delivery loop talks to Port.
+
+    Each field is read from the setting PORT_SETTING_NAMES gives it (the bulk limits are Port's
+    own and not settings); forwarding is on when both client credentials are set."""
+
+    client_id: str = ""
+    client_secret: str = ""
+    base_url: str = DEFAULT_PORT_BASE_URL
+    initialize_resources: bool = True
+    run_in_web: bool = False
+    merge: bool = False
+    create_missing_related_entities: bool = False
+    bulk: bool = True
+    batch_size: int = 200
+    bulk_max_entities: int = BULK_MAX_ENTITIES
+    bulk_max_bytes: int = BULK_MAX_BYTES
+    backoff_base: float = 1.0
+    backoff_max: float = 300.0
+    lease_seconds: float = 300.0
+    poll_interval: float = 1.0
+    timeout: float = 10.0
+    retention_days: float = 7.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.client_id) and bool(self.client_secret)
+
+
+PORT_SETTING_NAMES = {
+    "client_id": "PORT_CLIENT_ID",
+    "client_secret": "PORT_CLIENT_SECRET",
+    "base_url": "PORT_BASE_URL",
+    "initialize_resources": "INITIALIZE_PORT_RESOURCES",
+    "run_in_web": "RUN_WORKER_IN_WEB",
+    "merge": "PORT_MERGE",
+    "create_missing_related_entities": "PORT_CREATE_MISSING_RELATED_ENTITIES",
+    "bulk": "PORT_BULK_UPSERTS",
+    "batch_size": "PORT_WORKER_BATCH_SIZE",
+    "backoff_base": "PORT_BACKOFF_BASE_SECONDS",
+    "backoff_max": "PORT_BACKOFF_MAX_SECONDS",
+    "lease_seconds": "PORT_OUTBOX_LEASE_SECONDS",
+    "poll_interval": "PORT_WORKER_POLL_SECONDS",
+    "timeout": "PORT_TIMEOUT_SECONDS",
+    "retention_days": "PORT_OUTBOX_RETENTION_DAYS",
+}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting the service reads; the README's settings table mirrors this class."""
+    """Every setting the service reads; the README's settings table mirrors this class
+    (`port` holds the `PORT_*` settings, by the names in PORT_SETTING_NAMES)."""
 
     DATABASE_URL: str = f"sqlite:///{PROJECT_ROOT / 'instance' / 'catalog.sqlite3'}"
     MAPPINGS_DIR: str = str(PROJECT_ROOT / "mappings")
@@ -28,9 +83,10 @@ class Settings:
     EVENT_RETENTION_MAX_EVENTS: int = 0
     LOG_LEVEL: str = "INFO"
     CREATE_MISSING_RELATED_ENTITIES: bool = False
+    port: PortSettings = field(default_factory=PortSettings)
 
 
-def parse_bool(name, raw):
+def parse_bool(name: str, raw: object) -> bool:
     """Read a boolean setting; anything but a clear yes/no is a configuration error."""
     word = str(raw).strip().lower()
     if word in TRUE_WORDS:
@@ -40,7 +96,7 @@ def parse_bool(name, raw):
     raise ConfigError(f"setting {name}: expected true or false, got {raw!r}")
 
 
-def parse_int(name, raw):
+def parse_int(name: str, raw: object) -> int:
     """Read a non-negative integer setting."""
     try:
         value = int(str(raw).strip())
@@ -51,7 +107,7 @@ def parse_int(name, raw):
     return value
 
 
-def normalise_database_url(url):
+def normalise_database_url(url: str) -> str:
     """Accept Heroku's `postgres://` spelling and pick the psycopg 3 driver for PostgreSQL."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
@@ -59,28 +115,58 @@ def normalise_database_url(url):
     return url
 
 
-def coerce(field, raw):
+def parse_positive(name: str, raw: object, kind: type) -> int | float:
+    """A positive number setting (`kind` is int or float)."""
+    try:
+        value = kind(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"setting {name}: expected a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"setting {name}: must be positive, got {raw!r}")
+    return value
+
+
+def coerce(name, kind, raw):
     """Turn one raw string into the type its field declares."""
-    if field.type is bool:
-        return parse_bool(field.name, raw)
-    if field.type is int:
-        return parse_int(field.name, raw)
+    if kind is bool:
+        return parse_bool(name, raw)
+    if kind is int:
+        return parse_int(name, raw)
     return str(raw)
 
 
-def load_settings(overrides=None, environ=None):
+def load_settings(overrides: Mapping | None = None, environ: Mapping | None = None) -> Settings:
     """Build Settings from the environment, with overrides taking precedence."""
     source = dict(os.environ if environ is None else environ)
     source.update(overrides or {})
     values = {}
-    for field in fields(Settings):
-        if field.name in source and source[field.name] is not None:
-            values[field.name] = coerce(field, source[field.name])
-    settings = Settings(**values)
+    for setting in fields(Settings):
+        if setting.name != "port" and source.get(setting.name) is not None:
+            values[setting.name] = coerce(setting.name, setting.type, source[setting.name])
+    settings = Settings(**values, port=load_port_settings(source))
     return validate_settings(settings)
 
 
-def validate_settings(settings):
+def load_port_settings(source: Mapping) -> PortSettings:
+    """PortSettings from raw `PORT_*` values in `source` (unset ones keep their defaults)."""
+    values = {}
+    for setting in fields(PortSettings):
+        name = PORT_SETTING_NAMES.get(setting.name)
+        raw = None if name is None else source.get(name)
+        if raw is None:
+            continue
+        if setting.type in (int, float):
+            values[setting.name] = parse_positive(name, raw, setting.type)
+        else:
+            values[setting.name] = coerce(name, setting.type, raw)
+    settings = PortSettings(**values)
+    base_url = settings.base_url or DEFAULT_PORT_BASE_URL
+    if not base_url.startswith(("https://", "http://")):
+        raise ConfigError(f"setting PORT_BASE_URL: expected an http(s):// URL, got {base_url!r}")
+    return replace(settings, base_url=base_url)
+
+
+def validate_settings(settings: Settings) -> Settings:
     """Check values that have a closed set of choices."""
     if settings.SQLITE_SYNCHRONOUS.upper() not in {"FULL", "NORMAL", "EXTRA"}:
         raise ConfigError("setting SQLITE_SYNCHRONOUS: expected FULL, NORMAL or EXTRA, "
@@ -89,12 +175,12 @@ def validate_settings(settings):
         raise ConfigError("setting DATABASE_URL: expected a sqlite:/// or postgresql:// URL")
     if settings.MAX_BODY_BYTES < 1:
         raise ConfigError("setting MAX_BODY_BYTES: must be at least 1")
-    normalised = normalise_database_url(settings.DATABASE_URL)
-    return Settings(**{**settings.__dict__, "DATABASE_URL": normalised,
-                       "SQLITE_SYNCHRONOUS": settings.SQLITE_SYNCHRONOUS.upper()})
+    return replace(settings, DATABASE_URL=normalise_database_url(settings.DATABASE_URL),
+                   SQLITE_SYNCHRONOUS=settings.SQLITE_SYNCHRONOUS.upper())
 
 
-def environment_for_substitution(overrides=None, environ=None):
+def environment_for_substitution(overrides: Mapping | None = None,
+                                 environ: Mapping | None = None) -> dict[str, str]:
     """The variables `${NAME}` in configuration files may reference."""
     source = dict(os.environ if environ is None else environ)
     source.update({k: str(v) for k, v in (overrides or {}).items() if v is not None})

@@ -5,8 +5,8 @@ worker writes its samples there and `GET /metrics` (in any worker) reports the s
 `flask run`) the metrics live in this process only.
 
 How the cross-part metrics are fed:
-- `OUTBOX_DEPTH` is set from the outbox table (pending + in flight) each time metrics are scraped
-  (`refresh_outbox_depth`); a worker may also `OUTBOX_DEPTH.set(n)` when it knows the count;
+- `OUTBOX_DEPTH` is set from the outbox's counts (pending + in flight) each time metrics are scraped
+  (`set_outbox_depth`);
 - `BACKFILL_EVENTS` counts events whose delivery id is the backfill's (`backfill-...`), as they arrive.
 """
 
@@ -36,7 +36,7 @@ BACKFILL_EVENTS = Counter("bridge_backfill_events",
 BACKFILL_PREFIX = "backfill-"  # the backfill's delivery ids (scripts/backfill/events.py)
 
 
-def render_metrics():
+def render_metrics() -> tuple[bytes, str]:
     """The exposition text and its content type, summed over workers in multiprocess mode."""
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
@@ -45,7 +45,8 @@ def render_metrics():
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
-def observe_event(webhook, status, translation_seconds, delivery_id=None):
+def observe_event(webhook: str, status: str, translation_seconds: float,
+                  delivery_id: str | None = None) -> None:
     """Count one recorded event (and a backfill's separately) and how long its translation took."""
     EVENTS.labels(webhook, status).inc()
     TRANSLATION_SECONDS.labels(webhook).observe(translation_seconds)
@@ -53,24 +54,21 @@ def observe_event(webhook, status, translation_seconds, delivery_id=None):
         BACKFILL_EVENTS.labels(webhook, status).inc()
 
 
-def observe_request(method, endpoint, code, seconds):
+def observe_request(method: str, endpoint: str | None, code: int, seconds: float) -> None:
     REQUEST_SECONDS.labels(method, endpoint or "unmatched", str(code)).observe(seconds)
 
 
-def refresh_outbox_depth(forwarding):
-    """Set the outbox gauge from the database: changes pending or in flight to Port."""
-    if forwarding is None:
-        return
-    with forwarding.engine.connect() as conn:
-        counts = forwarding.outbox.count_by_status(conn)
+def set_outbox_depth(counts: dict[str, int]) -> None:
+    """Set the outbox gauge from the outbox's `{status: count}`: changes pending or in flight."""
     OUTBOX_DEPTH.set(counts["pending"] + counts["inflight"])
 
 
-def mark_worker_dead(pid):
+def mark_worker_dead(pid: int) -> None:
     """Drop a gone worker's live gauges (gunicorn's child_exit hook)."""
     if os.environ.get(MULTIPROC_ENV):
         multiprocess.mark_process_dead(pid)
 
 
-def clock():
+def clock() -> float:
+    """A monotonic clock in seconds, for durations."""
     return time.perf_counter()

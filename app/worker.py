@@ -3,7 +3,8 @@
 import logging
 import signal
 
-from . import create_app
+from .factory import create_app
+from .runtime import runtime_of
 
 log = logging.getLogger("jira_catalog_bridge.worker")
 
@@ -12,7 +13,7 @@ def main():
     """`python -m app.worker`: deliver until SIGTERM or SIGINT."""
     # This process is the worker: never also start the web process's delivery thread here.
     app = create_app({"RUN_WORKER_IN_WEB": "false"})
-    forwarding = app.extensions["port_forwarding"]
+    forwarding = runtime_of(app).forwarding
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: forwarding.stop_event.set())
     if forwarding.client is None:

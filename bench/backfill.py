@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
-from app.security import sign_body  # noqa: E402
+from app.ingest.security import sign_body  # noqa: E402
+from app.runtime import runtime_of
 from tests.fake_jira import FakeJira, make_issues  # noqa: E402
 from common import postgres_schema  # noqa: E402
 
@@ -76,7 +77,7 @@ def create_tables(database_url: str) -> None:
     racing to create them on a fresh PostgreSQL schema could fail with DuplicateTable."""
     application = create_app({"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET,
                               "LOG_LEVEL": "WARNING"})
-    application.extensions["bridge"].store.engine.dispose()
+    runtime_of(application).store.engine.dispose()
 
 
 @contextmanager

@@ -16,9 +16,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from app import queries  # noqa: E402
-from app.store import IncomingEvent  # noqa: E402
-from app.translate import build_jq_input, translate  # noqa: E402
+from app.catalog import queries  # noqa: E402
+from app.catalog.store import IncomingEvent  # noqa: E402
+from app.mapping.translate import build_jq_input, translate  # noqa: E402
+from app.runtime import runtime_of
 from tests.seed_ocean import catalog_event, seed_ocean  # noqa: E402
 
 ENTITIES = 1000
@@ -47,7 +48,7 @@ def main():
     folder = tempfile.mkdtemp()
     app = create_app({"DATABASE_URL": f"sqlite:///{os.path.join(folder, 'bench.sqlite3')}",
                       "SQLITE_SYNCHRONOUS": "NORMAL"})
-    runtime = app.extensions["bridge"]
+    runtime = runtime_of(app)
     for n, translation in enumerate(translations(runtime)):
         runtime.store.ingest(IncomingEvent("bench", "{}", {}, {}, f"d{n}"), translation)
     engine, blueprints = runtime.store.engine, runtime.blueprints

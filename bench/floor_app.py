@@ -19,7 +19,7 @@ import psycopg
 import common  # noqa: F401  (puts the project root on sys.path, as in every bench script)
 from flask import Flask, jsonify, request
 
-from app.writelock import WriteLock
+from app.catalog.writelock import WriteLock
 
 TABLE = "CREATE TABLE IF NOT EXISTS floor_events (id {key}, body TEXT NOT NULL)"
 

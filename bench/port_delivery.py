@@ -19,11 +19,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app.delivery import deliver_once
-from app.outbox import Change, Outbox, define_outbox_table
-from app.port_client import PortClient
-from app.port_setup import DeliverySettings
-from app.store import create_db_engine
+from app.port.delivery import deliver_once
+from app.port.outbox import Change, Outbox
+from app.catalog.tables import define_outbox_table
+from app.port.client import PortClient
+from app.config import PortSettings
+from app.catalog.engine import create_db_engine
 from tests.fake_port import FakePort
 from tests.helpers import load_fixture
 from tests.port_helpers import shipped_blueprint
@@ -71,7 +72,7 @@ def measure(args):
     fake.add_blueprint(shipped_blueprint("jiraIssue"))
     fake.state.latency = args.latency_ms / 1000
     entities = make_entities(args.entities)
-    settings = DeliverySettings()
+    settings = PortSettings()
     try:
         one_by_one = run_mode(args.database_url, fake, entities, replace(settings, bulk=False))
         return {"one-by-one": one_by_one,

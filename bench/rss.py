@@ -18,7 +18,8 @@ import time
 from common import ROOT, result_line, save, summarise
 
 from app import create_app
-from app.ingest import process_request
+from app.ingest.events import process_request
+from app.runtime import runtime_of
 
 
 def rss_mib():
@@ -50,7 +51,7 @@ def main():
     app = create_app({"DATABASE_URL": f"sqlite:///{folder}/rss.sqlite3",
                       "JIRA_WEBHOOK_SECRET": "bench", "SQLITE_SYNCHRONOUS": args.sqlite_synchronous,
                       "LOG_LEVEL": "WARNING"})
-    runtime = app.extensions["bridge"]
+    runtime = runtime_of(app)
     config, payloads = runtime.configs["jira"], bodies()
     deadline = time.monotonic() + args.minutes * 60
     checkpoints, started, done = [], time.monotonic(), 0

@@ -32,7 +32,7 @@ import requests
 import sqlalchemy as sa
 from common import ROOT, postgres_schema, result_line, save, summarise
 
-from app.security import sign_body
+from app.ingest.security import sign_body
 
 SECRET = "bench-secret"
 SHIPPED_THREADS = 16  # gunicorn.conf.py's WEB_THREADS default

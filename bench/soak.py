@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from soak_server import served_catalog, worker_pids  # noqa: E402
 from soak_workload import build_workload, count_wrong, expected_catalog  # noqa: E402
 
-from app.security import sign_body  # noqa: E402
+from app.ingest.security import sign_body  # noqa: E402
 
 SECRET = "soak-webhook-secret"
 GIVE_UP_SECONDS = 120

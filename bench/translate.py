@@ -23,8 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from common import ROOT, result_line, save, summarise
 
-from app.mapping import load_webhook_configs
-from app.translate import build_jq_input, build_jq_input_text, translate
+from app.mapping.configs import load_webhook_configs
+from app.mapping.translate import build_jq_input, build_jq_input_text, translate
 
 HEADERS = {"content-type": "application/json", "x-atlassian-webhook-identifier": "bench-1"}
 

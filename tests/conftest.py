@@ -7,9 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from app.outbox import Outbox, define_outbox_table
-from app.port_client import PortClient
-from app.port_setup import DeliverySettings
+from app.port.outbox import Outbox
+from app.catalog.tables import define_outbox_table
+from app.port.client import PortClient
+from app.config import PortSettings
+from app.runtime import runtime_of
 from tests.fake_port import FakePort
 from tests.helpers import SECRET, load_fixture, serve_http
 from tests.port_helpers import shipped_blueprint
@@ -72,7 +74,7 @@ def settings_overrides(database_url):
 def app(settings_overrides):
     application = create_app(settings_overrides)
     yield application
-    application.extensions["bridge"].store.close()
+    runtime_of(application).store.close()
 
 
 @pytest.fixture
@@ -82,7 +84,7 @@ def client(app):
 
 @pytest.fixture
 def engine(app):
-    return app.extensions["bridge"].store.engine
+    return runtime_of(app).store.engine
 
 
 @pytest.fixture
@@ -123,7 +125,7 @@ def port_client(fake_port):
 @pytest.fixture
 def fast_settings():
     """Delivery settings with backoffs short enough for tests."""
-    return DeliverySettings(backoff_base=0.01, backoff_max=0.05, poll_interval=0.01)
+    return PortSettings(backoff_base=0.01, backoff_max=0.05, poll_interval=0.01)
 
 
 @pytest.fixture

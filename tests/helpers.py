@@ -9,7 +9,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from app.security import sign_body
+from app.ingest.security import sign_body
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jira-payloads"
 SECRET = "test-webhook-secret"

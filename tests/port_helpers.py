@@ -5,8 +5,8 @@ import threading
 from contextlib import contextmanager
 
 from app.config import PROJECT_ROOT
-from app.delivery import deliver_once, run_forever
-from app.outbox import Change
+from app.port.delivery import deliver_once, run_forever
+from app.port.outbox import Change
 from tests.helpers import wait_for
 
 

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from app import create_app
+from app.runtime import runtime_of
 from scripts.backfill.cli import main
 from tests.fake_jira import FakeJira, make_issues, seed_issue
 from tests.helpers import SECRET, load_fixture, post_event, seed_payload
@@ -43,7 +44,7 @@ def reference_client(tmp_path):
     application = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'reference.sqlite3'}",
                               "JIRA_WEBHOOK_SECRET": SECRET})
     yield application.test_client()
-    application.extensions["bridge"].store.close()
+    runtime_of(application).store.close()
 
 
 @pytest.mark.parametrize("mode", ["server", "cloud"])

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from app.blueprints import Blueprint, load_blueprints
-from app.calculations import compile_calculations, explain_calculations
+from app.mapping.blueprints import Blueprint, load_blueprints
+from app.mapping.calculations import compile_calculations, explain_calculations
 from app.config import PROJECT_ROOT
 from app.errors import ConfigError
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from app.blueprints import load_blueprints
-from app.calculations import add_calculations
+from app.mapping.blueprints import load_blueprints
+from app.mapping.calculations import add_calculations
 from app.config import PROJECT_ROOT
 from app.errors import ConfigError
 

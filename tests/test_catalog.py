@@ -6,6 +6,7 @@ import os
 import pytest
 
 from app import create_app
+from app.runtime import runtime_of
 from tests.helpers import SECRET, post_event, seed_payload
 
 
@@ -75,7 +76,7 @@ def test_healthz_reports_database_failure(sqlite_url):
     app = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET})
     client = app.test_client()
     assert client.get("/healthz").json == {"ok": True}
-    engine = app.extensions["bridge"].store.engine
+    engine = runtime_of(app).store.engine
     engine.dispose()
     path = engine.url.database
     os.rename(path, path + ".gone")

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from app import create_app
+from app.runtime import runtime_of
 from tests.helpers import SECRET, seed_payload, serve_http, signed_headers
 from tests.test_served import procfile_web
 
@@ -102,7 +103,7 @@ def two_instances(postgres_url):
     with serve_http(apps[0]) as first, serve_http(apps[1]) as second:
         yield [first, second]
     for application in apps:
-        application.extensions["bridge"].store.close()
+        runtime_of(application).store.close()
 
 
 def test_two_instances_on_one_database_keep_newest_wins(two_instances):

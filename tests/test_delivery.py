@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
-from app.delivery import backoff_delay, chunk_upserts, deliver_once
-from app.outbox import Change
-from app.port_client import PortClient
-from app.port_setup import ensure_blueprints
+from app.port.delivery import backoff_delay, chunk_upserts, deliver_once
+from app.port.outbox import Change
+from app.port.client import PortClient
+from app.port.setup import ensure_blueprints
 from tests.port_helpers import (accepted_writes, drain, enqueue, issue, running_loop, settled,
                                 stored_summaries, wait_for)
 

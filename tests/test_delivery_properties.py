@@ -5,15 +5,16 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.delivery import deliver_once
-from app.outbox import Change, Outbox, define_outbox_table
-from app.port_client import PortClient
-from app.port_setup import DeliverySettings
+from app.port.delivery import deliver_once
+from app.port.outbox import Change, Outbox
+from app.catalog.tables import define_outbox_table
+from app.port.client import PortClient
+from app.config import PortSettings
 from tests.fake_port import FakePort
 from tests.port_helpers import accepted_writes, drain, issue, shipped_blueprint, stored_summaries
 
 IDENTIFIERS = ["PI-1", "PI-2", "PI-3"]
-FAST = DeliverySettings(backoff_base=0.001, backoff_max=0.005, batch_size=2, bulk_max_entities=2)
+FAST = PortSettings(backoff_base=0.001, backoff_max=0.005, batch_size=2, bulk_max_entities=2)
 
 step = st.one_of(
     st.tuples(st.just("upsert"), st.sampled_from(IDENTIFIERS)),

@@ -6,11 +6,12 @@ from functools import lru_cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.blueprints import Blueprint
-from app.fastpath import FULL, run_plan
-from app.jqeval import PathError, as_jq_value, lookup
-from app.mapping import build_config
-from app.translate import build_jq_input, translate
+from app.mapping.blueprints import Blueprint
+from app.jq.fastpath import FULL, run_plan
+from app.jq.evaluator import PathError, as_jq_value, lookup
+from app.mapping.configs import build_config
+from app.mapping.translate import build_jq_input, translate
+from app.runtime import runtime_of
 from tests.helpers import post_event, seed_payload
 from tests.test_jqpaths import compile_jq, documents, render, steps
 
@@ -129,12 +130,12 @@ def test_pure_programs_are_remembered_and_each_event_gets_its_own_copy():
 
 
 def test_the_seed_mappings_run_no_jq(app):
-    for mapping in app.extensions["bridge"].configs["jira"].mappings:
+    for mapping in runtime_of(app).configs["jira"].mappings:
         assert mapping.fast.rest is None and mapping.fast.filter_check is not None
 
 
 def test_only_what_python_does_not_reproduce_goes_to_jq(app):
-    plan = app.extensions["bridge"].configs["jira-catalog"].mappings[0].fast
+    plan = runtime_of(app).configs["jira-catalog"].mappings[0].fast
     assert [key for key, from_rest, _ in plan.head + plan.properties + plan.relations
             if from_rest] == ["created", "updated", "resolutionDate", "subtasks", "assignee",
                               "reporter"]
@@ -143,7 +144,7 @@ def test_only_what_python_does_not_reproduce_goes_to_jq(app):
 
 
 def test_errors_are_still_attributed_to_their_field(app):
-    config = app.extensions["bridge"].configs["jira"]
+    config = runtime_of(app).configs["jira"]
     body = seed_payload(user="a string, not an object")
     failure = translate(config, build_jq_input(body, {}, {})).failure
     assert failure.reason == "jq_runtime_error" and failure.field == "entity.properties.changingUser"

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.delivery import deliver_once
+from app.port.delivery import deliver_once
 from app.errors import ConfigError
+from app.runtime import runtime_of
 from tests.helpers import SECRET, load_fixture, post_event, seed_payload, wait_for
 from tests.test_served import ROOT, procfile_command
 
@@ -28,7 +29,7 @@ def settings_overrides(database_url, fake_port):
 
 @pytest.fixture
 def forwarding(app):
-    setup = app.extensions["port_forwarding"]
+    setup = runtime_of(app).forwarding
     yield setup
     setup.stop(timeout=10)
 
@@ -74,9 +75,9 @@ def test_forwarding_off_queues_nothing(database_url):
     client = app.test_client()
     post_event(client, seed_payload())
 
-    assert app.extensions["port_forwarding"].client is None
+    assert runtime_of(app).forwarding.client is None
     assert client.get("/v1/outbox").get_json()["total"] == 0
-    app.extensions["bridge"].store.close()
+    runtime_of(app).store.close()
 
 
 def test_dead_item_is_listed_and_retry_command_resends(app, client, forwarding, fake_port,
@@ -118,8 +119,8 @@ def test_worker_in_web_process_delivers(settings_overrides, fake_port):
         post_event(app.test_client(), seed_payload())
         wait_for(lambda: fake_port.entity("jiraIssue", "PI-1") is not None)
     finally:
-        app.extensions["port_forwarding"].stop(timeout=10)
-        app.extensions["bridge"].store.close()
+        runtime_of(app).forwarding.stop(timeout=10)
+        runtime_of(app).store.close()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -127,13 +128,13 @@ def test_missing_blueprints_are_created_before_delivery(settings_overrides, fake
     del fake_port.state.blueprints["jiraIssue"]
     app = create_app({**settings_overrides, "INITIALIZE_PORT_RESOURCES": "true"})
     post_event(app.test_client(), seed_payload())
-    setup = app.extensions["port_forwarding"]
+    setup = runtime_of(app).forwarding
     setup.start_thread()
     try:
         wait_for(lambda: fake_port.entity("jiraIssue", "PI-1") is not None)
     finally:
         setup.stop(timeout=10)
-        app.extensions["bridge"].store.close()
+        runtime_of(app).store.close()
     assert fake_port.state.blueprints["jiraIssue"]["title"] == "Jira Issue"
 
 
@@ -183,14 +184,14 @@ def test_bad_port_settings_stop_startup(settings_overrides, setting, value):
 def test_resync_queues_the_catalog_built_while_forwarding_was_off(settings_overrides, fake_port):
     quiet = create_app({**settings_overrides, "PORT_CLIENT_ID": ""})
     post_event(quiet.test_client(), seed_payload())
-    quiet.extensions["bridge"].store.close()
+    runtime_of(quiet).store.close()
     app = create_app(settings_overrides)
     try:
         result = app.test_cli_runner().invoke(args=["outbox", "resync"])
         assert result.output.strip() == "queued 1 entities"
-        assert deliver(app.extensions["port_forwarding"]).sent == 1
+        assert deliver(runtime_of(app).forwarding).sent == 1
     finally:
-        app.extensions["bridge"].store.close()
+        runtime_of(app).store.close()
 
     expected = load_fixture("seed-issue-created.expected-entity.json")
     stored = fake_port.entity("jiraIssue", "PI-1")
@@ -203,4 +204,4 @@ def test_resync_needs_credentials(database_url):
     result = app.test_cli_runner().invoke(args=["outbox", "resync"])
 
     assert result.exit_code != 0 and "PORT_CLIENT_ID" in result.output
-    app.extensions["bridge"].store.close()
+    runtime_of(app).store.close()

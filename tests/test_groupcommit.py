@@ -5,9 +5,9 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from app.groupcommit import GroupCommitter
-from app.schema import service_keys
-from app.writelock import write_lock_for
+from app.catalog.store import GroupCommitter
+from app.catalog.tables import service_keys
+from app.catalog.writelock import write_lock_for
 from tests.helpers import run_in_threads, wait_for
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from app import create_app
+from app.runtime import runtime_of
 from tests.helpers import SECRET, post_event, seed_payload
 
 
@@ -115,7 +116,7 @@ def test_fixing_a_mapping_and_replaying_repairs_the_catalog(database_url, tmp_pa
     failed = post_event(broken.test_client(), issue_event("PI-1", "To Do", 100))
     assert failed.json["status"] == "failed"
     assert failed.json["failure"]["field"] == "entity.title"
-    broken.extensions["bridge"].store.close()
+    runtime_of(broken).store.close()
     fixed = create_app(overrides)
     result = fixed.test_cli_runner().invoke(args=["replay", "--status", "failed"])
     assert f"event {failed.json['eventId']}: applied" in result.output
@@ -124,7 +125,7 @@ def test_fixing_a_mapping_and_replaying_repairs_the_catalog(database_url, tmp_pa
     assert status_of(client, "PI-1") == "To Do"
     event = client.get(f"/v1/events/{failed.json['eventId']}").json["event"]
     assert event["status"] == "applied" and event["reason"] is None
-    fixed.extensions["bridge"].store.close()
+    runtime_of(fixed).store.close()
 
 
 def test_replay_respects_newest_wins(client):
@@ -158,4 +159,4 @@ def test_request_identifier_path_dedupes(database_url, tmp_path):
     assert post_event(client, issue_event("PI-1", "To Do", 100)).json["status"] == "applied"
     assert post_event(client, issue_event("PI-1", "To Do", 100)).json["status"] == "duplicate"
     assert post_event(client, issue_event("PI-1", "To Do", 101)).json["status"] == "applied"
-    app.extensions["bridge"].store.close()
+    runtime_of(app).store.close()

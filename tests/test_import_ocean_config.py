@@ -5,10 +5,10 @@ import copy
 import pytest
 import yaml
 
-from app.blueprints import load_blueprints
+from app.mapping.blueprints import load_blueprints
 from app.config import PROJECT_ROOT
-from app.mapping import build_config
-from app.translate import build_jq_input, translate
+from app.mapping.configs import build_config
+from app.mapping.translate import build_jq_input, translate
 from scripts.import_ocean_config import NotConvertible, convert, main, rebase, render
 from tests.seed_ocean import (SEED_OCEAN, catalog_event, comparable, expected_entity,
                               seed_ocean_objects)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.ingest import source_version
+from app.ingest.versions import source_version
 from tests.helpers import post_event, seed_payload
 
 
@@ -69,7 +69,7 @@ def test_long_delivery_ids_sharing_a_prefix_stay_distinct(client):
 
 
 def test_event_ids_are_not_reused_after_pruning(client, engine):
-    from app.retention import prune_events
+    from app.ingest.retention import prune_events
     first = post_event(client, {"webhookEvent": "sprint_started"}).json["eventId"]
     prune_events(engine, days=0)
     assert post_event(client, {"webhookEvent": "sprint_started"}).json["eventId"] > first

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from app.calculations import add_calculations
+from app.mapping.calculations import add_calculations
 from app.config import PROJECT_ROOT
-from app.mapping import load_webhook_configs
-from app.translate import build_jq_input, translate
+from app.mapping.configs import load_webhook_configs
+from app.mapping.translate import build_jq_input, translate
 from tests.helpers import FIXTURES, load_fixture, post_event
 from tests.seed_ocean import (BLUEPRINTS, catalog_event, comparable, expected_entity, seed_ocean,
                               seed_ocean_objects)
@@ -114,7 +114,7 @@ def test_server_resolved_issue_has_its_dates_and_duration(config):
     properties = change.entity["properties"]
     assert properties["resolutionDate"] == "2019-08-13T07:23:01.890+0800"
     assert properties["url"] == "http://some-instance-test.centralus.cloudapp.azure.com:8080/browse/TES-4"
-    calculated = add_calculations(config.mappings[0].schema, change.entity)["properties"]
+    calculated = add_calculations(config.mappings[0].target, change.entity)["properties"]
     assert 0.04 < calculated["handlingDuration"] < 0.05
 
 

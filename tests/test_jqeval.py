@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from app.jqeval import NotReproduced, PathError, compile_evaluator
+from app.jq.evaluator import NotReproduced, PathError, compile_evaluator
 from tests.test_fastpath import same
 from tests.test_jqpaths import compile_jq, render
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.fastpath import build_projection, project
-from app.jqpaths import is_pure, parse_plain_path, root_paths
+from app.jq.fastpath import build_projection, project
+from app.jq.paths import is_pure, parse_plain_path, root_paths
 
 KEYS = ["a", "b", "key", "x y", 'q"t', "end"]
 

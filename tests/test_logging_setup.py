@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from app.logging_setup import REQUEST_LOGGER, JsonLineFormatter
+from app.logs import REQUEST_LOGGER, JsonLineFormatter
 from tests.helpers import post_event, seed_payload
 
 

@@ -8,7 +8,7 @@ import yaml
 
 from app import create_app
 from app.errors import ConfigError
-from app.mapping import load_webhook_configs
+from app.mapping.configs import load_webhook_configs
 
 MAPPINGS = Path(__file__).parents[1] / "mappings"
 

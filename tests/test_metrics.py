@@ -8,6 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
 from app.metrics import REGISTRY
+from app.runtime import runtime_of
 from tests.helpers import SECRET, post_event, seed_payload, signed_headers
 from tests.test_served import gunicorn_server  # noqa: F401  (fixture)
 
@@ -65,8 +66,8 @@ def test_workers_under_gunicorn_report_one_sum(gunicorn_server):  # noqa: F811
 
 
 def test_outbox_depth_is_read_from_the_outbox_when_scraped(app, client):
-    from app.outbox import Change
-    forwarding = app.extensions["port_forwarding"]
+    from app.port.outbox import Change
+    forwarding = runtime_of(app).forwarding
     with forwarding.engine.begin() as conn:
         forwarding.outbox.enqueue(conn, [Change.upsert("jiraIssue", {"identifier": f"PI-{i}"})
                                          for i in (1, 2)])

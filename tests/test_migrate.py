@@ -3,9 +3,9 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app.migrate import current_revision, head_revision, upgrade_schema
-from app.schema import metadata
-from app.store import create_db_engine
+from app.catalog.migrate import current_revision, head_revision, upgrade_schema
+from app.catalog.tables import metadata
+from app.catalog.engine import create_db_engine
 from tests.helpers import run_in_threads
 from tests.test_served import procfile_command
 

@@ -5,7 +5,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from app.outbox import Change
+from app.port.outbox import Change
 from tests.helpers import run_in_threads
 from tests.port_helpers import enqueue
 from tests.port_helpers import issue as plain_issue

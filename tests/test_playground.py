@@ -6,9 +6,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app import create_app, playground
+from app import create_app
+
+from app.ui import playground
 from app.errors import BadRequest
-from app.playground import HIDDEN, PlaygroundError
+from app.ui.playground import HIDDEN, PlaygroundError
+from app.runtime import runtime_of
 from tests.helpers import SECRET, seed_payload
 from tests.ui_helpers import copy_mappings
 
@@ -19,8 +22,8 @@ SEED_INPUT = '{"body": %s, "headers": {}, "queryParams": {}}'
 def runtime(sqlite_url, tmp_path):
     app = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET,
                       "MAPPINGS_DIR": copy_mappings(tmp_path)})
-    yield app.extensions["bridge"]
-    app.extensions["bridge"].store.close()
+    yield runtime_of(app)
+    runtime_of(app).store.close()
 
 
 def shipped_text(runtime):
@@ -123,8 +126,8 @@ def test_a_saved_configuration_loads_at_the_next_start(runtime, sqlite_url):
     playground.save_configuration(runtime, text)
     restarted = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET,
                             "MAPPINGS_DIR": runtime.settings.MAPPINGS_DIR})
-    assert set(restarted.extensions["bridge"].configs) == set(runtime.configs) | {"jira-two"}
-    restarted.extensions["bridge"].store.close()
+    assert set(runtime_of(restarted).configs) == set(runtime.configs) | {"jira-two"}
+    runtime_of(restarted).store.close()
 
 
 def test_pasted_input_must_be_a_json_object(runtime):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.port_client import PortClient, PortPermanentError, PortRetryableError, seconds_until
+from app.port.client import PortClient, PortPermanentError, PortRetryableError, seconds_until
 
 
 def test_upsert_stores_the_seed_entity(port_client, fake_port, seed_entity):

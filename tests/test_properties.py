@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
+from app.runtime import runtime_of
 from tests.helpers import SECRET, seed_payload, sign
 
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
@@ -98,7 +99,7 @@ def hostile_app(tmp_path_factory):
     application = create_app({"DATABASE_URL": f"sqlite:///{database}",
                               "JIRA_WEBHOOK_SECRET": SECRET})
     yield application
-    application.extensions["bridge"].store.close()
+    runtime_of(application).store.close()
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 import copy
 from datetime import datetime, timedelta, timezone
 
-from app import queries
-from app.schema import events
+from app.catalog import queries
+from app.catalog.tables import events
 from tests.helpers import post_event, seed_payload
 
 

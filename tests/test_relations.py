@@ -3,6 +3,7 @@
 import pytest
 
 from app import create_app
+from app.runtime import runtime_of
 from tests.helpers import post_event
 from tests.seed_ocean import SEED_ACCOUNT, catalog_event, seed_ocean_objects
 
@@ -11,7 +12,7 @@ from tests.seed_ocean import SEED_ACCOUNT, catalog_event, seed_ocean_objects
 def placeholder_client(settings_overrides):
     app = create_app({**settings_overrides, "CREATE_MISSING_RELATED_ENTITIES": "true"})
     yield app.test_client()
-    app.extensions["bridge"].store.close()
+    runtime_of(app).store.close()
 
 
 def post_catalog(client, kind, item, event=None):

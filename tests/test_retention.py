@@ -4,8 +4,11 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from app.retention import PruneSchedule, prune_events, select_event_ids
-from app.schema import events
+from app.ingest.retention import PruneSchedule, prune_events
+
+from app.ingest.replay import select_event_ids
+from app.catalog.tables import events
+from app.runtime import runtime_of
 from tests.helpers import post_event, seed_payload
 
 
@@ -63,7 +66,7 @@ def test_prune_cli_and_schedule(app, client, engine):
     assert "deleted 1 events" in result.output
     post_event(client, {"webhookEvent": "sprint_started"})
     age_all_events(engine, 31)
-    schedule = PruneSchedule(app.extensions["bridge"].settings, engine, interval_seconds=3600)
+    schedule = PruneSchedule(runtime_of(app).settings, engine, interval_seconds=3600)
     schedule.run_if_due()
     assert statuses(client) == []
     post_event(client, {"webhookEvent": "sprint_started"})

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from app.errors import Unauthorized
-from app.security import sign_body, verify_request
+from app.ingest.security import sign_body, verify_request
 from tests.helpers import SECRET, post_event, seed_payload
 
 BODY = b'{"webhookEvent": "jira:issue_created"}'

@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from app import statements
-from app.schema import entities, events
+from app.catalog import statements
+from app.catalog.tables import entities, events
 
 
 def event_row(delivery_id):

@@ -4,7 +4,9 @@ import threading
 
 import sqlalchemy as sa
 
-from app.store import Store, create_db_engine
+from app.catalog.store import Store
+
+from app.catalog.engine import create_db_engine
 from tests.helpers import run_in_threads
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from app.blueprints import Blueprint
-from app.mapping import build_config
-from app.translate import build_jq_input, build_jq_input_text, translate
+from app.mapping.blueprints import Blueprint
+from app.mapping.configs import build_config
+from app.mapping.translate import build_jq_input, build_jq_input_text, translate
 from tests.helpers import load_fixture, seed_payload
 
 BLUEPRINTS = {
@@ -136,7 +136,7 @@ def test_text_and_dict_inputs_agree_on_the_seed():
 
 def test_seed_mapping_gives_the_seed_entity():
     from pathlib import Path
-    from app.mapping import load_webhook_configs
+    from app.mapping.configs import load_webhook_configs
     configs = load_webhook_configs(Path(__file__).parents[1] / "mappings", {"JIRA_WEBHOOK_SECRET": "s"})
     change = run(configs["jira"], seed_payload()).changes[0]
     expected = load_fixture("seed-issue-created.expected-entity.json")

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from app import create_app
+from app.runtime import runtime_of
 from tests.helpers import SECRET, seed_payload, serve_http, signed_headers
 from tests.ui_helpers import ROOT, TOKEN, copy_mappings
 
@@ -198,12 +199,12 @@ def test_operator_sees_fixes_and_replays_events(page, settings):
         see_event_and_entity(page, base, applied["eventId"])
         break_and_fix_mapping(page, base, applied["eventId"])
         fix_and_save_for(page, base, failed["eventId"])
-    first.extensions["bridge"].store.close()
+    runtime_of(first).store.close()
     restarted = create_app(settings)
     with serve_http(restarted) as base:
         replay_failed(page, base, failed["eventId"])
         assert SECRET not in page.content()
-    restarted.extensions["bridge"].store.close()
+    runtime_of(restarted).store.close()
 
 
 def test_a_large_payload_is_shown_in_part(page, settings):
@@ -224,4 +225,4 @@ def test_a_large_payload_is_shown_in_part(page, settings):
         with page.expect_download() as download:
             page.click("details.payload summary a")
         assert Path(download.value.path()).stat().st_size == len(json.dumps(payload))
-    app.extensions["bridge"].store.close()
+    runtime_of(app).store.close()

@@ -2,8 +2,7 @@
 
 import json
 
-from app.ui.present import (PRETTY_LIMIT, page_links, page_number, parse_time, payload_preview,
-                            visible_headers)
+from app.ui.present import PRETTY_LIMIT, page_links, page_number, parse_time, payload_preview, visible_headers
 
 
 def test_small_payloads_are_indented_and_open():

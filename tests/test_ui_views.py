@@ -7,6 +7,7 @@ import re
 import pytest
 
 from app import create_app
+from app.runtime import runtime_of
 from tests.helpers import SECRET, post_event, seed_payload, sign
 from tests.ui_helpers import TOKEN, log_in
 from tests.ui_helpers import ui_settings_overrides  # noqa: F401  (the fixture)
@@ -138,7 +139,7 @@ def test_playground_runs_a_stored_event_without_touching_the_catalog(client, csr
     event_id = post_event(client, issue("PI-1", "Hello")).json["eventId"]
     config = text(client, f"/playground?event={event_id}")
     assert "${JIRA_WEBHOOK_SECRET}" in config and SECRET not in config
-    source = (client.application.extensions["bridge"].configs["jira"].source)
+    source = (runtime_of(client.application).configs["jira"].source)
     edited = open(source).read().replace("summary: .body.issue.fields.summary",
                                          "summary: .body.issue.fields.summary | ascii_upcase")
     answer = client.post("/playground", data={"csrf_token": csrf, "config_text": edited,
@@ -152,7 +153,7 @@ def test_playground_runs_a_stored_event_without_touching_the_catalog(client, csr
 
 
 def test_playground_reports_bad_input_precisely(client, csrf):
-    config = open(client.application.extensions["bridge"].configs["jira"].source).read()
+    config = open(runtime_of(client.application).configs["jira"].source).read()
     cases = [({"source": "paste", "payload": "[1, 2"}, "body is not valid JSON"),
              ({"source": "event", "event_id": "x"}, "choose a stored event"),
              ({"source": "event", "event_id": "424242"}, "no event 424242"),
@@ -164,7 +165,7 @@ def test_playground_reports_bad_input_precisely(client, csrf):
 
 
 def test_playground_shows_an_ignored_event(client, csrf):
-    config = open(client.application.extensions["bridge"].configs["jira"].source).read()
+    config = open(runtime_of(client.application).configs["jira"].source).read()
     answer = client.post("/playground", data={"csrf_token": csrf, "config_text": config,
                                               "action": "run", "source": "paste",
                                               "payload": '{"webhookEvent": "sprint_started"}'})
@@ -182,11 +183,11 @@ def test_overview_counts_the_port_outbox_when_forwarding_is_on(settings_override
     log_in(client)
     for key in ("PI-1", "PI-2", "PI-3"):
         post_event(client, issue(key))
-    forwarding = app.extensions["port_forwarding"]
+    forwarding = runtime_of(app).forwarding
     [first, *_rest] = forwarding.outbox.claim_batch(forwarding.engine, 2)
     with forwarding.engine.begin() as conn:
         forwarding.outbox.mark_dead(conn, first, "refused by Port")
     page = text(client, "/")
     counts = re.search(r'<table class="grid compact outbox">.*?</table>', page, re.S).group(0)
     assert re.findall(r'<td class="num">(?:<span[^>]*>)?(\d+)', counts) == ["1", "1", "1", "0"]
-    app.extensions["bridge"].store.close()
+    runtime_of(app).store.close()

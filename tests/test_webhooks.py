@@ -6,6 +6,8 @@ import pytest
 
 from tests.helpers import FIXTURES, load_fixture, post_event, seed_payload, sign
 
+from app.runtime import runtime_of
+
 ENTITY_URL = "/v1/blueprints/jiraIssue/entities/PI-1"
 
 
@@ -101,7 +103,7 @@ def test_malformed_bodies_get_precise_reasons(client, raw, reason):
 
 
 def test_oversize_body_is_413_and_changes_nothing(app, client):
-    limit = app.extensions["bridge"].settings.MAX_BODY_BYTES
+    limit = runtime_of(app).settings.MAX_BODY_BYTES
     before = catalog_snapshot(client)
     payload = seed_payload(padding="x" * limit)
     response = post_event(client, payload)

@@ -7,7 +7,7 @@ import sys
 
 import sqlalchemy as sa
 
-from app.writelock import WriteLock, write_lock_for, writing
+from app.catalog.writelock import WriteLock, write_lock_for, writing
 
 
 def test_a_lock_per_sqlite_file_only(tmp_path):

@@ -7,15 +7,19 @@ every form carries a CSRF token.
 import hashlib
 import hmac
 
-from flask import Blueprint, request
+from flask import Blueprint, Flask, request
 from flask.sessions import SecureCookieSessionInterface
+
+from ..catalog.store import Store
+from ..config import Settings
+from ..runtime import Runtime
 
 bp = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
                static_url_path="/ui-static")
 SESSION_KEY_NAME = "ui_session_key"
 
 
-def session_secret(settings, store):
+def session_secret(settings: Settings, store: Store) -> str:
     """The key signing session cookies, the same in every worker and instance.
 
     SECRET_KEY when set; else derived from CATALOG_API_TOKEN (changing the token signs
@@ -46,9 +50,9 @@ class CookieSessions(SecureCookieSessionInterface):
                 or request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip() == "https")
 
 
-def register_ui(app, runtime):
+def init_app(app: Flask, runtime: Runtime) -> None:
     """Attach the UI to `app`: session settings, the blueprint and its routes."""
-    from . import auth, playground_page, views  # noqa: F401  (they register their routes on bp)
+    from . import auth, pages, playground_page  # noqa: F401  (they register their routes on bp)
     app.secret_key = session_secret(runtime.settings, runtime.store)
     app.session_interface = CookieSessions()
     app.config.update(SESSION_COOKIE_NAME="bridge_session", SESSION_COOKIE_HTTPONLY=True,

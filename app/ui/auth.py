@@ -6,7 +6,7 @@ import secrets
 
 from flask import abort, redirect, render_template, request, session, url_for
 
-from ..views import runtime
+from ..runtime import current_runtime
 from . import bp
 
 OPEN_ENDPOINTS = {"ui.login", "ui.static"}
@@ -18,7 +18,7 @@ PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 
 
 
 def api_token():
-    return runtime().settings.CATALOG_API_TOKEN
+    return current_runtime().settings.CATALOG_API_TOKEN
 
 
 def token_fingerprint(token):

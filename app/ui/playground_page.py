@@ -2,17 +2,17 @@
 
 from flask import render_template, request
 
-from .. import playground, queries
+from ..catalog import queries
 from ..errors import BadRequest, NotFound
-from ..views import runtime
-from . import bp
+from ..runtime import current_runtime
+from . import bp, playground
 
 RECENT_EVENTS = 30
 
 
 def initial_form():
     """The form as first shown: a configuration from disk and a stored event to try it on."""
-    state = runtime()
+    state = current_runtime()
     configs = state.configs
     chosen = configs.get(request.args.get("config", "")) or next(iter(configs.values()), None)
     event_id = request.args.get("event", "")
@@ -31,21 +31,21 @@ def posted_form():
 def mapping_input(form):
     """The mapping input the form points at: a stored event, or the pasted body."""
     if form["source"] == "paste":
-        return playground.pasted_input(runtime(), form["payload"])
+        return playground.pasted_input(current_runtime(), form["payload"])
     try:
         event_id = int(form["event_id"])
     except ValueError:
         raise BadRequest("choose a stored event (its id) or paste a payload") from None
-    return playground.stored_event_input(runtime(), event_id)
+    return playground.stored_event_input(current_runtime(), event_id)
 
 
 def run(form):
     """What the page reports for a posted form: the translation, a saved file, or an error."""
     try:
         if request.form.get("action") == "save":
-            path = playground.save_configuration(runtime(), form["config_text"])
+            path = playground.save_configuration(current_runtime(), form["config_text"])
             return {"saved": path.name}
-        return {"translation": playground.evaluate(runtime(), form["config_text"],
+        return {"translation": playground.evaluate(current_runtime(), form["config_text"],
                                                    mapping_input(form))}
     except (BadRequest, NotFound) as exc:
         return {"error": exc.message}
@@ -55,6 +55,6 @@ def run(form):
 def playground_page():
     form = posted_form() if request.method == "POST" else initial_form()
     result = run(form) if request.method == "POST" else {}
-    recent, _total = queries.list_events(runtime().store.engine, RECENT_EVENTS, 0)
+    recent, _total = queries.list_events(current_runtime().store.engine, RECENT_EVENTS, 0)
     return render_template("playground.html", form=form, result=result, recent=recent,
-                           configs=runtime().configs), 422 if result.get("error") else 200
+                           configs=current_runtime().configs), 422 if result.get("error") else 200

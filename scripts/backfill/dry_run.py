@@ -24,8 +24,8 @@ def load_translation(settings: BackfillSettings):
     # Imported here: loading the web app costs seconds of start-up that only a dry run needs.
     try:
         from app.errors import ConfigError as MappingError
-        from app.mapping import load_webhook_configs
-        from app.translate import build_jq_input, translate
+        from app.mapping.configs import load_webhook_configs
+        from app.mapping.translate import build_jq_input, translate
     except ImportError as exc:
         raise ConfigError(f"--dry-run needs the service's app package next to this script ({exc})") from None
     env = dict(os.environ)

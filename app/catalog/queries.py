@@ -1,0 +1,182 @@
+"""Read-side queries of the catalog: entities and events as the API serves them."""
+
+from datetime import timedelta, timezone
+
+import sqlalchemy as sa
+
+from ..mapping.calculations import add_calculations
+from .relations import live_rows, relation_targets
+from .tables import entities, event_entities, events
+
+
+def iso(moment):
+    """An ISO 8601 UTC timestamp ending in Z (SQLite hands back naive datetimes)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def entity_from_row(row):
+    """An entity in Port's read shape."""
+    return {"identifier": row.identifier, "title": row.title, "icon": row.icon,
+            "blueprint": row.blueprint, "team": row.team, "properties": row.properties,
+            "relations": row.relations, "createdAt": iso(row.created_at),
+            "updatedAt": iso(row.updated_at)}
+
+
+def read_entity(row, blueprints=None):
+    """An entity in Port's read shape, with its calculation properties when `blueprints` is given."""
+    entity = entity_from_row(row)
+    if blueprints is None:
+        return entity
+    return add_calculations(blueprints.get(entity["blueprint"]), entity)
+
+
+def get_entity(engine, blueprint, identifier, blueprints=None):
+    """One live entity, or None (absent or deleted)."""
+    query = sa.select(entities).where(entities.c.blueprint == blueprint,
+                                      entities.c.identifier == identifier,
+                                      entities.c.deleted.is_(False))
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return read_entity(row, blueprints) if row else None
+
+
+def list_entities(engine, blueprint, limit, offset, search=None, blueprints=None):
+    """A page of live entities of a blueprint, ordered by identifier, and the total count.
+
+    `search` keeps entities whose identifier or title contains it (case-insensitive);
+    `blueprints` adds calculation properties.
+    """
+    live = sa.and_(entities.c.blueprint == blueprint, entities.c.deleted.is_(False))
+    if search:
+        live = sa.and_(live, sa.or_(
+            sa.func.lower(entities.c.identifier).contains(search.lower(), autoescape=True),
+            sa.func.lower(entities.c.title).contains(search.lower(), autoescape=True)))
+    query = sa.select(entities).where(live).order_by(entities.c.identifier)
+    with engine.connect() as conn:
+        rows = conn.execute(query.limit(limit).offset(offset)).all()
+        total = conn.execute(sa.select(sa.func.count()).select_from(entities).where(live)).scalar()
+    return [read_entity(r, blueprints) for r in rows], total
+
+
+def related_entities(engine, blueprints, entity):
+    """The live entities `entity`'s relations name, by relation: an entity (or None) for a single
+    relation, a list (missing targets left out) for a `many` one."""
+    targets = list(relation_targets(blueprints, entity))
+    wanted = {}
+    for _name, target, identifiers in targets:
+        wanted.setdefault(target, set()).update(identifiers)
+    found = {}
+    with engine.connect() as conn:
+        for target, identifiers in wanted.items():
+            found.update(((target, row.identifier), read_entity(row, blueprints))
+                         for row in live_rows(conn, target, identifiers))
+    related = {name: [] if isinstance(value, list) else None
+               for name, value in (entity.get("relations") or {}).items()}
+    for name, target, identifiers in targets:
+        hits = [found[(target, i)] for i in identifiers if (target, i) in found]
+        related[name] = hits if isinstance(entity["relations"][name], list) else \
+            (hits[0] if hits else None)
+    return related
+
+
+def count_entities(engine):
+    """Live entity counts per blueprint."""
+    query = (sa.select(entities.c.blueprint, sa.func.count()).where(entities.c.deleted.is_(False))
+             .group_by(entities.c.blueprint))
+    with engine.connect() as conn:
+        return dict(conn.execute(query).all())
+
+
+def event_from_row(row, with_body=False):
+    """An event log entry as the API serves it."""
+    entry = {"id": row.id, "receivedAt": iso(row.received_at), "webhook": row.webhook,
+             "deliveryId": row.delivery_id, "eventType": row.event_type, "status": row.status,
+             "reason": row.reason, "detail": row.detail, "entities": row.entities,
+             "version": row.version, "processedAt": iso(row.processed_at)}
+    if with_body:
+        entry.update(headers=row.headers, query=row.query, body=row.body)
+    return entry
+
+
+def event_conditions(status=None, webhook=None, event_type=None, since=None, until=None):
+    """WHERE clauses for the event log's filters; `since`/`until` are aware datetimes."""
+    wanted = {"status": status, "webhook": webhook, "event_type": event_type}
+    conditions = [events.c[name] == value for name, value in wanted.items() if value]
+    if since is not None:
+        conditions.append(events.c.received_at >= since)
+    if until is not None:
+        conditions.append(events.c.received_at < until)
+    return conditions
+
+
+def list_events(engine, limit, offset, **filters):
+    """A page of events, newest first, filtered as `event_conditions` reads `filters`."""
+    conditions = event_conditions(**filters)
+    columns = [c for c in events.c if c.name not in {"body", "headers", "query"}]
+    query = sa.select(*columns).where(*conditions).order_by(events.c.id.desc())
+    with engine.connect() as conn:
+        rows = conn.execute(query.limit(limit).offset(offset)).all()
+        total = conn.execute(sa.select(sa.func.count()).select_from(events)
+                             .where(*conditions)).scalar()
+    return [event_from_row(r) for r in rows], total
+
+
+def count_events_by_status(engine, since):
+    """Events received since `since`, as {webhook: {status: count}}."""
+    query = (sa.select(events.c.webhook, events.c.status, sa.func.count())
+             .where(events.c.received_at >= since).group_by(events.c.webhook, events.c.status))
+    counts = {}
+    with engine.connect() as conn:
+        for webhook, status, count in conn.execute(query):
+            counts.setdefault(webhook, {})[status] = count
+    return counts
+
+
+def last_event_times(engine):
+    """When each webhook last received an event, as {webhook: ISO time}."""
+    query = sa.select(events.c.webhook, sa.func.max(events.c.received_at)).group_by(events.c.webhook)
+    with engine.connect() as conn:
+        return {webhook: iso(moment) for webhook, moment in conn.execute(query)}
+
+
+def pipeline_overview(engine, webhooks, now):
+    """Per webhook: events by status in the last hour and day, and when it last received one."""
+    hour = count_events_by_status(engine, now - timedelta(hours=1))
+    day = count_events_by_status(engine, now - timedelta(days=1))
+    last = last_event_times(engine)
+    names = sorted(set(webhooks) | set(day) | set(last))
+    return [{"webhook": name, "hour": hour.get(name, {}), "day": day.get(name, {}),
+             "lastEventAt": last.get(name)} for name in names]
+
+
+def event_types(engine, limit=200):
+    """The distinct event types in the log, alphabetically (for filter choices)."""
+    query = (sa.select(events.c.event_type).where(events.c.event_type.is_not(None)).distinct()
+             .order_by(events.c.event_type).limit(limit))
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def entity_history(engine, blueprint, identifier, limit=50):
+    """The events that touched an entity, newest first, each with what it did to it."""
+    columns = [c for c in events.c if c.name not in {"body", "headers", "query"}]
+    query = (sa.select(*columns, event_entities.c.operation, event_entities.c.result)
+             .join(event_entities, event_entities.c.event_id == events.c.id)
+             .where(event_entities.c.blueprint == blueprint,
+                    event_entities.c.identifier == identifier)
+             .order_by(events.c.id.desc()).limit(limit))
+    with engine.connect() as conn:
+        return [{**event_from_row(row), "change": {"operation": row.operation,
+                                                   "result": row.result}}
+                for row in conn.execute(query)]
+
+
+def get_event(engine, event_id):
+    """One event with its raw body and headers, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(events).where(events.c.id == event_id)).first()
+    return event_from_row(row, with_body=True) if row else None

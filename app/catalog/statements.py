@@ -1,0 +1,171 @@
+"""The write path's SQL: its statements, built and compiled once per database dialect, and the
+row writes that run them (an event, its links, an entity's upsert or tombstone).
+
+Building an INSERT ... ON CONFLICT with `.values(...)` on every request cost more than executing it,
+and SQLAlchemy's per-execution bookkeeping about as much again; these statements are compiled once to
+SQL text with SQLAlchemy's own type conversions, then run on the transaction's DBAPI cursor. The
+drivers prepare them: sqlite3 caches prepared statements by SQL text, psycopg prepares a statement
+after five executions.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .tables import entities, event_entities, events
+
+EVENT_COLUMNS = ("received_at", "webhook", "delivery_id", "event_type", "headers", "query", "body",
+                 "version", "status", "reason", "detail", "entities", "processed_at")
+ENTITY_COLUMNS = ("blueprint", "identifier", "title", "icon", "team", "properties", "relations",
+                  "version", "deleted", "created_at", "updated_at", "event_id")
+UPSERT_KEPT = ("title", "icon", "team", "properties", "relations", "deleted", "updated_at",
+               "event_id")
+TOMBSTONE_KEPT = ("version", "deleted", "updated_at", "event_id")
+
+
+def dialect_module(name):
+    """SQLAlchemy's dialect package (for its ON CONFLICT insert) of a database by name."""
+    return postgresql if name == "postgresql" else sqlite
+
+
+@lru_cache(maxsize=None)
+def event_insert(dialect_name):
+    """INSERT an event unless its (webhook, delivery id) exists; RETURNING its id."""
+    stmt = dialect_module(dialect_name).insert(events).values(
+        {name: sa.bindparam(name, type_=events.c[name].type) for name in EVENT_COLUMNS})
+    stmt = stmt.on_conflict_do_nothing(index_elements=["webhook", "delivery_id"])
+    return stmt.returning(events.c.id)
+
+
+@lru_cache(maxsize=None)
+def entity_upsert(dialect_name, deleting):
+    """Upsert (or tombstone) an entity unless the stored version is newer."""
+    stmt = dialect_module(dialect_name).insert(entities).values(
+        {name: sa.bindparam(name, type_=entities.c[name].type) for name in ENTITY_COLUMNS})
+    new = stmt.excluded
+    updates = {name: getattr(new, name) for name in (TOMBSTONE_KEPT if deleting else UPSERT_KEPT)}
+    updates["version"] = sa.func.coalesce(new.version, entities.c.version)
+    updates["created_at"] = sa.case((entities.c.deleted, new.created_at),
+                                    else_=entities.c.created_at)
+    return stmt.on_conflict_do_update(
+        index_elements=["blueprint", "identifier"], set_=updates,
+        where=sa.or_(entities.c.version.is_(None), new.version.is_(None),
+                     entities.c.version <= new.version)).returning(entities.c.identifier)
+
+
+@lru_cache(maxsize=None)
+def event_link_insert():
+    """INSERT one (event, entity) link."""
+    return event_entities.insert().values(
+        {column.name: sa.bindparam(column.name, type_=column.type) for column in event_entities.c})
+
+
+@lru_cache(maxsize=None)
+def event_settle():
+    """UPDATE an event's outcome once its changes are applied."""
+    return events.update().where(events.c.id == sa.bindparam("settled_id")).values(
+        {name: sa.bindparam(name, type_=events.c[name].type)
+         for name in ("status", "reason", "detail", "entities", "processed_at")})
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A statement's SQL for one dialect, its positional parameter order (None when named), and the
+    bind-value conversions SQLAlchemy would apply."""
+
+    sql: str
+    order: tuple | None
+    converters: dict
+
+
+@lru_cache(maxsize=None)
+def compile_for(statement, dialect):
+    compiled = statement.compile(dialect=dialect)
+    converters = {}
+    for name, bind in compiled.binds.items():
+        converter = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if converter is not None:
+            converters[name] = converter
+    order = tuple(compiled.positiontup) if compiled.positiontup else None
+    return Compiled(compiled.string, order, converters)
+
+
+def run(conn, statement, params):
+    """Execute a prebuilt statement inside `conn`'s transaction; returns the DBAPI cursor."""
+    compiled = compile_for(statement, conn.dialect)
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(compiled.sql, driver_values(compiled, params))
+    return cursor
+
+
+def run_many(conn, statement, rows):
+    """Execute a prebuilt statement once per parameter set, in one driver call."""
+    compiled = compile_for(statement, conn.dialect)
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.executemany(compiled.sql, [driver_values(compiled, row) for row in rows])
+    return cursor
+
+
+def driver_values(compiled, params):
+    """Parameters converted as SQLAlchemy would, in the driver's paramstyle."""
+    converters = compiled.converters
+    values = {name: converters[name](value) if name in converters else value
+              for name, value in params.items()}
+    return values if compiled.order is None else [values[name] for name in compiled.order]
+
+
+def insert_event(conn, event, outcome, now):
+    """Insert the raw event with its expected outcome; None when its delivery id was already
+    recorded for this webhook."""
+    row = run(conn, event_insert(conn.dialect.name), {
+        "received_at": now, "webhook": event.webhook, "delivery_id": event.delivery_id,
+        "event_type": event.event_type, "headers": event.headers, "query": event.query,
+        "body": event.body, "version": event.version, "status": outcome.status,
+        "reason": outcome.reason, "detail": outcome.detail, "entities": outcome.entities,
+        "processed_at": now}).fetchone()
+    return None if row is None else row[0]
+
+
+def find_event_id(conn, event):
+    """The id of the event that first carried this delivery id."""
+    return conn.execute(sa.select(events.c.id).where(
+        events.c.webhook == event.webhook, events.c.delivery_id == event.delivery_id)).scalar()
+
+
+def settle_event(conn, event_id, outcome, results, now):
+    """Write an event's final outcome over the one its row was inserted with."""
+    run(conn, event_settle(), {"settled_id": event_id, "status": outcome.status,
+                               "reason": outcome.reason, "detail": outcome.detail,
+                               "entities": results, "processed_at": now})
+
+
+def record_links(conn, event_id, results):
+    """Link the event to the entities it touched."""
+    if results:
+        run_many(conn, event_link_insert(),
+                 [{"event_id": event_id, "position": i, **r} for i, r in enumerate(results)])
+
+
+def apply_change(conn, change, version, event_id, now):
+    """Upsert or tombstone one entity unless the stored state is newer; 'applied' or 'stale'."""
+    deleting = change.operation == "delete"
+    entity = change.entity
+    row = {"blueprint": change.blueprint, "identifier": change.identifier,
+           "title": storable_text(entity.get("title")), "icon": storable_text(entity.get("icon")),
+           "team": entity.get("team"),
+           "properties": {} if deleting else entity["properties"],
+           "relations": {} if deleting else entity["relations"],
+           "version": version, "deleted": deleting, "created_at": now, "updated_at": now,
+           "event_id": event_id}
+    # RETURNING, not rowcount: psycopg reports 1 even when the WHERE clause skipped the update.
+    touched = run(conn, entity_upsert(conn.dialect.name, deleting), row).fetchone()
+    return "applied" if touched is not None else "stale"
+
+
+def storable_text(text):
+    """`text` as every database stores it: PostgreSQL refuses NUL, UTF-8 refuses lone surrogates."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")

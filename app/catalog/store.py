@@ -1,0 +1,265 @@
+"""The catalog store: entities with newest-wins versions and the event log, written in commits that
+concurrent requests share.
+
+Group commit: with gunicorn's threaded workers several requests of one process reach the store at
+once. Committed one by one, each would pay a commit of its own (an fsync with SQLite's
+synchronous=FULL, a round trip on PostgreSQL) and, on SQLite, queue for the single writer meanwhile.
+Instead the first request to arrive leads: it runs the jobs waiting at that moment in one transaction,
+commits once, hands every request its own result, and passes the lead to a request that arrived in the
+meantime. No request gets its result before the commit that made it durable. When a job or the commit
+fails, the batch is run again one transaction per job, so that one bad event never costs the others
+theirs.
+
+Only the leader writes, so a process needs one connection for it: it is kept open rather than taken
+from the pool per transaction (the pool's checkout and return cost about a fifth of an event's write).
+A batch whose connection turns out lost (a database restart, an idle timeout) runs once more on a new
+one: nothing of it was committed, or, if the loss came during the commit, the delivery ids make the
+second run find its events recorded.
+"""
+
+import os
+import secrets
+import threading
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from . import statements
+from .engine import dialect_insert, utcnow
+from .migrate import upgrade_schema
+from .tables import event_entities, events, service_keys
+from .writelock import holding, write_lock_for, writing
+
+MAX_BATCH = 32
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """A verified, parsed request as the event log keeps it."""
+
+    webhook: str
+    body: str
+    headers: dict
+    query: dict
+    delivery_id: str | None = None
+    event_type: str | None = None
+    version: int | None = None
+
+
+@dataclass
+class EventOutcome:
+    """What processing an event did: its id, status and the entities it touched."""
+
+    event_id: int | None
+    status: str
+    entities: list = field(default_factory=list)
+    reason: str | None = None
+    detail: dict | None = None
+
+
+def event_status(translation, results):
+    """failed / ignored / applied / stale, from a translation and the per-entity results."""
+    if translation.failure:
+        return "failed"
+    if not results:
+        return "ignored"
+    return "applied" if any(r["result"] == "applied" for r in results) else "stale"
+
+
+class Store:
+    """Every read and write of the catalog goes through here."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.write_lock = write_lock_for(engine)
+        self.committer = GroupCommitter(engine, self.write_lock)
+        self.change_listeners = []
+
+    def create_schema(self):
+        """Create or upgrade the tables to the newest revision."""
+        upgrade_schema(self.engine)
+
+    def close(self):
+        """Close the connections: the group committer's kept one, then the pool's."""
+        self.committer.close()
+        self.engine.dispose()
+
+    def ping(self):
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    def shared_key(self, name):
+        """A random key stored under `name`: created by the first caller, then read by all."""
+        with self.engine.begin() as conn:
+            stmt = dialect_insert(conn, service_keys).values(name=name,
+                                                             value=secrets.token_urlsafe(32))
+            conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+            return conn.execute(sa.select(service_keys.c.value)
+                                .where(service_keys.c.name == name)).scalar_one()
+
+    def ingest(self, event, translation):
+        """Record a new event and apply its changes, committed before this returns (in a
+        transaction shared with concurrent requests); duplicates change nothing."""
+        expected = expected_outcome(translation)
+
+        def record(conn):
+            event_id = statements.insert_event(conn, event, expected, utcnow())
+            if event_id is None:
+                return EventOutcome(statements.find_event_id(conn, event), "duplicate")
+            return self.apply_translation(conn, event_id, event.version, translation, expected)
+
+        return self.committer.run(record)
+
+    def reprocess(self, event_id, version, translation):
+        """Re-apply a stored event with a fresh translation (replay), newest-wins still holding."""
+        with writing(self.engine, self.write_lock) as conn:
+            conn.execute(event_entities.delete().where(event_entities.c.event_id == event_id))
+            return self.apply_translation(conn, event_id, version, translation)
+
+    def load_event(self, event_id):
+        """The stored event row (raw body, headers, query, version), or None."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(events).where(events.c.id == event_id)).first()
+
+    def apply_translation(self, conn, event_id, version, translation, recorded=None):
+        """Apply changes, notify listeners with what was applied, and settle the event's row
+        unless it already holds this outcome (`recorded`, written with the row)."""
+        now = utcnow()
+        results, applied = [], []
+        for change in translation.changes:
+            result = statements.apply_change(conn, change, version, event_id, now)
+            results.append(change_result(change, result))
+            if result == "applied":
+                applied.append(change)
+        statements.record_links(conn, event_id, results)
+        for listener in self.change_listeners:
+            listener(conn, applied, event_id)
+        outcome = make_outcome(event_id, translation, results)
+        if recorded is None or outcome.entities != recorded.entities:
+            statements.settle_event(conn, event_id, outcome, results, now)
+        return outcome
+
+
+def change_result(change, result):
+    """What an event did to one entity, as the event log and the answer list it."""
+    return {"blueprint": change.blueprint, "identifier": change.identifier,
+            "operation": change.operation, "result": result}
+
+
+def make_outcome(event_id, translation, results):
+    """The EventOutcome of a translation whose changes had these results."""
+    failure = translation.failure.as_dict() if translation.failure else None
+    return EventOutcome(event_id, event_status(translation, results), results,
+                        failure["reason"] if failure else None, failure)
+
+
+def expected_outcome(translation):
+    """The outcome when every change applies: what a new event's row is written with, so that
+    the common case needs no second statement to settle it."""
+    return make_outcome(None, translation,
+                        [change_result(change, "applied") for change in translation.changes])
+
+
+class Job:
+    """One caller's write: the function to run, then its result or its error."""
+
+    __slots__ = ("work", "result", "error", "done", "leads", "wake")
+
+    def __init__(self, work):
+        self.work = work
+        self.result = self.error = None
+        self.done = self.leads = False
+        self.wake = threading.Event()
+
+    def finish(self, result=None, error=None):
+        self.result, self.error, self.done = result, error, True
+        self.wake.set()
+
+
+class GroupCommitter:
+    """Runs write jobs from many threads in shared transactions on `engine`."""
+
+    def __init__(self, engine, lock, max_batch=MAX_BATCH):
+        self.engine, self.lock, self.max_batch = engine, lock, max_batch
+        self.mutex = threading.Lock()
+        self.waiting = []
+        self.leading = False
+        self.conn, self.pid = None, None
+
+    def run(self, work):
+        """`work(conn)` inside a transaction shared with other callers; its result once committed."""
+        job = Job(work)
+        with self.mutex:
+            self.waiting.append(job)
+            if not self.leading:
+                self.leading = job.leads = True
+        if not job.leads:
+            job.wake.wait()
+        if not job.done:
+            self.lead()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def lead(self):
+        """Commit the jobs waiting now (this thread's among them), then hand the lead on."""
+        with self.mutex:
+            batch = self.waiting[:self.max_batch]
+            del self.waiting[:self.max_batch]
+        try:
+            self.commit(batch)
+        except BaseException as exc:
+            # Only an interruption (a worker timeout, an exit) gets here: nobody may wait forever.
+            for job in batch:
+                if not job.done:
+                    job.finish(error=exc)
+            raise
+        finally:
+            self.pass_lead()
+
+    def pass_lead(self):
+        with self.mutex:
+            if self.waiting:
+                self.waiting[0].leads = True
+                self.waiting[0].wake.set()
+            else:
+                self.leading = False
+
+    def commit(self, batch):
+        """The batch in one transaction; after any failure, each job again in its own."""
+        try:
+            results = self.transact([job.work for job in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].finish(error=exc)
+                return
+            for job in batch:
+                self.commit([job])
+            return
+        for job, result in zip(batch, results):
+            job.finish(result)
+
+    def transact(self, works):
+        try:
+            return self.transact_once(works)
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            return self.transact_once(works)
+
+    def transact_once(self, works):
+        conn = self.connection()
+        with holding(self.lock), conn.begin():
+            return [work(conn) for work in works]
+
+    def connection(self):
+        """The leader's connection, opened once per process (a fork must not share it)."""
+        if self.conn is None or self.pid != os.getpid() or self.conn.closed:
+            self.conn, self.pid = self.engine.connect(), os.getpid()
+        return self.conn
+
+    def close(self):
+        """Give the kept connection back (before the engine is disposed)."""
+        if self.conn is not None and self.pid == os.getpid():
+            self.conn.close()
+        self.conn = None

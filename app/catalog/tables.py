@@ -1,0 +1,93 @@
+"""The catalog's tables, in SQLAlchemy Core, shared by SQLite and PostgreSQL."""
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL wants a 64-bit identity.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def define_outbox_table(metadata: sa.MetaData, name: str = "outbox") -> sa.Table:
+    """Add an outbox table (and its indexes) to `metadata` and return it."""
+    return sa.Table(
+        name, metadata,
+        sa.Column("id", BigId, primary_key=True, autoincrement=True),
+        sa.Column("blueprint", sa.String(255), nullable=False),
+        sa.Column("identifier", sa.String(1000), nullable=False),
+        sa.Column("operation", sa.String(16), nullable=False),
+        sa.Column("entity", sa.JSON, nullable=True),
+        sa.Column("delete_dependents", sa.Boolean, nullable=False, default=False),
+        sa.Column("status", sa.String(16), nullable=False, default="pending"),
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+        sa.Column("last_error", sa.Text, nullable=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.Index(f"ix_{name}_due", "status", "next_attempt_at"),
+        sa.Index(f"ix_{name}_entity", "blueprint", "identifier", "id"),
+    )
+
+
+entities = sa.Table(
+    "entities", metadata,
+    sa.Column("blueprint", sa.String(255), primary_key=True),
+    sa.Column("identifier", sa.String(1000), primary_key=True),
+    sa.Column("title", sa.Text),
+    sa.Column("icon", sa.String(255)),
+    sa.Column("team", sa.JSON),
+    sa.Column("properties", sa.JSON, nullable=False),
+    sa.Column("relations", sa.JSON, nullable=False),
+    # The source version (epoch ms) of the state stored here; older events never overwrite it.
+    sa.Column("version", sa.BigInteger),
+    # A deleted entity stays as a tombstone so that a late, older update cannot resurrect it.
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("event_id", sa.BigInteger),
+)
+
+events = sa.Table(
+    "events", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("webhook", sa.String(255), nullable=False, index=True),
+    sa.Column("delivery_id", sa.String(255)),
+    sa.Column("event_type", sa.String(255)),
+    sa.Column("headers", sa.JSON, nullable=False),
+    sa.Column("query", sa.JSON, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("version", sa.BigInteger),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("reason", sa.String(64)),
+    sa.Column("detail", sa.JSON),
+    sa.Column("entities", sa.JSON, nullable=False),
+    sa.Column("processed_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("webhook", "delivery_id", name="uq_events_delivery"),
+    # Ids are never reused on SQLite, even after retention has deleted every event.
+    sqlite_autoincrement=True,
+)
+
+# Which events touched which entity: an entity's history, and what replay and retention walk.
+event_entities = sa.Table(
+    "event_entities", metadata,
+    sa.Column("event_id", sa.BigInteger, sa.ForeignKey("events.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("blueprint", sa.String(255), nullable=False),
+    sa.Column("identifier", sa.String(1000), nullable=False),
+    sa.Column("operation", sa.String(10), nullable=False),
+    sa.Column("result", sa.String(10), nullable=False),
+    sa.Index("ix_event_entities_entity", "blueprint", "identifier"),
+)
+
+# Entity changes waiting to be forwarded to Port (see app.port.outbox).
+outbox = define_outbox_table(metadata)
+
+# Random keys the service generates once and every worker and instance then shares
+# (the web UI's session key when neither SECRET_KEY nor CATALOG_API_TOKEN is set).
+service_keys = sa.Table(
+    "service_keys", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+)

@@ -1,0 +1,73 @@
+"""The app factory: settings, blueprints and webhook configurations are loaded once, here, and each
+part is attached to the app by its own `init_app`."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from . import cli, logs, runtime, ui, views
+from .catalog.engine import open_engine
+from .catalog.relations import placeholder_creator
+from .catalog.store import Store
+from .config import Settings, environment_for_substitution, load_settings
+from .ingest.retention import PruneSchedule
+from .ingest.security import is_configured
+from .mapping.blueprints import load_blueprints
+from .mapping.configs import WebhookConfig, load_webhook_configs
+from .port.forwarding import install_forwarding
+
+log = logging.getLogger("jira_catalog_bridge")
+MIN_TOKEN_LENGTH = 16
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app; `overrides` take precedence over the environment (tests, the worker)."""
+    settings = load_settings(overrides)
+    logs.configure_logging(settings.LOG_LEVEL)
+    state = load_runtime(settings, environment_for_substitution(overrides))
+    app = Flask(__package__, instance_path=str(Path(settings.MAPPINGS_DIR).parent / "instance"))
+    app.config["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
+    runtime.init_app(app, state)
+    views.init_app(app)
+    ui.init_app(app, state)
+    cli.init_app(app)
+    logs.init_app(app)
+    return app
+
+
+def load_runtime(settings: Settings, environment: dict[str, str]) -> runtime.Runtime:
+    """Load blueprints and configurations, open the store and set up forwarding to Port."""
+    blueprints = load_blueprints(Path(settings.MAPPINGS_DIR) / "blueprints")
+    configs = load_webhook_configs(settings.MAPPINGS_DIR, environment, blueprints)
+    warn_unsigned(configs, settings.ALLOW_UNSIGNED_WEBHOOKS)
+    warn_short_token(settings.CATALOG_API_TOKEN)
+    store = Store(open_engine(settings.DATABASE_URL, settings.SQLITE_SYNCHRONOUS))
+    store.create_schema()
+    if settings.CREATE_MISSING_RELATED_ENTITIES:
+        store.change_listeners.append(placeholder_creator(blueprints))
+    forwarding = install_forwarding(store, settings.port,
+                                    [b.definition for b in blueprints.values()])
+    return runtime.Runtime(settings, blueprints, configs, store, forwarding,
+                           PruneSchedule(settings, store.engine))
+
+
+def warn_unsigned(configs: dict[str, WebhookConfig], allow_unsigned: bool) -> None:
+    """Say at startup which webhooks accept unsigned requests, or will refuse everything."""
+    for config in configs.values():
+        if is_configured(config.security) or not config.enabled:
+            continue
+        if allow_unsigned:
+            log.warning("webhook %r has no secret and ALLOW_UNSIGNED_WEBHOOKS=true: it accepts "
+                        "unsigned requests from anyone who can reach it", config.identifier)
+        else:
+            log.warning("webhook %r has no secret configured: it refuses every request (401 "
+                        "webhook_secret_not_configured)", config.identifier)
+
+
+def warn_short_token(token: str) -> None:
+    """The login and the read API do not limit attempts: say so when the token is guessable."""
+    if 0 < len(token) < MIN_TOKEN_LENGTH:
+        log.warning("CATALOG_API_TOKEN is shorter than %d characters; the UI login and the read API "
+                    "do not limit attempts, so use a long random token (python3 -c 'import secrets; "
+                    "print(secrets.token_urlsafe(32))')", MIN_TOKEN_LENGTH)

@@ -1,0 +1,124 @@
+"""The event path of a verified request: parse the body, find its delivery id and version,
+translate it, record it with its effects."""
+
+import hashlib
+import json
+import re
+
+from ..catalog.statements import storable_text
+from ..catalog.store import EventOutcome, IncomingEvent, Store
+from ..errors import BadRequest
+from ..mapping.configs import WebhookConfig
+from ..mapping.translate import build_jq_input, build_jq_input_text, run_program, translate
+from ..metrics import clock, observe_event
+from .versions import source_version
+
+DELIVERY_HEADER = "x-atlassian-webhook-identifier"
+# Headers that carry credentials are never written to the event log.
+UNSTORED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
+# A body escaping a UTF-16 surrogate may hold a lone one, which jq refuses: such bodies are
+# translated from their text, by jq alone, so they fail as they always did.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+# Built once: json.loads with an option would build a decoder for every body.
+BODY_DECODER = json.JSONDecoder(parse_constant=reject_constant)
+
+
+def parse_body(raw: bytes, max_depth: int) -> tuple[str, dict]:
+    """The body as text and as a JSON object; BadRequest with a precise reason otherwise."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"body is not valid UTF-8 (byte {exc.start})", "invalid_utf8") from None
+    if raw.count(b"{") + raw.count(b"[") > max_depth and json_depth_exceeds(text, max_depth):
+        raise BadRequest(f"JSON nesting deeper than {max_depth}", "json_too_deep")
+    try:
+        body = BODY_DECODER.decode(text)
+    except ValueError as exc:
+        raise BadRequest(f"body is not valid JSON: {exc}", "invalid_json") from None
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object", "json_not_object")
+    return text, body
+
+
+def json_depth_exceeds(text, max_depth):
+    """Whether brackets outside strings nest deeper than `max_depth` (checked before parsing)."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def delivery_id(config, headers, jq_input):
+    """The request's unique id: the configuration's requestIdentifierPath, else Jira's header."""
+    if config.request_id_program is not None:
+        try:
+            value = run_program(config.request_id_program, jq_input)
+        except (ValueError, StopIteration):
+            value = None
+        return None if value is None else fit_delivery_id(str(value))
+    value = headers.get(DELIVERY_HEADER)
+    return fit_delivery_id(value) if value else None
+
+
+def fit_delivery_id(value):
+    """An id that fits the column: long ids are replaced by their SHA-256, never cut short
+    (two ids sharing a prefix must stay distinct, or the second would pass as a duplicate)."""
+    value = storable_text(value)
+    if len(value) <= 255:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def visible_query(config, query):
+    """Query parameters without the configuration's URL token (a secret)."""
+    token_param = config.security.get("queryTokenParam")
+    return {k: v for k, v in query.items() if k != token_param}
+
+
+def jq_input_for(text, body, headers, query):
+    """The mappings' input document, built the same way for a new event and for a replay."""
+    if SURROGATE_ESCAPE.search(text):
+        return build_jq_input_text(text, headers, query)
+    return build_jq_input(body, headers, query)
+
+
+def process_request(store: Store, config: WebhookConfig, raw: bytes, headers: dict, query: dict,
+                    max_depth: int) -> EventOutcome:
+    """Translate a verified request and record it with its effects; returns the EventOutcome."""
+    text, body = parse_body(raw, max_depth)
+    headers = {k.lower(): v for k, v in headers.items()}
+    query = visible_query(config, query)
+    jq_input = jq_input_for(text, body, headers, query)
+    event = IncomingEvent(
+        webhook=config.identifier, body=text, query=query,
+        headers={k: v for k, v in headers.items() if k not in UNSTORED_HEADERS},
+        delivery_id=delivery_id(config, headers, jq_input),
+        event_type=storable_text(str(body.get("webhookEvent"))[:255])
+        if "webhookEvent" in body else None,
+        version=source_version(body))
+    started = clock()
+    translation = translate(config, jq_input, body)
+    translated = clock() - started
+    outcome = store.ingest(event, translation)
+    observe_event(config.identifier, outcome.status, translated, event.delivery_id)
+    return outcome

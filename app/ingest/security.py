@@ -1,0 +1,58 @@
+"""Request authentication for webhook configurations: HMAC signatures, plain secrets, URL tokens."""
+
+import hashlib
+import hmac
+
+from ..errors import Unauthorized
+
+DIGESTS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
+
+
+def is_configured(security):
+    """Whether the configuration has any secret to check requests against."""
+    return bool(security["secret"]) or bool(security.get("queryTokenParam") and
+                                            security["queryToken"])
+
+
+def verify_request(security, raw_body, headers, query_args, allow_unsigned=False):
+    """Raise Unauthorized unless the request proves it knows the configuration's secret."""
+    if not is_configured(security):
+        if allow_unsigned:
+            return
+        raise Unauthorized("this webhook has no secret configured; set it (see the README) or "
+                           "set ALLOW_UNSIGNED_WEBHOOKS=true", "webhook_secret_not_configured")
+    header_name = security["signatureHeaderName"]
+    if security["secret"] and header_name and headers.get(header_name) is not None:
+        return verify_signature(security, raw_body, headers.get(header_name))
+    token_param = security.get("queryTokenParam")
+    if token_param and security["queryToken"] and query_args.get(token_param) is not None:
+        return verify_token(security["queryToken"], query_args.get(token_param))
+    raise Unauthorized(f"missing signature header {header_name or '(none)'}", "missing_signature")
+
+
+def verify_signature(security, raw_body, received):
+    """Compare the header with the expected signature of the raw body, in constant time."""
+    expected = expected_signature(security, raw_body)
+    if not hmac.compare_digest(expected.encode("utf-8"), received.strip().encode("utf-8")):
+        raise Unauthorized("signature does not match the request body", "invalid_signature")
+
+
+def expected_signature(security, raw_body):
+    """The header value a correctly signed request carries."""
+    secret = security["secret"].encode("utf-8")
+    if security["signatureAlgorithm"] == "plain":
+        value = security["secret"]
+    else:
+        value = hmac.new(secret, raw_body, DIGESTS[security["signatureAlgorithm"]]).hexdigest()
+    return security["signaturePrefix"] + value
+
+
+def verify_token(expected, received):
+    """Compare a URL token with the configured one, in constant time."""
+    if not hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8")):
+        raise Unauthorized("the URL token does not match", "invalid_token")
+
+
+def sign_body(secret, raw_body, algorithm="sha256", prefix="sha256="):
+    """The signature Jira sends for `raw_body` (used by the backfill and the tests)."""
+    return prefix + hmac.new(secret.encode("utf-8"), raw_body, DIGESTS[algorithm]).hexdigest()

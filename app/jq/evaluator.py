@@ -1,0 +1,239 @@
+"""A small part of jq evaluated in Python, giving exactly libjq's results.
+
+Recognised: plain paths, string/null/true/false literals, parentheses, `|`, `or`, `and`, `==`,
+`!=`, `+`, `first` and `split("literal")`. `compile_evaluator` turns such an expression into a
+function of the document; anything else is left to libjq. Each of these expressions has exactly one
+output or an error. Where a value falls outside what is reproduced here (numbers compared or added,
+arrays added...) the function raises NotReproduced, a ValueError, and the caller runs libjq, as on
+jq's own errors.
+"""
+
+import json
+import math
+from functools import partial
+
+from .paths import read_path, tokenize
+
+MAX_DOUBLE = 1.7976931348623157e308
+EXACT_INT = 2 ** 53
+SCALARS = (str, bool, type(None))  # kinds whose equality is the same in Python and in jq
+CONSTANTS = {"null": None, "true": True, "false": False}
+
+
+class PathError(ValueError):
+    """A plain path indexed something jq cannot index (a string, number, boolean, or wrong kind)."""
+
+
+class NotReproduced(ValueError):
+    """A value this evaluator does not reproduce exactly; libjq is asked instead."""
+
+
+def lookup(steps, document):
+    """A plain path's value with jq's semantics, shaped as libjq returns it."""
+    return as_jq_value(walk(steps, document))
+
+
+def walk(steps, value):
+    """The raw value at a plain path: null through missing keys and null, PathError else."""
+    for step in steps:
+        if value is None:
+            return None
+        if type(step) is str:
+            if type(value) is not dict:
+                raise PathError(f"cannot index {type(value).__name__} with a key")
+            value = value.get(step)
+        else:
+            if type(value) is not list:
+                raise PathError(f"cannot index {type(value).__name__} with a number")
+            index = step + len(value) if step < 0 else step
+            value = value[index] if 0 <= index < len(value) else None
+    return value
+
+
+def walk_keys(keys, document):
+    """walk() for a path made of object keys only, the common case, in fewer steps: of JSON's
+    values only objects have `get`, so anything else along the way is left to walk()."""
+    value = document
+    try:
+        for key in keys:
+            value = value.get(key)
+    except AttributeError:
+        return walk(keys, document)
+    return value
+
+
+def as_jq_value(value):
+    """A value as it comes back out of libjq: numbers are doubles, integral ones as int."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is int:
+        return value if -EXACT_INT <= value <= EXACT_INT else as_jq_number(value)
+    if kind is float:
+        return as_jq_number(value)
+    if kind is list:
+        return [as_jq_value(item) for item in value]
+    return {key: as_jq_value(item) for key, item in value.items()}
+
+
+def as_jq_number(number):
+    """jq keeps numbers as doubles; the jq binding returns integral ones as int, infinities clamped."""
+    try:
+        double = float(number)
+    except OverflowError:
+        double = math.inf if number > 0 else -math.inf
+    if math.isnan(double):
+        return None
+    if math.isinf(double):
+        return math.copysign(MAX_DOUBLE, double)
+    return int(double) if double.is_integer() else double
+
+
+def compile_evaluator(expression):
+    """A function of the document giving the expression's output as libjq returns it, or None
+    when the expression uses anything outside the part of jq recognised here."""
+    tokens = tokenize(expression)
+    parsed = read_pipe(tokens, 0) if tokens else None
+    if parsed is None or parsed[1] != len(tokens):
+        return None
+    function = parsed[0]
+    return lambda document: as_jq_value(function(document))
+
+
+def path_function(steps):
+    """The raw-value function of a plain path."""
+    if all(type(step) is str for step in steps):
+        return partial(walk_keys, steps)
+    return partial(walk, steps)
+
+
+def read_pipe(tokens, i):
+    """`a | b` from token i: (function, index after it), or None."""
+    parsed = read_operators(tokens, i, 0)
+    if parsed is None or parsed[1] >= len(tokens) or tokens[parsed[1]] != ("op", "|"):
+        return parsed
+    right = read_pipe(tokens, parsed[1] + 1)
+    if right is None:
+        return None
+    first, then = parsed[0], right[0]
+    return (lambda value: then(first(value))), right[1]
+
+
+def read_operators(tokens, i, level):
+    """Operands joined by the operators of OPERATORS[level], left to right, each operand read at
+    the next (tighter) level: (function, index after them), or None."""
+    if level == len(OPERATORS):
+        return read_term(tokens, i) if i < len(tokens) else None
+    parsed = read_operators(tokens, i, level + 1)
+    while parsed is not None and parsed[1] < len(tokens) and tokens[parsed[1]] in OPERATORS[level]:
+        combine = OPERATORS[level][tokens[parsed[1]]]
+        right = read_operators(tokens, parsed[1] + 1, level + 1)
+        parsed = None if right is None else (combine(parsed[0], right[0]), right[1])
+    return parsed
+
+
+def read_term(tokens, i):
+    """A path, a literal, a parenthesised expression or a recognised builtin at token i."""
+    kind, text = tokens[i]
+    if kind in ("field", "dot"):
+        parsed = read_path(tokens, i)
+        return None if parsed is None else (path_function(parsed[0]), parsed[1])
+    if kind == "string" and (literal := read_literal(text)) is not None:
+        return partial(constant, literal), i + 1
+    if kind == "ident" and text in CONSTANTS:
+        return partial(constant, CONSTANTS[text]), i + 1
+    if kind == "ident":
+        return read_builtin(tokens, i)
+    if (kind, text) == ("op", "("):
+        parsed = read_pipe(tokens, i + 1)
+        if parsed is not None and tokens[parsed[1]:parsed[1] + 1] == [("op", ")")]:
+            return parsed[0], parsed[1] + 1
+    return None
+
+
+def read_builtin(tokens, i):
+    """`first`, or `split("separator")` with a non-empty literal separator, at token i."""
+    name, following = tokens[i][1], tokens[i + 1:i + 4]
+    if name == "first":  # `first(f)` is not read whole, so the expression is left to libjq
+        return partial(walk, (0,)), i + 1
+    if name == "split" and len(following) == 3 and following[0] == ("op", "(") \
+            and following[1][0] == "string" and following[2] == ("op", ")"):
+        separator = read_literal(following[1][1])
+        if separator:
+            return partial(split, separator), i + 4
+    return None
+
+
+def read_literal(text):
+    """A string literal's value; None when it holds a lone surrogate (jq rejects those)."""
+    value = json.loads(text)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
+
+
+def constant(value, _input):
+    """A literal's output, whatever the input."""
+    return value
+
+
+def split(separator, value):
+    """jq's `split(separator)`: an empty string splits into no parts at all."""
+    if type(value) is not str:
+        raise NotReproduced("split of a non-string is left to libjq")
+    return value.split(separator) if value else []
+
+
+def either(left, right):
+    """`left or right`: right is evaluated only when left's output is false or null."""
+    return lambda value: is_true(left(value)) or is_true(right(value))
+
+
+def both(left, right):
+    """`left and right`: right is evaluated only when left's output is neither false nor null."""
+    return lambda value: is_true(left(value)) and is_true(right(value))
+
+
+def equal(left, right):
+    """`left == right`."""
+    return lambda value: same_value(left(value), right(value))
+
+
+def unequal(left, right):
+    """`left != right`."""
+    return lambda value: not same_value(left(value), right(value))
+
+
+def add(left, right):
+    """`left + right`."""
+    return lambda value: plus(left(value), right(value))
+
+
+def is_true(value):
+    """jq's truth: everything but false and null."""
+    return value is not None and value is not False
+
+
+def same_value(a, b):
+    """jq's equality, where it is plain Python equality: either side a string, boolean or null."""
+    if type(a) in SCALARS or type(b) in SCALARS:
+        return type(a) is type(b) and a == b
+    raise NotReproduced("numbers, arrays and objects are compared by libjq")
+
+
+def plus(a, b):
+    """jq's addition of null to anything and of two strings."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if type(a) is str and type(b) is str:
+        return a + b
+    raise NotReproduced("numbers, arrays and objects are added by libjq")
+
+
+# From the loosest binding to the tightest, as in jq's grammar.
+OPERATORS = ({("ident", "or"): either}, {("ident", "and"): both},
+             {("op", "=="): equal, ("op", "!="): unequal}, {("op", "+"): add})

@@ -1,0 +1,78 @@
+"""Logging: one text line per record on stderr, one JSON line per HTTP request, and the request
+latency metric beside it.
+
+The request line carries method, path (never the query string: it may hold the URL token), HTTP status,
+duration, and for webhook deliveries the webhook, delivery id, event id and event status.
+"""
+
+import json
+import logging
+import sys
+import time
+from datetime import datetime, timezone
+
+from flask import g, request
+
+from .errors import ConfigError
+from .metrics import observe_request
+
+REQUEST_LOGGER = "jira_catalog_bridge.requests"
+
+
+class JsonLineFormatter(logging.Formatter):
+    """A record whose message is a dict, as one JSON object per line."""
+
+    def format(self, record):
+        line = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
+            timespec="milliseconds"), "level": record.levelname, "logger": record.name}
+        line.update(record.msg if isinstance(record.msg, dict) else {"message": record.getMessage()})
+        return json.dumps(line, separators=(",", ":"), default=str)
+
+
+def request_logger():
+    """The request logger with its own JSON handler (other loggers keep their text format)."""
+    logger = logging.getLogger(REQUEST_LOGGER)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonLineFormatter())
+        logger.addHandler(handler)
+        logger.propagate = False
+    return logger
+
+
+def configure_logging(level: str) -> None:
+    """One line per record on stderr; gunicorn's own handlers are kept when present."""
+    try:
+        logging.basicConfig(level=level.upper(),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    except ValueError:
+        raise ConfigError(f"setting LOG_LEVEL: unknown level {level!r}") from None
+    logging.getLogger("jira_catalog_bridge").setLevel(level.upper())
+
+
+def init_app(app):
+    """Time every request; log it as JSON and observe its latency when the answer is ready."""
+    logger = request_logger()
+
+    @app.before_request
+    def start_timer():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response):
+        seconds = time.perf_counter() - g.get("started", time.perf_counter())
+        observe_request(request.method, request.endpoint, response.status_code, seconds)
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(request_line(response.status_code, seconds))
+        return response
+
+
+def request_line(status, seconds):
+    """The fields of one request's log line."""
+    line = {"method": request.method, "path": request.path, "status": status,
+            "duration_ms": round(seconds * 1000, 3)}
+    if request.blueprint == "webhooks":
+        line["webhook"] = (request.view_args or {}).get("identifier")
+        line["delivery_id"] = request.headers.get("X-Atlassian-Webhook-Identifier")
+    line.update(g.get("event_fields", {}))
+    return line

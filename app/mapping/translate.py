@@ -1,0 +1,197 @@
+"""The pure translation: (webhook configuration, request) -> entity changes, or a failure.
+
+Shared by the webhook path, replay and the backfill's dry run; it touches no database.
+"""
+
+import json
+from dataclasses import dataclass
+
+from .blueprints import EntityInvalid, check_entity, check_identifier
+from ..jq.fastpath import run_plan
+
+
+@dataclass(frozen=True)
+class EntityChange:
+    """One entity to upsert or delete."""
+
+    blueprint: str
+    identifier: str
+    operation: str
+    entity: dict
+    delete_dependents: bool = False
+    mapping: int = 0
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an event could not be translated, and the mapping/field it came from."""
+
+    reason: str
+    message: str
+    mapping: int | None = None
+    field: str | None = None
+
+    def as_dict(self):
+        return {"reason": self.reason, "message": self.message,
+                "mapping": self.mapping, "field": self.field}
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The outcome of translating one event."""
+
+    changes: tuple = ()
+    failure: Failure | None = None
+
+
+def build_jq_input(body, headers, query_params):
+    """The document mapping expressions read: body, lower-cased headers, query parameters."""
+    return {"body": body, "headers": {k.lower(): v for k, v in headers.items()},
+            "queryParams": dict(query_params)}
+
+
+def build_jq_input_text(body_text, headers, query_params):
+    """The same document as JSON text, reusing the already-validated raw body as is."""
+    rest = json.dumps({k.lower(): v for k, v in headers.items()}), json.dumps(dict(query_params))
+    return f'{{"body":{body_text},"headers":{rest[0]},"queryParams":{rest[1]}}}'
+
+
+def run_program(program, jq_input):
+    """First output of a compiled program over a dict or over JSON text."""
+    if isinstance(jq_input, str):
+        return program.input_text(jq_input).first()
+    return program.input_value(jq_input).first()
+
+
+def evaluate_mapping(mapping, document, jq_input):
+    """The mapping program's result, by the fast path when it has one and it succeeds."""
+    if mapping.fast is not None and document is not None:
+        try:
+            return run_plan(mapping.fast, document)
+        except ValueError:
+            pass  # errors are reported (and attributed) by the full program below
+    return run_program(mapping.program, jq_input)
+
+
+def translate(config, jq_input, body=None):
+    """Apply every mapping of `config` to one event; any failure voids the whole event.
+
+    `body` (the parsed request body, taken from a dict `jq_input` when not given) lets an issue
+    that changed key delete the entity under its old key.
+    """
+    if body is None and isinstance(jq_input, dict):
+        body = jq_input.get("body")
+    translation = translate_mappings(config, jq_input)
+    moved = moved_keys(body)
+    if translation.failure or not moved:
+        return translation
+    return Translation(changes=add_move_deletes(translation.changes, moved))
+
+
+def translate_mappings(config, jq_input):
+    """The changes every mapping produces, or the first failure.
+
+    `jq_input` is the document (see build_jq_input), whose strings must be valid Unicode (no lone
+    surrogate), or its JSON text; only a document takes the fast path."""
+    document = jq_input if isinstance(jq_input, dict) else None
+    changes = []
+    for mapping in config.mappings:
+        try:
+            result = evaluate_mapping(mapping, document, jq_input)
+        except ValueError as exc:
+            return Translation(failure=locate_runtime_error(mapping, jq_input, exc))
+        if not result["matched"]:
+            continue
+        for produced in result["entities"]:
+            change = make_change(mapping, produced)
+            if isinstance(change, Failure):
+                return Translation(failure=change)
+            changes.append(change)
+    return Translation(changes=tuple(changes))
+
+
+def make_change(mapping, produced):
+    """An EntityChange from one entity the program produced, or the Failure it amounts to."""
+    identifier = produced.get("identifier")
+    if identifier is None or identifier == "":
+        return Failure("missing_identifier", "the identifier expression produced no value",
+                       mapping.index, "entity.identifier")
+    entity = {"identifier": identifier, "blueprint": mapping.blueprint,
+              **{k: produced[k] for k in ("title", "icon", "team") if k in produced},
+              "properties": produced["properties"], "relations": produced["relations"]}
+    try:
+        check_identifier(identifier)
+        if mapping.operation == "upsert":
+            check_entity(mapping.target, entity)
+            check_title(entity)
+    except EntityInvalid as exc:
+        return Failure("blueprint_violation", str(exc), mapping.index, f"entity.{exc.field}")
+    return EntityChange(mapping.blueprint, identifier, mapping.operation, entity,
+                        mapping.delete_dependents, mapping.index)
+
+
+def check_title(entity):
+    """Titles and icons are strings when present; a team is a string or a list of strings."""
+    for key in ("title", "icon"):
+        if entity.get(key) is not None and not isinstance(entity[key], str):
+            raise EntityInvalid(f"{key} must be a string, got {entity[key]!r}", key)
+    team = entity.get("team")
+    if team is not None and not (isinstance(team, str) or
+                                 isinstance(team, list) and all(isinstance(t, str) for t in team)):
+        raise EntityInvalid(f"team must be a string or a list of strings, got {team!r}", "team")
+
+
+def moved_keys(body):
+    """{new key: old key} from a Jira changelog's `Key` item (an issue moved to another project)."""
+    if not isinstance(body, dict) or not isinstance(body.get("changelog"), dict):
+        return {}
+    items = body["changelog"].get("items")
+    return {item["toString"]: item["fromString"] for item in items or ()
+            if isinstance(item, dict) and item.get("field") == "Key"
+            and isinstance(item.get("toString"), str) and isinstance(item.get("fromString"), str)
+            and item["toString"] != item["fromString"]}
+
+
+def add_move_deletes(changes, moved):
+    """Put a delete of the old key before each upsert of a moved issue's new key."""
+    result = []
+    for change in changes:
+        old = moved.get(change.identifier)
+        if change.operation == "upsert" and old:
+            result.append(EntityChange(change.blueprint, old, "delete",
+                                       {"identifier": old, "blueprint": change.blueprint},
+                                       False, change.mapping))
+        result.append(change)
+    return tuple(result)
+
+
+def locate_runtime_error(mapping, jq_input, error):
+    """Re-run the mapping field by field to name the expression that raised `error`."""
+    document = jq_input if isinstance(jq_input, dict) else json.loads(jq_input)
+    for name, program in mapping.field_programs.items():
+        per_item = name.startswith("entity.") and mapping.has_items
+        for candidate in item_inputs(mapping, document) if per_item else [document]:
+            message = evaluation_error(program, candidate)
+            if message:
+                return Failure("jq_runtime_error", message, mapping.index, name)
+    return Failure("jq_runtime_error", str(error), mapping.index, None)
+
+
+def evaluation_error(program, document):
+    """jq's error message when `program` fails on `document`, else None."""
+    try:
+        program.input_value(document).first()
+    except StopIteration:
+        return None
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def item_inputs(mapping, document):
+    """The per-item documents (`.item` set) a mapping with itemsToParse evaluates."""
+    try:
+        items = mapping.field_programs["itemsToParse"].input_value(document).first()
+    except (ValueError, StopIteration):
+        return []
+    return [{**document, "item": item} for item in items] if isinstance(items, list) else []

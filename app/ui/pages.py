@@ -1,0 +1,126 @@
+"""The UI's pages: overview, events, entities. Reads go through app.catalog.queries."""
+
+from datetime import datetime, timezone
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from ..catalog import queries
+from ..errors import BridgeError, NotFound
+from ..ingest.replay import replay_event
+from ..mapping.calculations import explain_calculations
+from ..runtime import current_runtime
+from . import bp
+from .present import (PAGE_SIZE, page_links, page_number, parse_time, payload_preview, pretty,
+                      visible_headers)
+
+STATUSES = ("applied", "stale", "ignored", "failed")
+
+
+@bp.app_template_filter("pretty")
+def pretty_filter(value):
+    return pretty(value)
+
+
+@bp.errorhandler(BridgeError)
+def show_bridge_error(exc):
+    return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+
+@bp.errorhandler(HTTPException)
+def show_http_error(exc):
+    return render_template("error.html", status=exc.code, message=exc.description), exc.code
+
+
+def engine():
+    return current_runtime().store.engine
+
+
+@bp.get("/")
+def overview():
+    state = current_runtime()
+    rows = queries.pipeline_overview(engine(), state.configs, datetime.now(timezone.utc))
+    outbox = state.forwarding.counts() if state.forwarding.enabled else None
+    return render_template("overview.html", rows=rows, configs=state.configs,
+                           statuses=STATUSES, counts=queries.count_entities(engine()),
+                           blueprints=state.blueprints, outbox=outbox)
+
+
+def event_filters():
+    """The event list's filters from the query string, as given and as query arguments."""
+    given = {name: request.args.get(name, "").strip()
+             for name in ("webhook", "status", "event_type", "since", "until")}
+    parsed = {name: given[name] or None for name in ("webhook", "status", "event_type")}
+    parsed.update(since=parse_time(given["since"]), until=parse_time(given["until"]))
+    return given, parsed
+
+
+@bp.get("/events")
+def events():
+    given, parsed = event_filters()
+    page = page_number(request.args.get("page"))
+    items, total = queries.list_events(engine(), PAGE_SIZE, (page - 1) * PAGE_SIZE, **parsed)
+    return render_template("events.html", events=items, filters=given, statuses=STATUSES,
+                           webhooks=sorted(current_runtime().configs),
+                           event_types=queries.event_types(engine()),
+                           paging=page_links(page, total))
+
+
+def stored_event(event_id):
+    event = queries.get_event(engine(), event_id)
+    if event is None:
+        raise NotFound(f"no event {event_id}", "event_not_found")
+    return event
+
+
+@bp.get("/events/<int:event_id>")
+def event(event_id):
+    item = stored_event(event_id)
+    key_headers, all_headers = visible_headers(item["headers"])
+    return render_template("event.html", event=item, payload=payload_preview(item["body"]),
+                           key_headers=key_headers, all_headers=all_headers)
+
+
+@bp.get("/events/<int:event_id>/raw")
+def event_raw(event_id):
+    """The stored body, byte for byte, as a download."""
+    return Response(stored_event(event_id)["body"], mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="event-{event_id}.json"'})
+
+
+@bp.post("/events/<int:event_id>/replay")
+def replay(event_id):
+    state = current_runtime()
+    outcome = replay_event(state.store, state.configs, event_id)
+    flash(f"Replayed with the current configuration: {outcome.status}"
+          + (f" ({outcome.reason})" if outcome.reason else ""), outcome.status)
+    return redirect(url_for("ui.event", event_id=event_id))
+
+
+@bp.get("/entities")
+def blueprints():
+    return render_template("blueprints.html", blueprints=current_runtime().blueprints,
+                           counts=queries.count_entities(engine()))
+
+
+@bp.get("/entities/<blueprint>")
+def entities(blueprint):
+    target = current_runtime().blueprint(blueprint)
+    search = request.args.get("q", "").strip()
+    page = page_number(request.args.get("page"))
+    items, total = queries.list_entities(engine(), blueprint, PAGE_SIZE, (page - 1) * PAGE_SIZE,
+                                         search=search or None)
+    return render_template("entities.html", blueprint=target, entities=items, search=search,
+                           columns=list(target.properties)[:4], paging=page_links(page, total))
+
+
+@bp.get("/entities/<blueprint>/<path:identifier>")
+def entity(blueprint, identifier):
+    target = current_runtime().blueprint(blueprint)
+    item = queries.get_entity(engine(), blueprint, identifier)
+    history = queries.entity_history(engine(), blueprint, identifier)
+    if item is None and not history:
+        raise NotFound(f"no entity {identifier!r} of blueprint {blueprint!r}", "entity_not_found")
+    return render_template("entity.html", blueprint=target, entity=item, identifier=identifier,
+                           calculated=explain_calculations(target, item) if item else {},
+                           history=history)

@@ -1,0 +1,38 @@
+"""One place mapping exceptions to JSON answers, each with a log line."""
+
+import logging
+
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import BridgeError, error_body
+
+log = logging.getLogger("jira_catalog_bridge.errors")
+HTTP_REASONS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+                413: "payload_too_large", 431: "headers_too_large"}
+
+
+def answer(status, reason, message):
+    """Log the rejection and answer it as JSON."""
+    log.warning("rejected %s %s: %d %s: %s", request.method, request.path, status, reason, message)
+    return jsonify(error_body(reason, message)), status
+
+
+def init_app(app):
+    """Map every exception a request can raise to a JSON answer with a `reason`."""
+    @app.errorhandler(BridgeError)
+    def handle_bridge_error(exc):
+        return answer(exc.status, exc.reason, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc):
+        reason = HTTP_REASONS.get(exc.code, exc.name.lower().replace(" ", "_"))
+        response = answer(exc.code, reason, exc.description or exc.name)
+        if exc.code == 405 and exc.valid_methods:
+            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return jsonify(error_body("internal_error", "unexpected error; see the server log")), 500
