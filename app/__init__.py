@@ -5,8 +5,8 @@ light parts such as `app.ingest.security` can be used without it.
 """
 
 
-def create_app(overrides=None):
-    """The Flask app (see app.factory.create_app); `gunicorn 'app:create_app()'` and
+def create_app(overrides: dict | None = None):
+    """The Flask app (see app.factory.create_app), built when called; `gunicorn 'app:create_app()'` and
     `flask --app app` call this."""
     from .factory import create_app as build_app
     return build_app(overrides)

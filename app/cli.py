@@ -1,7 +1,7 @@
 """`flask --app app ...` commands: replay stored events, prune the event log, upgrade the schema,
 and inspect or re-queue the outbox towards Port."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask import Flask
@@ -14,12 +14,12 @@ from .runtime import current_runtime
 outbox_cli = AppGroup("outbox", help="Inspect and re-queue changes waiting to be sent to Port.")
 
 
-def parse_since(value):
+def parse_since(value: str | None) -> datetime | None:
     """An ISO 8601 date or time (UTC when no zone is given)."""
     if value is None:
         return None
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @click.command("replay")

@@ -126,7 +126,7 @@ def parse_positive(name: str, raw: object, kind: type) -> int | float:
     return value
 
 
-def coerce(name, kind, raw):
+def coerce(name: str, kind: type, raw: object) -> bool | int | str:
     """Turn one raw string into the type its field declares."""
     if kind is bool:
         return parse_bool(name, raw)

@@ -7,7 +7,7 @@ class BridgeError(Exception):
     status = 500
     reason = "internal_error"
 
-    def __init__(self, message, reason=None, status=None):
+    def __init__(self, message: str, reason: str | None = None, status: int | None = None):
         super().__init__(message)
         self.message = message
         if reason:
@@ -42,6 +42,6 @@ class UnsupportedMediaType(BridgeError):
     reason = "unsupported_media_type"
 
 
-def error_body(reason, message):
+def error_body(reason: str, message: str) -> dict:
     """The JSON body of every error answer."""
     return {"ok": False, "reason": reason, "message": message}

@@ -9,9 +9,9 @@ import json
 import logging
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from flask import g, request
+from flask import Flask, g, request
 
 from .errors import ConfigError
 from .metrics import observe_request
@@ -22,14 +22,14 @@ REQUEST_LOGGER = "jira_catalog_bridge.requests"
 class JsonLineFormatter(logging.Formatter):
     """A record whose message is a dict, as one JSON object per line."""
 
-    def format(self, record):
-        line = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(
             timespec="milliseconds"), "level": record.levelname, "logger": record.name}
         line.update(record.msg if isinstance(record.msg, dict) else {"message": record.getMessage()})
         return json.dumps(line, separators=(",", ":"), default=str)
 
 
-def request_logger():
+def request_logger() -> logging.Logger:
     """The request logger with its own JSON handler (other loggers keep their text format)."""
     logger = logging.getLogger(REQUEST_LOGGER)
     if not logger.handlers:
@@ -42,15 +42,14 @@ def request_logger():
 
 def configure_logging(level: str) -> None:
     """One line per record on stderr; gunicorn's own handlers are kept when present."""
-    try:
-        logging.basicConfig(level=level.upper(),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    except ValueError:
-        raise ConfigError(f"setting LOG_LEVEL: unknown level {level!r}") from None
-    logging.getLogger("jira_catalog_bridge").setLevel(level.upper())
+    name = level.upper()
+    if not isinstance(logging.getLevelName(name), int):
+        raise ConfigError(f"setting LOG_LEVEL: unknown level {level!r}")
+    logging.basicConfig(level=name, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("jira_catalog_bridge").setLevel(name)
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Time every request; log it as JSON and observe its latency when the answer is ready."""
     logger = request_logger()
 
@@ -67,7 +66,7 @@ def init_app(app):
         return response
 
 
-def request_line(status, seconds):
+def request_line(status: int, seconds: float) -> dict:
     """The fields of one request's log line."""
     line = {"method": request.method, "path": request.path, "status": status,
             "duration_ms": round(seconds * 1000, 3)}

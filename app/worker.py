@@ -9,7 +9,7 @@ from .runtime import runtime_of
 log = logging.getLogger("jira_catalog_bridge.worker")
 
 
-def main():
+def main() -> None:
     """`python -m app.worker`: deliver until SIGTERM or SIGINT."""
     # This process is the worker: never also start the web process's delivery thread here.
     app = create_app({"RUN_WORKER_IN_WEB": "false"})

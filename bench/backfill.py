@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,11 +26,12 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import postgres_schema  # noqa: E402
+
 from app import create_app  # noqa: E402
 from app.ingest.security import sign_body  # noqa: E402
 from app.runtime import runtime_of
-from tests.fake_jira import FakeJira, make_issues  # noqa: E402
-from common import postgres_schema  # noqa: E402
+from tests.support.fake_jira import FakeJira, make_issues  # noqa: E402
 
 SECRET = "bench-secret"
 SEED_JQL = 'status in ("In Progress","To Do")'
@@ -178,7 +179,7 @@ def endpoint_base(args: argparse.Namespace):
     """Base URL of a fresh receiver: the app under gunicorn, or with --sink the light test endpoint."""
     if args.sink:
         # A process of its own, so the receiver does not share the fake Jira's interpreter lock.
-        sink = subprocess.Popen([sys.executable, "-m", "tests.fake_endpoint", SECRET], cwd=ROOT,
+        sink = subprocess.Popen([sys.executable, "-m", "tests.support.fake_endpoint", SECRET], cwd=ROOT,
                                 stdout=subprocess.PIPE, text=True)
         try:
             yield sink.stdout.readline().strip()

@@ -20,7 +20,7 @@ from app.catalog import queries  # noqa: E402
 from app.catalog.store import IncomingEvent  # noqa: E402
 from app.mapping.translate import build_jq_input, translate  # noqa: E402
 from app.runtime import runtime_of
-from tests.seed_ocean import catalog_event, seed_ocean  # noqa: E402
+from tests.support.seed_ocean import catalog_event, seed_ocean  # noqa: E402
 
 ENTITIES = 1000
 ROUNDS = 7

@@ -15,8 +15,8 @@ import os
 import sqlite3
 import threading
 
-import psycopg
 import common  # noqa: F401  (puts the project root on sys.path, as in every bench script)
+import psycopg
 from flask import Flask, jsonify, request
 
 from app.catalog.writelock import WriteLock

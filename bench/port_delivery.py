@@ -19,15 +19,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app.catalog.engine import create_db_engine
+from app.catalog.tables import define_outbox_table
+from app.config import PortSettings
+from app.port.client import PortClient
 from app.port.delivery import deliver_once
 from app.port.outbox import Change, Outbox
-from app.catalog.tables import define_outbox_table
-from app.port.client import PortClient
-from app.config import PortSettings
-from app.catalog.engine import create_db_engine
-from tests.fake_port import FakePort
-from tests.helpers import load_fixture
-from tests.port_helpers import shipped_blueprint
+from tests.support.fake_port import FakePort
+from tests.support.helpers import load_fixture
+from tests.support.port_helpers import shipped_blueprint
+
 
 def make_entities(count):
     """`count` copies of the seed's expected entity with distinct identifiers and summaries."""

@@ -5,7 +5,7 @@ import platform
 import re
 import sqlite3
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 
 from common import RESULTS, ROOT
@@ -174,7 +174,7 @@ def write_report(runs, with_postgres, load_before, load_after, quick):
     rows += served_rows("served-sqlite-full-threads1", "Served, SQLite, FULL, sync workers")
     rows += served_rows("served-postgres-full", "Served, PostgreSQL")
     rows += sqlite_writes_rows(runs) + rss_rows() + backfill_rows(runs) + other_rows(runs)
-    parts = [HEADER.format(when=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    parts = [HEADER.format(when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                            quick=QUICK if quick else ""),
              "## Machine\n", table(("What", "Value"), machine(load_before, load_after)),
              "\n## Figures against the targets\n",
@@ -183,7 +183,7 @@ def write_report(runs, with_postgres, load_before, load_after, quick):
              "" if with_postgres else "\nPostgreSQL was not reachable: its served figures were skipped.",
              "\n## Commands and raw result lines\n", NOTES]
     for name, run in runs.items():
-        lines = [l for l in run["output"].splitlines() if l.startswith("RESULT")] or \
+        lines = [text for text in run["output"].splitlines() if text.startswith("RESULT")] or \
             run["output"].splitlines()[-8:]
         status = "" if run["returncode"] == 0 else f" (exited {run['returncode']})"
         parts.append(f"### {name}{status}\n\n`{run['command']}` ({run['seconds']:.0f} s)\n\n```\n"

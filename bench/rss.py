@@ -58,7 +58,8 @@ def main():
     while done < args.events and time.monotonic() < deadline:
         for _ in range(min(args.checkpoint, args.events - done)):
             headers = {"X-Atlassian-Webhook-Identifier": f"rss-{done}"}
-            process_request(runtime, config, payloads[done % len(payloads)], headers, {})
+            process_request(runtime.store, config, payloads[done % len(payloads)], headers, {},
+                            runtime.settings.MAX_JSON_DEPTH)
             done += 1
         checkpoints.append((done, round(rss_mib(), 2), round(time.monotonic() - started, 1)))
         print(f"checkpoint events={done} rss_mib={checkpoints[-1][1]} seconds={checkpoints[-1][2]}",

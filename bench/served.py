@@ -95,7 +95,7 @@ def run_wrk(base, seconds, connections, bodies_file, run_id):
                "-s", str(ROOT / "bench/signed.lua"), base, "--", run_id, "/webhooks/jira",
                str(bodies_file)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(l for l in output.splitlines() if l.startswith("WRKJSON "))
+    line = next(text for text in output.splitlines() if text.startswith("WRKJSON "))
     stats = json.loads(line[len("WRKJSON "):])
     stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
     stats["errors"] = sum(stats[k] for k in ("status_errors", "connect_errors", "read_errors",

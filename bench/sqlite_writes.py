@@ -19,8 +19,8 @@ from pathlib import Path
 from common import ROOT, result_line, summarise
 
 from app.catalog import statements
-from app.catalog.store import Store
 from app.catalog.engine import create_db_engine
+from app.catalog.store import Store
 
 BODY = (ROOT / "tests/fixtures/jira-payloads/seed-issue-created.json").read_text()
 NOW = "2026-01-01 00:00:00.000000"

@@ -56,7 +56,8 @@ def ocean_style(config, pool):
             if pool is None:
                 values = [run(programs[n], document) for n in names]
             else:
-                values = list(pool.map(lambda n: run(programs[n], document), names))
+                # map() is consumed within this iteration, so the lambda sees this mapping's programs.
+                values = list(pool.map(lambda n: run(programs[n], document), names))  # noqa: B023
             entities.append(dict(zip(names, values)))
         return entities
     return evaluate

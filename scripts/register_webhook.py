@@ -9,8 +9,14 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from scripts.backfill.cli import EXIT_OK, run_guarded, secrets_in_environment  # noqa: E402
-from scripts.backfill.config import (DEFAULT_JQL, ConfigError, add_jira_options, check_http_url,  # noqa: E402
-                                     env_first, read_jira_settings)
+from scripts.backfill.config import (  # noqa: E402
+    DEFAULT_JQL,
+    ConfigError,
+    add_jira_options,
+    check_http_url,
+    env_first,
+    read_jira_settings,
+)
 from scripts.backfill.jira_client import JiraClient  # noqa: E402
 
 API = "/rest/webhooks/1.0/webhook"

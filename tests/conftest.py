@@ -2,19 +2,22 @@
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from app.port.outbox import Outbox
 from app.catalog.tables import define_outbox_table
-from app.port.client import PortClient
 from app.config import PortSettings
+from app.port.client import PortClient
+from app.port.outbox import Outbox
 from app.runtime import runtime_of
-from tests.fake_port import FakePort
-from tests.helpers import SECRET, load_fixture, serve_http
-from tests.port_helpers import shipped_blueprint
+from tests.support.fake_port import FakePort
+from tests.support.helpers import SECRET, load_fixture, serve_http
+from tests.support.port_helpers import shipped_blueprint
+from tests.support.served import procfile_web
+from tests.support.ui_helpers import copy_mappings
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -88,9 +91,22 @@ def engine(app):
 
 
 @pytest.fixture
+def mappings_dir(tmp_path):
+    """A writable copy of the shipped mappings folder (its blueprints included)."""
+    return Path(copy_mappings(tmp_path))
+
+
+@pytest.fixture
 def live_server(app):
     """The app served over real HTTP on 127.0.0.1; yields its base URL."""
     with serve_http(app) as base:
+        yield base
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path):
+    """The Procfile's web process (two workers) on a SQLite file; yields its base URL."""
+    with procfile_web(f"sqlite:///{tmp_path}/served.db", workers=2) as base:
         yield base
 
 
@@ -120,6 +136,14 @@ def fake_port(issue_blueprint):
 @pytest.fixture
 def port_client(fake_port):
     return PortClient(fake_port.base_url, "test-client", "test-secret", timeout=2.0)
+
+
+@pytest.fixture
+def forwarding(app):
+    """The app's Port forwarding, stopped after the test."""
+    setup = runtime_of(app).forwarding
+    yield setup
+    setup.stop(timeout=10)
 
 
 @pytest.fixture

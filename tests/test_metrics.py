@@ -1,78 +1,11 @@
-"""GET /metrics: counts and latencies in Prometheus format, in one process and under gunicorn."""
+"""The metrics module: backfill events counted apart, the outbox gauge, one sum across gunicorn workers."""
 
 import json
 
-import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 
-from app import create_app
-from app.metrics import REGISTRY
-from app.runtime import runtime_of
-from tests.helpers import SECRET, post_event, seed_payload, signed_headers
-from tests.test_served import gunicorn_server  # noqa: F401  (fixture)
-
-
-def samples(text):
-    """{(name, sorted labels): value} of an exposition text."""
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
-
-
-def events_counted(status):
-    return REGISTRY.get_sample_value("bridge_events_total",
-                                     {"webhook": "jira", "status": status}) or 0
-
-
-def test_events_and_latencies_are_exposed(client):
-    before = events_counted("applied"), events_counted("ignored")
-    assert post_event(client, seed_payload()).status_code == 202
-    assert post_event(client, seed_payload(webhookEvent="sprint_started")).status_code == 202
-    assert (events_counted("applied"), events_counted("ignored")) == (before[0] + 1, before[1] + 1)
-    response = client.get("/metrics")
-    assert response.status_code == 200 and response.mimetype == "text/plain"
-    exposed = samples(response.get_data(as_text=True))
-    assert exposed[("bridge_events_total", (("status", "applied"), ("webhook", "jira")))] >= 1
-    assert exposed[("bridge_translation_seconds_count", (("webhook", "jira"),))] >= 2
-    assert exposed[("bridge_request_seconds_count", (("code", "202"), ("endpoint",
-                                                     "webhooks.receive"), ("method", "POST")))] >= 2
-    assert ("bridge_outbox_depth", ()) in exposed
-
-
-@pytest.mark.parametrize("tokens, header, status", [
-    ({"CATALOG_API_TOKEN": "cat"}, None, 401),
-    ({"CATALOG_API_TOKEN": "cat"}, "Bearer cat", 200),
-    ({"CATALOG_API_TOKEN": "cat", "METRICS_TOKEN": "met"}, "Bearer cat", 401),
-    ({"CATALOG_API_TOKEN": "cat", "METRICS_TOKEN": "met"}, "Bearer met", 200),
-    ({}, None, 200),
-])
-def test_metrics_token_rule(sqlite_url, tokens, header, status):
-    app = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET, **tokens})
-    response = app.test_client().get("/metrics", headers={"Authorization": header} if header
-                                     else {})
-    assert response.status_code == status
-    if status == 401:
-        assert response.get_json()["reason"] == "invalid_metrics_token"
-
-
-def test_workers_under_gunicorn_report_one_sum(gunicorn_server):  # noqa: F811
-    raw = json.dumps(seed_payload()).encode()
-    for _ in range(12):
-        assert requests.post(gunicorn_server + "/webhooks/jira", data=raw, timeout=10,
-                             headers=signed_headers(raw)).status_code == 202
-    exposed = samples(requests.get(gunicorn_server + "/metrics", timeout=10).text)
-    assert exposed[("bridge_events_total", (("status", "applied"), ("webhook", "jira")))] == 12
-    assert exposed[("bridge_translation_seconds_count", (("webhook", "jira"),))] == 12
-
-
-def test_outbox_depth_is_read_from_the_outbox_when_scraped(app, client):
-    from app.port.outbox import Change
-    forwarding = runtime_of(app).forwarding
-    with forwarding.engine.begin() as conn:
-        forwarding.outbox.enqueue(conn, [Change.upsert("jiraIssue", {"identifier": f"PI-{i}"})
-                                         for i in (1, 2)])
-    exposed = samples(client.get("/metrics").get_data(as_text=True))
-    assert exposed[("bridge_outbox_depth", ())] == 2
+from app.metrics import REGISTRY, set_outbox_depth
+from tests.support.helpers import post_event, samples, seed_payload, signed_headers
 
 
 def test_events_from_the_backfill_are_counted_apart(client):
@@ -83,3 +16,19 @@ def test_events_from_the_backfill_are_counted_apart(client):
     post_event(client, seed_payload(), delivery_id="backfill-123")
     post_event(client, seed_payload(timestamp=1686916266117), delivery_id="jira-456")
     assert backfilled() == before + 1
+
+
+def test_workers_under_gunicorn_report_one_sum(gunicorn_server):
+    raw = json.dumps(seed_payload()).encode()
+    for _ in range(12):
+        assert requests.post(gunicorn_server + "/webhooks/jira", data=raw, timeout=10,
+                             headers=signed_headers(raw)).status_code == 202
+    exposed = samples(requests.get(gunicorn_server + "/metrics", timeout=10).text)
+    assert exposed[("bridge_events_total", (("status", "applied"), ("webhook", "jira")))] == 12
+    assert exposed[("bridge_translation_seconds_count", (("webhook", "jira"),))] == 12
+
+
+def test_the_outbox_gauge_counts_changes_pending_or_in_flight():
+    set_outbox_depth({"pending": 2, "inflight": 3, "sent": 40, "dead": 1, "superseded": 7})
+
+    assert REGISTRY.get_sample_value("bridge_outbox_depth") == 5

@@ -2,10 +2,11 @@
 
 import sqlite3
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .statements import dialect_module
 
@@ -24,7 +25,7 @@ def create_db_engine(url: str, sqlite_synchronous: str = "FULL") -> sa.Engine:
     engine = sa.create_engine(url, connect_args={"timeout": 30})
 
     @sa.event.listens_for(engine, "connect")
-    def set_pragmas(dbapi_connection, _record):
+    def set_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         cursor = dbapi_connection.cursor()
         enable_wal(cursor)
         cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
@@ -35,7 +36,7 @@ def create_db_engine(url: str, sqlite_synchronous: str = "FULL") -> sa.Engine:
     return engine
 
 
-def enable_wal(cursor, timeout=30.0):
+def enable_wal(cursor: sqlite3.Cursor, timeout: float = 30.0) -> None:
     """Switch the file to WAL, retrying while another connection holds it.
 
     Changing the journal mode needs the file to itself, and SQLite answers "database is locked"
@@ -53,11 +54,11 @@ def enable_wal(cursor, timeout=30.0):
             time.sleep(0.005)
 
 
-def dialect_insert(conn: sa.Connection, table: sa.Table):
+def dialect_insert(conn: sa.Connection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
     """The INSERT construct with ON CONFLICT support for the connection's database."""
     return dialect_module(conn.dialect.name).insert(table)
 
 
 def utcnow() -> datetime:
     """Aware UTC now, as the catalog's timestamps are stored."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -1,6 +1,7 @@
 """Versioned schema upgrades (Alembic), safe to start from several processes at once."""
 
 import fcntl
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,14 +16,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PG_LOCK_KEY = 7_304_411
 
 
-def alembic_config():
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 @contextmanager
-def migration_lock(engine):
+def migration_lock(engine: sa.Engine) -> Iterator[None]:
     """Serialise upgrades: a PostgreSQL advisory lock, or a lock file beside the SQLite file."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
@@ -41,16 +42,16 @@ def migration_lock(engine):
         yield
 
 
-def current_revision(engine):
+def current_revision(engine: sa.Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def head_revision():
+def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def upgrade_schema(engine):
+def upgrade_schema(engine: sa.Engine) -> None:
     """Bring the database to the newest schema revision (a no-op when it is there already)."""
     if current_revision(engine) == head_revision():
         return

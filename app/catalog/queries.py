@@ -1,24 +1,26 @@
 """Read-side queries of the catalog: entities and events as the API serves them."""
 
-from datetime import timedelta, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..mapping.blueprints import Blueprint
 from ..mapping.calculations import add_calculations
 from .relations import live_rows, relation_targets
 from .tables import entities, event_entities, events
 
 
-def iso(moment):
+def iso(moment: datetime | None) -> str | None:
     """An ISO 8601 UTC timestamp ending in Z (SQLite hands back naive datetimes)."""
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def entity_from_row(row):
+def entity_from_row(row: sa.Row) -> dict:
     """An entity in Port's read shape."""
     return {"identifier": row.identifier, "title": row.title, "icon": row.icon,
             "blueprint": row.blueprint, "team": row.team, "properties": row.properties,
@@ -26,7 +28,7 @@ def entity_from_row(row):
             "updatedAt": iso(row.updated_at)}
 
 
-def read_entity(row, blueprints=None):
+def read_entity(row: sa.Row, blueprints: dict[str, Blueprint] | None = None) -> dict:
     """An entity in Port's read shape, with its calculation properties when `blueprints` is given."""
     entity = entity_from_row(row)
     if blueprints is None:
@@ -34,7 +36,8 @@ def read_entity(row, blueprints=None):
     return add_calculations(blueprints.get(entity["blueprint"]), entity)
 
 
-def get_entity(engine, blueprint, identifier, blueprints=None):
+def get_entity(engine: sa.Engine, blueprint: str, identifier: str,
+               blueprints: dict[str, Blueprint] | None = None) -> dict | None:
     """One live entity, or None (absent or deleted)."""
     query = sa.select(entities).where(entities.c.blueprint == blueprint,
                                       entities.c.identifier == identifier,
@@ -44,7 +47,8 @@ def get_entity(engine, blueprint, identifier, blueprints=None):
     return read_entity(row, blueprints) if row else None
 
 
-def list_entities(engine, blueprint, limit, offset, search=None, blueprints=None):
+def list_entities(engine: sa.Engine, blueprint: str, limit: int, offset: int, search: str | None = None,
+                  blueprints: dict[str, Blueprint] | None = None) -> tuple[list[dict], int]:
     """A page of live entities of a blueprint, ordered by identifier, and the total count.
 
     `search` keeps entities whose identifier or title contains it (case-insensitive);
@@ -62,7 +66,7 @@ def list_entities(engine, blueprint, limit, offset, search=None, blueprints=None
     return [read_entity(r, blueprints) for r in rows], total
 
 
-def related_entities(engine, blueprints, entity):
+def related_entities(engine: sa.Engine, blueprints: dict[str, Blueprint], entity: dict) -> dict:
     """The live entities `entity`'s relations name, by relation: an entity (or None) for a single
     relation, a list (missing targets left out) for a `many` one."""
     targets = list(relation_targets(blueprints, entity))
@@ -83,7 +87,7 @@ def related_entities(engine, blueprints, entity):
     return related
 
 
-def count_entities(engine):
+def count_entities(engine: sa.Engine) -> dict[str, int]:
     """Live entity counts per blueprint."""
     query = (sa.select(entities.c.blueprint, sa.func.count()).where(entities.c.deleted.is_(False))
              .group_by(entities.c.blueprint))
@@ -91,7 +95,7 @@ def count_entities(engine):
         return dict(conn.execute(query).all())
 
 
-def event_from_row(row, with_body=False):
+def event_from_row(row: sa.Row, with_body: bool = False) -> dict:
     """An event log entry as the API serves it."""
     entry = {"id": row.id, "receivedAt": iso(row.received_at), "webhook": row.webhook,
              "deliveryId": row.delivery_id, "eventType": row.event_type, "status": row.status,
@@ -102,7 +106,8 @@ def event_from_row(row, with_body=False):
     return entry
 
 
-def event_conditions(status=None, webhook=None, event_type=None, since=None, until=None):
+def event_conditions(status: str | None = None, webhook: str | None = None, event_type: str | None = None,
+                     since: datetime | None = None, until: datetime | None = None) -> list[sa.ColumnElement[bool]]:
     """WHERE clauses for the event log's filters; `since`/`until` are aware datetimes."""
     wanted = {"status": status, "webhook": webhook, "event_type": event_type}
     conditions = [events.c[name] == value for name, value in wanted.items() if value]
@@ -113,7 +118,7 @@ def event_conditions(status=None, webhook=None, event_type=None, since=None, unt
     return conditions
 
 
-def list_events(engine, limit, offset, **filters):
+def list_events(engine: sa.Engine, limit: int, offset: int, **filters) -> tuple[list[dict], int]:
     """A page of events, newest first, filtered as `event_conditions` reads `filters`."""
     conditions = event_conditions(**filters)
     columns = [c for c in events.c if c.name not in {"body", "headers", "query"}]
@@ -125,7 +130,7 @@ def list_events(engine, limit, offset, **filters):
     return [event_from_row(r) for r in rows], total
 
 
-def count_events_by_status(engine, since):
+def count_events_by_status(engine: sa.Engine, since: datetime) -> dict[str, dict[str, int]]:
     """Events received since `since`, as {webhook: {status: count}}."""
     query = (sa.select(events.c.webhook, events.c.status, sa.func.count())
              .where(events.c.received_at >= since).group_by(events.c.webhook, events.c.status))
@@ -136,14 +141,14 @@ def count_events_by_status(engine, since):
     return counts
 
 
-def last_event_times(engine):
+def last_event_times(engine: sa.Engine) -> dict[str, str | None]:
     """When each webhook last received an event, as {webhook: ISO time}."""
     query = sa.select(events.c.webhook, sa.func.max(events.c.received_at)).group_by(events.c.webhook)
     with engine.connect() as conn:
         return {webhook: iso(moment) for webhook, moment in conn.execute(query)}
 
 
-def pipeline_overview(engine, webhooks, now):
+def pipeline_overview(engine: sa.Engine, webhooks: Iterable[str], now: datetime) -> list[dict]:
     """Per webhook: events by status in the last hour and day, and when it last received one."""
     hour = count_events_by_status(engine, now - timedelta(hours=1))
     day = count_events_by_status(engine, now - timedelta(days=1))
@@ -153,7 +158,7 @@ def pipeline_overview(engine, webhooks, now):
              "lastEventAt": last.get(name)} for name in names]
 
 
-def event_types(engine, limit=200):
+def event_types(engine: sa.Engine, limit: int = 200) -> list[str]:
     """The distinct event types in the log, alphabetically (for filter choices)."""
     query = (sa.select(events.c.event_type).where(events.c.event_type.is_not(None)).distinct()
              .order_by(events.c.event_type).limit(limit))
@@ -161,7 +166,7 @@ def event_types(engine, limit=200):
         return list(conn.execute(query).scalars())
 
 
-def entity_history(engine, blueprint, identifier, limit=50):
+def entity_history(engine: sa.Engine, blueprint: str, identifier: str, limit: int = 50) -> list[dict]:
     """The events that touched an entity, newest first, each with what it did to it."""
     columns = [c for c in events.c if c.name not in {"body", "headers", "query"}]
     query = (sa.select(*columns, event_entities.c.operation, event_entities.c.result)
@@ -175,7 +180,7 @@ def entity_history(engine, blueprint, identifier, limit=50):
                 for row in conn.execute(query)]
 
 
-def get_event(engine, event_id):
+def get_event(engine: sa.Engine, event_id: int) -> dict | None:
     """One event with its raw body and headers, or None."""
     with engine.connect() as conn:
         row = conn.execute(sa.select(events).where(events.c.id == event_id)).first()

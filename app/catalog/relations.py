@@ -1,12 +1,16 @@
 """Relations between entities: the targets they name, and placeholders for missing ones."""
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
 import sqlalchemy as sa
 
-from .tables import entities
+from ..mapping.blueprints import Blueprint
+from ..mapping.translate import EntityChange
 from .engine import dialect_insert, utcnow
+from .tables import entities
 
 
-def relation_targets(blueprints, entity):
+def relation_targets(blueprints: dict[str, Blueprint], entity: dict) -> Iterator[tuple[str, str, list]]:
     """(relation name, target blueprint, [identifiers]) for each relation `entity` sets."""
     specs = blueprints[entity["blueprint"]].relations
     for name, value in (entity.get("relations") or {}).items():
@@ -16,12 +20,12 @@ def relation_targets(blueprints, entity):
         yield name, specs[name]["target"], identifiers
 
 
-def placeholder_creator(blueprints):
+def placeholder_creator(blueprints: dict[str, Blueprint]) -> Callable[[sa.Connection, list[EntityChange], int], None]:
     """A store change listener that gives every relation target missing from the catalog a bare
     entity (identifier only) in the same transaction, as Port's createMissingRelatedEntities does.
     A tombstoned target is left deleted: the tombstone still guards against older events."""
 
-    def create_placeholders(conn, applied, event_id):
+    def create_placeholders(conn: sa.Connection, applied: list[EntityChange], event_id: int) -> None:
         wanted = set()
         for change in applied:
             if change.operation == "upsert":
@@ -37,7 +41,7 @@ def placeholder_creator(blueprints):
     return create_placeholders
 
 
-def live_rows(conn, blueprint, identifiers):
+def live_rows(conn: sa.Connection, blueprint: str, identifiers: Iterable[str]) -> Sequence[sa.Row]:
     """The live entity rows of `blueprint` among `identifiers`."""
     return conn.execute(sa.select(entities).where(
         entities.c.blueprint == blueprint, entities.c.identifier.in_(sorted(identifiers)),

@@ -8,13 +8,22 @@ drivers prepare them: sqlite3 caches prepared statements by SQL text, psycopg pr
 after five executions.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import datetime
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPICursor
 
+from ..mapping.translate import EntityChange
 from .tables import entities, event_entities, events
+
+if TYPE_CHECKING:
+    from .store import EventOutcome, IncomingEvent
 
 EVENT_COLUMNS = ("received_at", "webhook", "delivery_id", "event_type", "headers", "query", "body",
                  "version", "status", "reason", "detail", "entities", "processed_at")
@@ -25,13 +34,13 @@ UPSERT_KEPT = ("title", "icon", "team", "properties", "relations", "deleted", "u
 TOMBSTONE_KEPT = ("version", "deleted", "updated_at", "event_id")
 
 
-def dialect_module(name):
+def dialect_module(name: str) -> ModuleType:
     """SQLAlchemy's dialect package (for its ON CONFLICT insert) of a database by name."""
     return postgresql if name == "postgresql" else sqlite
 
 
-@lru_cache(maxsize=None)
-def event_insert(dialect_name):
+@cache
+def event_insert(dialect_name: str) -> sa.Insert:
     """INSERT an event unless its (webhook, delivery id) exists; RETURNING its id."""
     stmt = dialect_module(dialect_name).insert(events).values(
         {name: sa.bindparam(name, type_=events.c[name].type) for name in EVENT_COLUMNS})
@@ -39,8 +48,8 @@ def event_insert(dialect_name):
     return stmt.returning(events.c.id)
 
 
-@lru_cache(maxsize=None)
-def entity_upsert(dialect_name, deleting):
+@cache
+def entity_upsert(dialect_name: str, deleting: bool) -> sa.Insert:
     """Upsert (or tombstone) an entity unless the stored version is newer."""
     stmt = dialect_module(dialect_name).insert(entities).values(
         {name: sa.bindparam(name, type_=entities.c[name].type) for name in ENTITY_COLUMNS})
@@ -55,15 +64,15 @@ def entity_upsert(dialect_name, deleting):
                      entities.c.version <= new.version)).returning(entities.c.identifier)
 
 
-@lru_cache(maxsize=None)
-def event_link_insert():
+@cache
+def event_link_insert() -> sa.Insert:
     """INSERT one (event, entity) link."""
     return event_entities.insert().values(
         {column.name: sa.bindparam(column.name, type_=column.type) for column in event_entities.c})
 
 
-@lru_cache(maxsize=None)
-def event_settle():
+@cache
+def event_settle() -> sa.Update:
     """UPDATE an event's outcome once its changes are applied."""
     return events.update().where(events.c.id == sa.bindparam("settled_id")).values(
         {name: sa.bindparam(name, type_=events.c[name].type)
@@ -80,8 +89,8 @@ class Compiled:
     converters: dict
 
 
-@lru_cache(maxsize=None)
-def compile_for(statement, dialect):
+@cache
+def compile_for(statement: sa.Insert | sa.Update, dialect: sa.Dialect) -> Compiled:
     compiled = statement.compile(dialect=dialect)
     converters = {}
     for name, bind in compiled.binds.items():
@@ -92,7 +101,7 @@ def compile_for(statement, dialect):
     return Compiled(compiled.string, order, converters)
 
 
-def run(conn, statement, params):
+def run(conn: sa.Connection, statement: sa.Insert | sa.Update, params: dict) -> DBAPICursor:
     """Execute a prebuilt statement inside `conn`'s transaction; returns the DBAPI cursor."""
     compiled = compile_for(statement, conn.dialect)
     cursor = conn.connection.driver_connection.cursor()
@@ -100,7 +109,7 @@ def run(conn, statement, params):
     return cursor
 
 
-def run_many(conn, statement, rows):
+def run_many(conn: sa.Connection, statement: sa.Insert | sa.Update, rows: Iterable[dict]) -> DBAPICursor:
     """Execute a prebuilt statement once per parameter set, in one driver call."""
     compiled = compile_for(statement, conn.dialect)
     cursor = conn.connection.driver_connection.cursor()
@@ -108,7 +117,7 @@ def run_many(conn, statement, rows):
     return cursor
 
 
-def driver_values(compiled, params):
+def driver_values(compiled: Compiled, params: dict) -> dict | list:
     """Parameters converted as SQLAlchemy would, in the driver's paramstyle."""
     converters = compiled.converters
     values = {name: converters[name](value) if name in converters else value
@@ -116,7 +125,7 @@ def driver_values(compiled, params):
     return values if compiled.order is None else [values[name] for name in compiled.order]
 
 
-def insert_event(conn, event, outcome, now):
+def insert_event(conn: sa.Connection, event: "IncomingEvent", outcome: "EventOutcome", now: datetime) -> int | None:
     """Insert the raw event with its expected outcome; None when its delivery id was already
     recorded for this webhook."""
     row = run(conn, event_insert(conn.dialect.name), {
@@ -128,27 +137,28 @@ def insert_event(conn, event, outcome, now):
     return None if row is None else row[0]
 
 
-def find_event_id(conn, event):
+def find_event_id(conn: sa.Connection, event: "IncomingEvent") -> int | None:
     """The id of the event that first carried this delivery id."""
     return conn.execute(sa.select(events.c.id).where(
         events.c.webhook == event.webhook, events.c.delivery_id == event.delivery_id)).scalar()
 
 
-def settle_event(conn, event_id, outcome, results, now):
+def settle_event(conn: sa.Connection, event_id: int, outcome: "EventOutcome", results: list[dict],
+                 now: datetime) -> None:
     """Write an event's final outcome over the one its row was inserted with."""
     run(conn, event_settle(), {"settled_id": event_id, "status": outcome.status,
                                "reason": outcome.reason, "detail": outcome.detail,
                                "entities": results, "processed_at": now})
 
 
-def record_links(conn, event_id, results):
+def record_links(conn: sa.Connection, event_id: int, results: list[dict]) -> None:
     """Link the event to the entities it touched."""
     if results:
         run_many(conn, event_link_insert(),
                  [{"event_id": event_id, "position": i, **r} for i, r in enumerate(results)])
 
 
-def apply_change(conn, change, version, event_id, now):
+def apply_change(conn: sa.Connection, change: EntityChange, version: int | None, event_id: int, now: datetime) -> str:
     """Upsert or tombstone one entity unless the stored state is newer; 'applied' or 'stale'."""
     deleting = change.operation == "delete"
     entity = change.entity
@@ -164,7 +174,7 @@ def apply_change(conn, change, version, event_id, now):
     return "applied" if touched is not None else "stale"
 
 
-def storable_text(text):
+def storable_text(text: str | None) -> str | None:
     """`text` as every database stores it: PostgreSQL refuses NUL, UTF-8 refuses lone surrogates."""
     if text is None:
         return None

@@ -20,17 +20,21 @@ second run find its events recorded.
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import sqlalchemy as sa
 
+from ..mapping.translate import EntityChange, Translation
 from . import statements
 from .engine import dialect_insert, utcnow
 from .migrate import upgrade_schema
 from .tables import event_entities, events, service_keys
-from .writelock import holding, write_lock_for, writing
+from .writelock import WriteLock, holding, write_lock_for, writing
 
 MAX_BATCH = 32
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class EventOutcome:
     detail: dict | None = None
 
 
-def event_status(translation, results):
+def event_status(translation: Translation, results: list[dict]) -> str:
     """failed / ignored / applied / stale, from a translation and the per-entity results."""
     if translation.failure:
         return "failed"
@@ -69,26 +73,26 @@ def event_status(translation, results):
 class Store:
     """Every read and write of the catalog goes through here."""
 
-    def __init__(self, engine):
+    def __init__(self, engine: sa.Engine):
         self.engine = engine
         self.write_lock = write_lock_for(engine)
         self.committer = GroupCommitter(engine, self.write_lock)
-        self.change_listeners = []
+        self.change_listeners: list[Callable[[sa.Connection, list[EntityChange], int], None]] = []
 
-    def create_schema(self):
+    def create_schema(self) -> None:
         """Create or upgrade the tables to the newest revision."""
         upgrade_schema(self.engine)
 
-    def close(self):
+    def close(self) -> None:
         """Close the connections: the group committer's kept one, then the pool's."""
         self.committer.close()
         self.engine.dispose()
 
-    def ping(self):
+    def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
 
-    def shared_key(self, name):
+    def shared_key(self, name: str) -> str:
         """A random key stored under `name`: created by the first caller, then read by all."""
         with self.engine.begin() as conn:
             stmt = dialect_insert(conn, service_keys).values(name=name,
@@ -97,12 +101,12 @@ class Store:
             return conn.execute(sa.select(service_keys.c.value)
                                 .where(service_keys.c.name == name)).scalar_one()
 
-    def ingest(self, event, translation):
+    def ingest(self, event: IncomingEvent, translation: Translation) -> EventOutcome:
         """Record a new event and apply its changes, committed before this returns (in a
         transaction shared with concurrent requests); duplicates change nothing."""
         expected = expected_outcome(translation)
 
-        def record(conn):
+        def record(conn: sa.Connection) -> EventOutcome:
             event_id = statements.insert_event(conn, event, expected, utcnow())
             if event_id is None:
                 return EventOutcome(statements.find_event_id(conn, event), "duplicate")
@@ -110,18 +114,19 @@ class Store:
 
         return self.committer.run(record)
 
-    def reprocess(self, event_id, version, translation):
+    def reprocess(self, event_id: int, version: int | None, translation: Translation) -> EventOutcome:
         """Re-apply a stored event with a fresh translation (replay), newest-wins still holding."""
         with writing(self.engine, self.write_lock) as conn:
             conn.execute(event_entities.delete().where(event_entities.c.event_id == event_id))
             return self.apply_translation(conn, event_id, version, translation)
 
-    def load_event(self, event_id):
+    def load_event(self, event_id: int) -> sa.Row | None:
         """The stored event row (raw body, headers, query, version), or None."""
         with self.engine.connect() as conn:
             return conn.execute(sa.select(events).where(events.c.id == event_id)).first()
 
-    def apply_translation(self, conn, event_id, version, translation, recorded=None):
+    def apply_translation(self, conn: sa.Connection, event_id: int, version: int | None, translation: Translation,
+                          recorded: EventOutcome | None = None) -> EventOutcome:
         """Apply changes, notify listeners with what was applied, and settle the event's row
         unless it already holds this outcome (`recorded`, written with the row)."""
         now = utcnow()
@@ -140,20 +145,20 @@ class Store:
         return outcome
 
 
-def change_result(change, result):
+def change_result(change: EntityChange, result: str) -> dict[str, str]:
     """What an event did to one entity, as the event log and the answer list it."""
     return {"blueprint": change.blueprint, "identifier": change.identifier,
             "operation": change.operation, "result": result}
 
 
-def make_outcome(event_id, translation, results):
+def make_outcome(event_id: int | None, translation: Translation, results: list[dict]) -> EventOutcome:
     """The EventOutcome of a translation whose changes had these results."""
     failure = translation.failure.as_dict() if translation.failure else None
     return EventOutcome(event_id, event_status(translation, results), results,
                         failure["reason"] if failure else None, failure)
 
 
-def expected_outcome(translation):
+def expected_outcome(translation: Translation) -> EventOutcome:
     """The outcome when every change applies: what a new event's row is written with, so that
     the common case needs no second statement to settle it."""
     return make_outcome(None, translation,
@@ -165,13 +170,13 @@ class Job:
 
     __slots__ = ("work", "result", "error", "done", "leads", "wake")
 
-    def __init__(self, work):
+    def __init__(self, work: Callable[[sa.Connection], object]):
         self.work = work
         self.result = self.error = None
         self.done = self.leads = False
         self.wake = threading.Event()
 
-    def finish(self, result=None, error=None):
+    def finish(self, result: object = None, error: BaseException | None = None) -> None:
         self.result, self.error, self.done = result, error, True
         self.wake.set()
 
@@ -179,14 +184,14 @@ class Job:
 class GroupCommitter:
     """Runs write jobs from many threads in shared transactions on `engine`."""
 
-    def __init__(self, engine, lock, max_batch=MAX_BATCH):
+    def __init__(self, engine: sa.Engine, lock: WriteLock | None, max_batch: int = MAX_BATCH):
         self.engine, self.lock, self.max_batch = engine, lock, max_batch
         self.mutex = threading.Lock()
         self.waiting = []
         self.leading = False
         self.conn, self.pid = None, None
 
-    def run(self, work):
+    def run(self, work: Callable[[sa.Connection], T]) -> T:
         """`work(conn)` inside a transaction shared with other callers; its result once committed."""
         job = Job(work)
         with self.mutex:
@@ -201,7 +206,7 @@ class GroupCommitter:
             raise job.error
         return job.result
 
-    def lead(self):
+    def lead(self) -> None:
         """Commit the jobs waiting now (this thread's among them), then hand the lead on."""
         with self.mutex:
             batch = self.waiting[:self.max_batch]
@@ -217,7 +222,7 @@ class GroupCommitter:
         finally:
             self.pass_lead()
 
-    def pass_lead(self):
+    def pass_lead(self) -> None:
         with self.mutex:
             if self.waiting:
                 self.waiting[0].leads = True
@@ -225,7 +230,7 @@ class GroupCommitter:
             else:
                 self.leading = False
 
-    def commit(self, batch):
+    def commit(self, batch: list[Job]) -> None:
         """The batch in one transaction; after any failure, each job again in its own."""
         try:
             results = self.transact([job.work for job in batch])
@@ -239,7 +244,7 @@ class GroupCommitter:
         for job, result in zip(batch, results):
             job.finish(result)
 
-    def transact(self, works):
+    def transact(self, works: list[Callable[[sa.Connection], object]]) -> list:
         try:
             return self.transact_once(works)
         except sa.exc.DBAPIError as exc:
@@ -247,18 +252,18 @@ class GroupCommitter:
                 raise
             return self.transact_once(works)
 
-    def transact_once(self, works):
+    def transact_once(self, works: list[Callable[[sa.Connection], object]]) -> list:
         conn = self.connection()
         with holding(self.lock), conn.begin():
             return [work(conn) for work in works]
 
-    def connection(self):
+    def connection(self) -> sa.Connection:
         """The leader's connection, opened once per process (a fork must not share it)."""
         if self.conn is None or self.pid != os.getpid() or self.conn.closed:
             self.conn, self.pid = self.engine.connect(), os.getpid()
         return self.conn
 
-    def close(self):
+    def close(self) -> None:
         """Give the kept connection back (before the engine is disposed)."""
         if self.conn is not None and self.pid == os.getpid():
             self.conn.close()

@@ -10,25 +10,28 @@ own locking still guarantees correctness, including against writers that do not 
 import fcntl
 import os
 import threading
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+
+import sqlalchemy as sa
 
 
 class WriteLock:
     """An exclusive lock on `path`, for the threads of this process and across processes."""
 
-    def __init__(self, path):
+    def __init__(self, path: str):
         self.path = path
         self.thread_lock = threading.Lock()
         self.fd, self.pid = None, None
 
-    def descriptor(self):
+    def descriptor(self) -> int:
         """The lock file, opened once per process (a descriptor shared by a fork would not exclude)."""
         if self.pid != os.getpid():
             self.fd, self.pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
         return self.fd
 
     @contextmanager
-    def held(self):
+    def held(self) -> Iterator[None]:
         with self.thread_lock:
             fd = self.descriptor()
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -38,7 +41,7 @@ class WriteLock:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def write_lock_for(engine):
+def write_lock_for(engine: sa.Engine) -> WriteLock | None:
     """The WriteLock of a SQLite file database; None for PostgreSQL and in-memory SQLite."""
     database = engine.url.database
     if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:":
@@ -46,13 +49,13 @@ def write_lock_for(engine):
     return WriteLock(database + ".writelock")
 
 
-def holding(lock):
+def holding(lock: WriteLock | None) -> AbstractContextManager[None]:
     """`lock` held, or nothing to hold when there is none (PostgreSQL, in-memory SQLite)."""
     return lock.held() if lock is not None else nullcontext()
 
 
 @contextmanager
-def writing(engine, lock):
+def writing(engine: sa.Engine, lock: WriteLock | None) -> Iterator[sa.Connection]:
     """A write transaction on `engine`, under `lock` when there is one."""
     with holding(lock), engine.begin() as conn:
         yield conn

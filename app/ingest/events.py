@@ -4,6 +4,8 @@ translate it, record it with its effects."""
 import hashlib
 import json
 import re
+from collections.abc import Mapping
+from typing import NoReturn
 
 from ..catalog.statements import storable_text
 from ..catalog.store import EventOutcome, IncomingEvent, Store
@@ -21,7 +23,7 @@ UNSTORED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def reject_constant(name):
+def reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
@@ -46,7 +48,7 @@ def parse_body(raw: bytes, max_depth: int) -> tuple[str, dict]:
     return text, body
 
 
-def json_depth_exceeds(text, max_depth):
+def json_depth_exceeds(text: str, max_depth: int) -> bool:
     """Whether brackets outside strings nest deeper than `max_depth` (checked before parsing)."""
     depth, in_string, escaped = 0, False, False
     for char in text:
@@ -68,7 +70,7 @@ def json_depth_exceeds(text, max_depth):
     return False
 
 
-def delivery_id(config, headers, jq_input):
+def delivery_id(config: WebhookConfig, headers: Mapping[str, str], jq_input: dict | str) -> str | None:
     """The request's unique id: the configuration's requestIdentifierPath, else Jira's header."""
     if config.request_id_program is not None:
         try:
@@ -80,7 +82,7 @@ def delivery_id(config, headers, jq_input):
     return fit_delivery_id(value) if value else None
 
 
-def fit_delivery_id(value):
+def fit_delivery_id(value: str) -> str:
     """An id that fits the column: long ids are replaced by their SHA-256, never cut short
     (two ids sharing a prefix must stay distinct, or the second would pass as a duplicate)."""
     value = storable_text(value)
@@ -89,13 +91,13 @@ def fit_delivery_id(value):
     return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def visible_query(config, query):
+def visible_query(config: WebhookConfig, query: dict) -> dict:
     """Query parameters without the configuration's URL token (a secret)."""
     token_param = config.security.get("queryTokenParam")
     return {k: v for k, v in query.items() if k != token_param}
 
 
-def jq_input_for(text, body, headers, query):
+def jq_input_for(text: str, body: dict, headers: dict[str, str], query: dict[str, str]) -> dict | str:
     """The mappings' input document, built the same way for a new event and for a replay."""
     if SURROGATE_ESCAPE.search(text):
         return build_jq_input_text(text, headers, query)

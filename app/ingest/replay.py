@@ -1,6 +1,8 @@
 """Replay: the current configurations run again over stored raw events, newest-wins still holding."""
 
 import json
+from collections.abc import Iterable
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -26,7 +28,8 @@ def replay_event(store: Store, configs: dict[str, WebhookConfig], event_id: int)
     return store.reprocess(row.id, row.version, translation)
 
 
-def select_event_ids(engine, status=None, since=None, webhook=None, event_ids=None):
+def select_event_ids(engine: sa.Engine, status: str | None = None, since: datetime | None = None,
+                     webhook: str | None = None, event_ids: Iterable[int] | None = None) -> list[int]:
     """Ids of stored events matching every given filter, oldest first."""
     conditions = []
     if status:

@@ -9,11 +9,12 @@ import sqlalchemy as sa
 
 from ..catalog.engine import utcnow
 from ..catalog.tables import events
+from ..config import Settings
 
 log = logging.getLogger("jira_catalog_bridge.retention")
 
 
-def prune_events(engine, days, max_events=0, include_failed=False):
+def prune_events(engine: sa.Engine, days: float, max_events: int = 0, include_failed: bool = False) -> int:
     """Delete events older than `days` (and beyond the newest `max_events`); returns the count.
 
     Events still `failed` are kept unless `include_failed`: they are what replay repairs.
@@ -26,7 +27,7 @@ def prune_events(engine, days, max_events=0, include_failed=False):
         return conn.execute(events.delete().where(sa.or_(*doomed), *keep)).rowcount
 
 
-def newest_cutoff(engine, max_events):
+def newest_cutoff(engine: sa.Engine, max_events: int) -> int:
     """The highest event id beyond the newest `max_events` (0 when there are fewer)."""
     query = sa.select(events.c.id).order_by(events.c.id.desc()).offset(max_events).limit(1)
     with engine.connect() as conn:
@@ -36,12 +37,12 @@ def newest_cutoff(engine, max_events):
 class PruneSchedule:
     """Prunes the event log at most once per interval per process, after a response is sent."""
 
-    def __init__(self, settings, engine, interval_seconds=3600):
+    def __init__(self, settings: Settings, engine: sa.Engine, interval_seconds: float = 3600):
         self.settings, self.engine, self.interval = settings, engine, interval_seconds
         self.next_run = 0.0
         self.lock = threading.Lock()
 
-    def run_if_due(self):
+    def run_if_due(self) -> None:
         """Prune when the interval has passed; one thread of the process does it."""
         now = time.monotonic()
         if now < self.next_run or not self.lock.acquire(blocking=False):

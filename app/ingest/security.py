@@ -2,19 +2,21 @@
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 
 from ..errors import Unauthorized
 
 DIGESTS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
 
 
-def is_configured(security):
+def is_configured(security: dict) -> bool:
     """Whether the configuration has any secret to check requests against."""
     return bool(security["secret"]) or bool(security.get("queryTokenParam") and
                                             security["queryToken"])
 
 
-def verify_request(security, raw_body, headers, query_args, allow_unsigned=False):
+def verify_request(security: dict, raw_body: bytes, headers: Mapping[str, str], query_args: Mapping[str, str],
+                   allow_unsigned: bool = False) -> None:
     """Raise Unauthorized unless the request proves it knows the configuration's secret."""
     if not is_configured(security):
         if allow_unsigned:
@@ -30,14 +32,14 @@ def verify_request(security, raw_body, headers, query_args, allow_unsigned=False
     raise Unauthorized(f"missing signature header {header_name or '(none)'}", "missing_signature")
 
 
-def verify_signature(security, raw_body, received):
+def verify_signature(security: dict, raw_body: bytes, received: str) -> None:
     """Compare the header with the expected signature of the raw body, in constant time."""
     expected = expected_signature(security, raw_body)
     if not hmac.compare_digest(expected.encode("utf-8"), received.strip().encode("utf-8")):
         raise Unauthorized("signature does not match the request body", "invalid_signature")
 
 
-def expected_signature(security, raw_body):
+def expected_signature(security: dict, raw_body: bytes) -> str:
     """The header value a correctly signed request carries."""
     secret = security["secret"].encode("utf-8")
     if security["signatureAlgorithm"] == "plain":
@@ -47,12 +49,12 @@ def expected_signature(security, raw_body):
     return security["signaturePrefix"] + value
 
 
-def verify_token(expected, received):
+def verify_token(expected: str, received: str) -> None:
     """Compare a URL token with the configured one, in constant time."""
     if not hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8")):
         raise Unauthorized("the URL token does not match", "invalid_token")
 
 
-def sign_body(secret, raw_body, algorithm="sha256", prefix="sha256="):
+def sign_body(secret: str, raw_body: bytes, algorithm: str = "sha256", prefix: str = "sha256=") -> str:
     """The signature Jira sends for `raw_body` (used by the backfill and the tests)."""
     return prefix + hmac.new(secret.encode("utf-8"), raw_body, DIGESTS[algorithm]).hexdigest()

@@ -1,6 +1,7 @@
 """JQ as Port uses it: single-quoted literals, no environment access, one program per mapping."""
 
 import json
+from collections.abc import Mapping
 
 import jq
 
@@ -12,7 +13,7 @@ class JqCompileError(ValueError):
     """A JQ expression that does not compile; `message` is jq's own words."""
 
 
-def rewrite_single_quotes(expression):
+def rewrite_single_quotes(expression: str) -> str:
     """Rewrite Port-style 'literals' to jq's "literals", leaving double-quoted strings alone."""
     out, i, n = [], 0, len(expression)
     while i < n:
@@ -30,7 +31,7 @@ def rewrite_single_quotes(expression):
     return "".join(out)
 
 
-def skip_double_quoted(expression, start):
+def skip_double_quoted(expression: str, start: int) -> int:
     """Index just past the double-quoted string that opens at `start`."""
     i = start + 1
     while i < len(expression):
@@ -43,7 +44,7 @@ def skip_double_quoted(expression, start):
     return len(expression)
 
 
-def read_single_quoted(expression, start):
+def read_single_quoted(expression: str, start: int) -> tuple[str, int]:
     """The text of the single-quoted literal at `start` and the index past it."""
     chars, i = [], start + 1
     while i < len(expression):
@@ -59,7 +60,7 @@ def read_single_quoted(expression, start):
     raise JqCompileError("unterminated single-quoted string")
 
 
-def compile_program(program):
+def compile_program(program: str) -> object:
     """Compile a full jq program inside the sandbox."""
     try:
         return jq.compile(SANDBOX_PREFIX + program)
@@ -67,22 +68,22 @@ def compile_program(program):
         raise JqCompileError(clean_jq_message(str(exc))) from None
 
 
-def compile_expression(expression):
+def compile_expression(expression: str) -> object:
     """Compile one Port-style mapping expression (single quotes allowed)."""
     return compile_program(f"({rewrite_single_quotes(expression)})")
 
 
-def clean_jq_message(message):
+def clean_jq_message(message: str) -> str:
     """jq's compile error without the sandbox prefix it was compiled behind."""
     return " ".join(message.replace(SANDBOX_PREFIX, "").split())
 
 
-def first_of(expression):
+def first_of(expression: str) -> str:
     """A jq fragment yielding the first output of `expression`, or null when it yields none."""
     return f"([({rewrite_single_quotes(expression)})][0])"
 
 
-def object_of(named_expressions):
+def object_of(named_expressions: Mapping[str, str]) -> str:
     """A jq object constructor: keys are JSON-quoted names, values the first output of each."""
     parts = [f"{json.dumps(name)}: {first_of(expr)}" for name, expr in named_expressions.items()]
     return "{" + ", ".join(parts) + "}"

@@ -10,6 +10,7 @@ jq's own errors.
 
 import json
 import math
+from collections.abc import Callable
 from functools import partial
 
 from .paths import read_path, tokenize
@@ -28,12 +29,12 @@ class NotReproduced(ValueError):
     """A value this evaluator does not reproduce exactly; libjq is asked instead."""
 
 
-def lookup(steps, document):
+def lookup(steps: tuple[str | int, ...], document: object) -> object:
     """A plain path's value with jq's semantics, shaped as libjq returns it."""
     return as_jq_value(walk(steps, document))
 
 
-def walk(steps, value):
+def walk(steps: tuple[str | int, ...], value: object) -> object:
     """The raw value at a plain path: null through missing keys and null, PathError else."""
     for step in steps:
         if value is None:
@@ -50,7 +51,7 @@ def walk(steps, value):
     return value
 
 
-def walk_keys(keys, document):
+def walk_keys(keys: tuple[str, ...], document: object) -> object:
     """walk() for a path made of object keys only, the common case, in fewer steps: of JSON's
     values only objects have `get`, so anything else along the way is left to walk()."""
     value = document
@@ -62,7 +63,7 @@ def walk_keys(keys, document):
     return value
 
 
-def as_jq_value(value):
+def as_jq_value(value: object) -> object:
     """A value as it comes back out of libjq: numbers are doubles, integral ones as int."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
@@ -76,7 +77,7 @@ def as_jq_value(value):
     return {key: as_jq_value(item) for key, item in value.items()}
 
 
-def as_jq_number(number):
+def as_jq_number(number: int | float) -> int | float | None:
     """jq keeps numbers as doubles; the jq binding returns integral ones as int, infinities clamped."""
     try:
         double = float(number)
@@ -89,7 +90,7 @@ def as_jq_number(number):
     return int(double) if double.is_integer() else double
 
 
-def compile_evaluator(expression):
+def compile_evaluator(expression: str) -> Callable[[object], object] | None:
     """A function of the document giving the expression's output as libjq returns it, or None
     when the expression uses anything outside the part of jq recognised here."""
     tokens = tokenize(expression)
@@ -100,14 +101,14 @@ def compile_evaluator(expression):
     return lambda document: as_jq_value(function(document))
 
 
-def path_function(steps):
+def path_function(steps: tuple[str | int, ...]) -> Callable[[object], object]:
     """The raw-value function of a plain path."""
     if all(type(step) is str for step in steps):
         return partial(walk_keys, steps)
     return partial(walk, steps)
 
 
-def read_pipe(tokens, i):
+def read_pipe(tokens: list[tuple[str, str]], i: int) -> tuple[Callable[[object], object], int] | None:
     """`a | b` from token i: (function, index after it), or None."""
     parsed = read_operators(tokens, i, 0)
     if parsed is None or parsed[1] >= len(tokens) or tokens[parsed[1]] != ("op", "|"):
@@ -119,7 +120,7 @@ def read_pipe(tokens, i):
     return (lambda value: then(first(value))), right[1]
 
 
-def read_operators(tokens, i, level):
+def read_operators(tokens: list[tuple[str, str]], i: int, level: int) -> tuple[Callable[[object], object], int] | None:
     """Operands joined by the operators of OPERATORS[level], left to right, each operand read at
     the next (tighter) level: (function, index after them), or None."""
     if level == len(OPERATORS):
@@ -132,7 +133,7 @@ def read_operators(tokens, i, level):
     return parsed
 
 
-def read_term(tokens, i):
+def read_term(tokens: list[tuple[str, str]], i: int) -> tuple[Callable[[object], object], int] | None:
     """A path, a literal, a parenthesised expression or a recognised builtin at token i."""
     kind, text = tokens[i]
     if kind in ("field", "dot"):
@@ -151,7 +152,7 @@ def read_term(tokens, i):
     return None
 
 
-def read_builtin(tokens, i):
+def read_builtin(tokens: list[tuple[str, str]], i: int) -> tuple[Callable[[object], object], int] | None:
     """`first`, or `split("separator")` with a non-empty literal separator, at token i."""
     name, following = tokens[i][1], tokens[i + 1:i + 4]
     if name == "first":  # `first(f)` is not read whole, so the expression is left to libjq
@@ -164,7 +165,7 @@ def read_builtin(tokens, i):
     return None
 
 
-def read_literal(text):
+def read_literal(text: str) -> str | None:
     """A string literal's value; None when it holds a lone surrogate (jq rejects those)."""
     value = json.loads(text)
     try:
@@ -174,56 +175,56 @@ def read_literal(text):
     return value
 
 
-def constant(value, _input):
+def constant(value: object, _input: object) -> object:
     """A literal's output, whatever the input."""
     return value
 
 
-def split(separator, value):
+def split(separator: str, value: object) -> list[str]:
     """jq's `split(separator)`: an empty string splits into no parts at all."""
     if type(value) is not str:
         raise NotReproduced("split of a non-string is left to libjq")
     return value.split(separator) if value else []
 
 
-def either(left, right):
+def either(left: Callable[[object], object], right: Callable[[object], object]) -> Callable[[object], bool]:
     """`left or right`: right is evaluated only when left's output is false or null."""
     return lambda value: is_true(left(value)) or is_true(right(value))
 
 
-def both(left, right):
+def both(left: Callable[[object], object], right: Callable[[object], object]) -> Callable[[object], bool]:
     """`left and right`: right is evaluated only when left's output is neither false nor null."""
     return lambda value: is_true(left(value)) and is_true(right(value))
 
 
-def equal(left, right):
+def equal(left: Callable[[object], object], right: Callable[[object], object]) -> Callable[[object], bool]:
     """`left == right`."""
     return lambda value: same_value(left(value), right(value))
 
 
-def unequal(left, right):
+def unequal(left: Callable[[object], object], right: Callable[[object], object]) -> Callable[[object], bool]:
     """`left != right`."""
     return lambda value: not same_value(left(value), right(value))
 
 
-def add(left, right):
+def add(left: Callable[[object], object], right: Callable[[object], object]) -> Callable[[object], object]:
     """`left + right`."""
     return lambda value: plus(left(value), right(value))
 
 
-def is_true(value):
+def is_true(value: object) -> bool:
     """jq's truth: everything but false and null."""
     return value is not None and value is not False
 
 
-def same_value(a, b):
+def same_value(a: object, b: object) -> bool:
     """jq's equality, where it is plain Python equality: either side a string, boolean or null."""
     if type(a) in SCALARS or type(b) in SCALARS:
         return type(a) is type(b) and a == b
     raise NotReproduced("numbers, arrays and objects are compared by libjq")
 
 
-def plus(a, b):
+def plus(a: object, b: object) -> object:
     """jq's addition of null to anything and of two strings."""
     if a is None:
         return b

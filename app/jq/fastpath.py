@@ -7,12 +7,13 @@ caller runs the full program, so errors and their attribution are libjq's own.
 """
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 
-from .evaluator import compile_evaluator
 from .dialect import compile_program, first_of, rewrite_single_quotes
+from .evaluator import compile_evaluator
 from .paths import is_pure, root_paths
 
 FULL = object()  # projection marker: keep this whole subtree
@@ -38,7 +39,7 @@ class FastPlan:
     memoised: bool = False
 
 
-def build_projection(paths):
+def build_projection(paths: Iterable[tuple[str | int, ...]]) -> object:
     """A trie of the paths a program reads; FULL where a whole subtree is needed."""
     root = {}
     for path in paths:
@@ -55,7 +56,7 @@ def build_projection(paths):
     return root
 
 
-def project(document, trie):
+def project(document: object, trie: object) -> object:
     """The part of `document` the trie names; anything else than an object keyed by name stays whole
     so that jq's errors on it are the same."""
     if trie is FULL or type(document) is not dict or not all(type(k) is str for k in trie):
@@ -63,7 +64,7 @@ def project(document, trie):
     return {key: project(document[key], sub) for key, sub in trie.items() if key in document}
 
 
-def plan_mapping(expressions):
+def plan_mapping(expressions: dict[str, str]) -> FastPlan | None:
     """The FastPlan for a mapping's expressions (keyed `filter`, `entity.x`...); None with items."""
     if "itemsToParse" in expressions:
         return None
@@ -79,14 +80,15 @@ def plan_mapping(expressions):
                     rest_runner(program, memoised), projection_of(read.values()), memoised)
 
 
-def group_fields(expressions, evaluators):
+def group_fields(expressions: dict[str, str],
+                 evaluators: dict[str, Callable[[object], object] | None]) -> tuple[tuple, tuple, tuple]:
     """The head's, properties' and relations' fields as FastPlan holds them, in mapping order."""
     fields = [field_source(name, evaluators[name]) for name in expressions if name != "filter"]
     return tuple(tuple(source[1:] for source in fields if source[0] == wanted)
                  for wanted in (None, "properties", "relations"))
 
 
-def field_source(name, evaluator):
+def field_source(name: str, evaluator: Callable[[object], object] | None) -> tuple[str | None, str, bool, Callable]:
     """(group, key, from_rest, function) of one entity field (`entity.properties.x`, `entity.title`):
     the function is the evaluator, else reads the jq program's values."""
     parts = name.split(".", 2)
@@ -96,7 +98,7 @@ def field_source(name, evaluator):
     return group, parts[-1], False, evaluator
 
 
-def rest_program(rest, filter_expression, filter_evaluated):
+def rest_program(rest: dict[str, str], filter_expression: str, filter_evaluated: bool) -> object | None:
     """One jq program for the expressions not evaluated in Python; None when there are none."""
     values = "{" + ", ".join(f"{json.dumps(name)}: {first_of(expr)}"
                              for name, expr in rest.items()) + "}"
@@ -106,7 +108,7 @@ def rest_program(rest, filter_expression, filter_evaluated):
     return compile_program(f"{{matched: true, values: {values}}}") if rest else None
 
 
-def rest_runner(program, memoised):
+def rest_runner(program: object | None, memoised: bool) -> Callable[[str], object] | None:
     """A function of the projected text giving the program's first output, or None without one.
 
     The projection holds everything a pure program reads, so equal texts give equal outputs: the
@@ -115,7 +117,7 @@ def rest_runner(program, memoised):
     if program is None:
         return None
 
-    def run(text):
+    def run(text: str) -> object:
         return program.input_text(text).first()
     if not memoised:
         return run
@@ -123,7 +125,7 @@ def rest_runner(program, memoised):
     return lambda text: clone(remembered(text)) if len(text) <= MEMO_TEXT_LIMIT else run(text)
 
 
-def clone(value):
+def clone(value: object) -> object:
     """A copy of a JSON value, so that no two events share mutable parts."""
     if type(value) is dict:
         return {key: clone(item) for key, item in value.items()}
@@ -132,7 +134,7 @@ def clone(value):
     return value
 
 
-def projection_of(expressions):
+def projection_of(expressions: Iterable[str]) -> object:
     """The projection covering every path the expressions read; FULL when one cannot be told."""
     paths = []
     for expression in expressions:
@@ -143,7 +145,7 @@ def projection_of(expressions):
     return build_projection(paths)
 
 
-def run_plan(plan, document):
+def run_plan(plan: FastPlan, document: dict) -> dict:
     """The full program's result ({matched, entities}) computed the fast way; raises on any error."""
     if plan.filter_check is not None and plan.filter_check(document) is not True:
         return {"matched": False}
@@ -159,7 +161,7 @@ def run_plan(plan, document):
     return {"matched": True, "entities": [entity]}
 
 
-def fill(fields, document, values):
+def fill(fields: tuple, document: dict, values: dict | None) -> dict:
     """An object of fields in the full program's key order."""
     return {key: function(values) if from_rest else function(document)
             for key, from_rest, function in fields}

@@ -31,7 +31,7 @@ IMPURE_NAMES = {"now", "input", "inputs", "input_line_number", "input_filename",
                 "get_prog_origin", "get_jq_origin", "$__loc__", "$__prog_args", "input_file"}
 
 
-def tokenize(expression):
+def tokenize(expression: str) -> list[tuple[str, str]] | None:
     """(kind, text) tokens of a jq expression; None when it uses anything this reader skips."""
     tokens, pos = [], 0
     while pos < len(expression):
@@ -47,7 +47,7 @@ def tokenize(expression):
     return tokens
 
 
-def is_plain_string(text):
+def is_plain_string(text: str) -> bool:
     """Whether a jq string literal has no interpolation and reads as JSON."""
     if "\\(" in text:
         return False
@@ -58,7 +58,7 @@ def is_plain_string(text):
     return True
 
 
-def read_path(tokens, i):
+def read_path(tokens: list[tuple[str, str]], i: int) -> tuple[tuple[str | int, ...], int] | None:
     """Parse a plain path starting at token i: (steps, index after it), or None."""
     kind, text = tokens[i]
     if kind == "field":
@@ -78,7 +78,7 @@ def read_path(tokens, i):
     return tuple(steps), i
 
 
-def read_step(tokens, i):
+def read_step(tokens: list[tuple[str, str]], i: int) -> tuple[str | int, int] | None:
     """One `.name`, `."name"`, `["name"]`, `[n]` or `[-n]` step at token i: (step, next index)."""
     kind, text = tokens[i]
     if kind == "field":
@@ -91,7 +91,7 @@ def read_step(tokens, i):
     return None
 
 
-def read_bracket(tokens, i):
+def read_bracket(tokens: list[tuple[str, str]], i: int) -> tuple[str | int, int] | None:
     """The key or index inside `[...]` whose first inner token is at i."""
     sign = 1
     if i < len(tokens) and tokens[i] == ("op", "-"):
@@ -106,7 +106,7 @@ def read_bracket(tokens, i):
     return None
 
 
-def parse_plain_path(expression):
+def parse_plain_path(expression: str) -> tuple[str | int, ...] | None:
     """The steps of a plain path (`.a.b`, `.a[0]`, `.a["x"]`, `.`), or None for anything else."""
     tokens = tokenize(expression)
     if not tokens:
@@ -117,7 +117,7 @@ def parse_plain_path(expression):
     return parsed[0]
 
 
-def root_paths(expression):
+def root_paths(expression: str) -> list[tuple[str | int, ...]] | None:
     """Every input path `expression` can read, as plain-path steps; None when that is not certain."""
     tokens = tokenize(expression)
     if not tokens:
@@ -127,7 +127,8 @@ def root_paths(expression):
     return paths if end == len(tokens) else None
 
 
-def read_root_group(tokens, i, closer, paths):
+def read_root_group(tokens: list[tuple[str, str]], i: int, closer: str | None,
+                    paths: list[tuple[str | int, ...]]) -> int | None:
     """Read a group whose input is the document up to its first `|`; the rest sees only what
     that part produced, so it is skipped. Returns the index after the group, or None."""
     expect_term = True
@@ -149,7 +150,7 @@ def read_root_group(tokens, i, closer, paths):
     return i + 1 if closer is not None else i
 
 
-def read_root_term(tokens, i, paths):
+def read_root_term(tokens: list[tuple[str, str]], i: int, paths: list[tuple[str | int, ...]]) -> int | None:
     """One operand in document context: a plain path, a literal, `[]` or a bracketed group."""
     kind, text = tokens[i]
     if kind in ("field", "dot"):
@@ -169,7 +170,7 @@ def read_root_term(tokens, i, paths):
     return None
 
 
-def skip_group(tokens, i, closer):
+def skip_group(tokens: list[tuple[str, str]], i: int, closer: str | None) -> int | None:
     """Index just past the bracket closing the current group (or the end at top level)."""
     depth = 0
     while i < len(tokens):
@@ -184,7 +185,7 @@ def skip_group(tokens, i, closer):
     return i if closer is None else None
 
 
-def is_pure(expression):
+def is_pure(expression: str) -> bool:
     """Whether the expression's output depends on its input alone (so it may be memoised)."""
     tokens = tokenize(expression)
     return tokens is not None and not any(kind in ("ident", "var") and text in IMPURE_NAMES

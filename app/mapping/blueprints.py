@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from .calculations import compile_calculations
 from ..errors import ConfigError
+from .calculations import compile_calculations
 
 # Port's identifier rule: letters of any script, digits and @_.+:\/=- ; not "." or "..".
 IDENTIFIER_CHARS = re.compile(r"^[\w@.+:\\/=-]+$")
@@ -33,12 +33,12 @@ class Blueprint:
 class EntityInvalid(ValueError):
     """An entity that its blueprint rejects; `field` names the offending part."""
 
-    def __init__(self, message, field_name):
+    def __init__(self, message: str, field_name: str):
         super().__init__(message)
         self.field = field_name
 
 
-def load_blueprints(directory):
+def load_blueprints(directory: str | Path) -> dict[str, Blueprint]:
     """Every blueprint file (`*.json`, `*.yaml`, `*.yml`) in `directory`, by identifier."""
     blueprints = {}
     for path in sorted(Path(directory).glob("*")):
@@ -52,7 +52,7 @@ def load_blueprints(directory):
     return blueprints
 
 
-def check_relation_targets(blueprints, directory):
+def check_relation_targets(blueprints: dict[str, Blueprint], directory: str | Path) -> None:
     """Every relation must target a blueprint that exists."""
     for blueprint in blueprints.values():
         for name, spec in blueprint.relations.items():
@@ -62,7 +62,7 @@ def check_relation_targets(blueprints, directory):
                                   f"{name!r}: target {target!r} is not a blueprint")
 
 
-def parse_blueprint(path):
+def parse_blueprint(path: Path) -> Blueprint:
     """Read one blueprint file, checking the parts the catalog relies on."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -81,7 +81,7 @@ def parse_blueprint(path):
                      calculations=compile_calculations(path, data))
 
 
-def check_identifier(value, field_name="identifier"):
+def check_identifier(value: object, field_name: str = "identifier") -> None:
     """Port's identifier rule: a non-empty string of allowed characters, at most 1000 long."""
     if not isinstance(value, str) or not value:
         raise EntityInvalid(f"{field_name} must be a non-empty string, got {value!r}", field_name)
@@ -89,7 +89,7 @@ def check_identifier(value, field_name="identifier"):
         raise EntityInvalid(f"{field_name} {value!r} breaks Port's identifier rule", field_name)
 
 
-def check_entity(blueprint, entity):
+def check_entity(blueprint: Blueprint, entity: dict) -> None:
     """Raise EntityInvalid when `entity` does not satisfy `blueprint`'s schema."""
     check_identifier(entity["identifier"])
     properties = entity.get("properties") or {}
@@ -108,7 +108,7 @@ def check_entity(blueprint, entity):
         check_relation(blueprint, name, value)
 
 
-def value_problem(spec, value):
+def value_problem(spec: dict, value: object) -> str | None:
     """What is wrong with a property value's type, format or enum, or None."""
     kind = spec.get("type", "string")
     if isinstance(value, bool) and kind == "number" or not isinstance(value, JSON_TYPES[kind]):
@@ -120,7 +120,7 @@ def value_problem(spec, value):
     return None
 
 
-def matches_format(fmt, value):
+def matches_format(fmt: str, value: str) -> bool:
     """Whether a string has the blueprint's `format` (url, date-time, email; others pass)."""
     if fmt == "url":
         return URL.match(value) is not None
@@ -135,7 +135,7 @@ def matches_format(fmt, value):
     return True
 
 
-def check_relation(blueprint, name, value):
+def check_relation(blueprint: Blueprint, name: str, value: object) -> None:
     """A relation names a target identifier (or a list of them when `many`)."""
     where = f"relations.{name}"
     spec = blueprint.relations.get(name)
@@ -150,7 +150,7 @@ def check_relation(blueprint, name, value):
         check_identifier(target, where)
 
 
-def type_name(value):
+def type_name(value: object) -> str:
     """JSON's name for a Python value's type."""
     names = {bool: "boolean", int: "number", float: "number", str: "string",
              dict: "object", list: "array", type(None): "null"}

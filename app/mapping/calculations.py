@@ -2,9 +2,14 @@
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from ..jq.dialect import JqCompileError, compile_expression, compile_program, rewrite_single_quotes
+
+if TYPE_CHECKING:
+    from .blueprints import Blueprint
 
 CALCULATION_TYPES = {"string", "number", "boolean", "object", "array"}
 
@@ -18,7 +23,7 @@ class Calculations:
     titles: dict
 
 
-def compile_calculations(source, blueprint):
+def compile_calculations(source: str | Path, blueprint: dict) -> Calculations | None:
     """Compile every calculation property of a blueprint definition; None when it has none.
 
     In the combined program each property is wrapped in `try`, so one failing calculation
@@ -35,7 +40,7 @@ def compile_calculations(source, blueprint):
                         titles={name: spec.get("title") or name for name, spec in specs.items()})
 
 
-def check_calculation(source, name, spec, properties):
+def check_calculation(source: str | Path, name: str, spec: object, properties: dict) -> object:
     """A calculation property needs a compiling `calculation`, a known type and its own name;
     returns the compiled calculation."""
     where = f"{source}: calculation property {name!r}"
@@ -51,7 +56,7 @@ def check_calculation(source, name, spec, properties):
         raise ConfigError(f"{where}: JQ does not compile: {exc}") from None
 
 
-def add_calculations(blueprint, entity):
+def add_calculations(blueprint: "Blueprint | None", entity: dict) -> dict:
     """`entity` (read shape) with its blueprint's calculation properties among its properties.
 
     A calculation yielding null (or failing) is left out, so an entity whose inputs are missing
@@ -65,7 +70,7 @@ def add_calculations(blueprint, entity):
     return {**entity, "properties": {**entity["properties"], **computed}}
 
 
-def explain_calculations(blueprint, entity):
+def explain_calculations(blueprint: "Blueprint", entity: dict) -> dict:
     """Each calculation property over `entity`, by name: `{"title", "value"}` or `{"title", "error"}`."""
     calculations = blueprint.calculations
     if calculations is None:

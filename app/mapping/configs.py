@@ -7,10 +7,10 @@ from pathlib import Path
 import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .blueprints import Blueprint, load_blueprints
 from ..errors import ConfigError
-from ..jq.fastpath import plan_mapping
 from ..jq.dialect import JqCompileError, compile_expression, compile_program, first_of, object_of
+from ..jq.fastpath import plan_mapping
+from .blueprints import Blueprint, load_blueprints
 
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CONFIG_SUFFIXES = {".yaml", ".yml", ".json"}
@@ -30,7 +30,7 @@ class EntitySchema(Schema):
 class OperationField(fields.Field):
     """`"create"`, `"delete"`, or `{"type": "delete", "deleteDependents": bool}`."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: object, attr: str | None, data: object, **kwargs) -> dict:
         if value in ("create", "delete"):
             return {"type": value, "deleteDependents": False}
         if isinstance(value, dict) and value.get("type") in ("create", "delete") \
@@ -59,7 +59,7 @@ class SecuritySchema(Schema):
     queryToken = fields.String(load_default="")
 
     @validates_schema
-    def check_header(self, data, **kwargs):
+    def check_header(self, data: dict, **kwargs) -> None:
         if data["secret"] and not data["signatureHeaderName"]:
             raise ValidationError("a secret needs a signatureHeaderName", "signatureHeaderName")
 
@@ -107,7 +107,7 @@ class WebhookConfig:
     icon: str = ""
 
 
-def substitute_env(value, env):
+def substitute_env(value: object, env: dict[str, str]) -> object:
     """Replace `${NAME}` in every string of a loaded document; unset names become ''."""
     if isinstance(value, str):
         return ENV_REFERENCE.sub(lambda m: env.get(m.group(1), ""), value)
@@ -118,7 +118,8 @@ def substitute_env(value, env):
     return value
 
 
-def load_webhook_configs(mappings_dir, env, blueprints=None):
+def load_webhook_configs(mappings_dir: str | Path, env: dict[str, str],
+                         blueprints: dict[str, Blueprint] | None = None) -> dict[str, WebhookConfig]:
     """Every configuration file in `mappings_dir`, validated and compiled, by identifier."""
     directory = Path(mappings_dir)
     if not directory.is_dir():
@@ -135,7 +136,7 @@ def load_webhook_configs(mappings_dir, env, blueprints=None):
     return configs
 
 
-def load_config_file(path, env, blueprints):
+def load_config_file(path: Path, env: dict[str, str], blueprints: dict[str, Blueprint]) -> WebhookConfig:
     """Parse, validate and compile one configuration file."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -144,7 +145,7 @@ def load_config_file(path, env, blueprints):
     return build_config(raw, str(path), env, blueprints)
 
 
-def build_config(raw, source, env, blueprints):
+def build_config(raw: object, source: str, env: dict[str, str], blueprints: dict[str, Blueprint]) -> WebhookConfig:
     """Validate a loaded document and compile it into a WebhookConfig."""
     try:
         data = WebhookConfigSchema().load(substitute_env(raw, env))
@@ -161,7 +162,7 @@ def build_config(raw, source, env, blueprints):
         description=data["description"], icon=data["icon"])
 
 
-def describe_errors(messages, prefix=""):
+def describe_errors(messages: object, prefix: str = "") -> str:
     """marshmallow's nested messages as `a.b.c: message` phrases."""
     if isinstance(messages, dict):
         return "; ".join(describe_errors(v, f"{prefix}{k}.") for k, v in messages.items())
@@ -170,7 +171,7 @@ def describe_errors(messages, prefix=""):
     return f"field {prefix.rstrip('.')}: {messages}"
 
 
-def compile_field(expression, source, where, field_name):
+def compile_field(expression: str, source: str, where: str, field_name: str) -> object:
     """Compile one expression, naming file, mapping and field when it does not compile."""
     try:
         return compile_expression(expression)
@@ -179,7 +180,7 @@ def compile_field(expression, source, where, field_name):
                           f"{expression!r}: {exc}") from None
 
 
-def mapping_fields(data):
+def mapping_fields(data: dict) -> dict[str, str]:
     """The mapping's expressions keyed by their field path (`entity.properties.x`)."""
     entity = data["entity"]
     exprs = {"filter": data["filter"]}
@@ -194,7 +195,7 @@ def mapping_fields(data):
     return exprs
 
 
-def build_mapping(index, data, source, blueprints):
+def build_mapping(index: int, data: dict, source: str, blueprints: dict[str, Blueprint]) -> Mapping:
     """Check a mapping entry against its blueprint and compile its program."""
     where = f"mapping {index} (blueprint {data['blueprint']})"
     check_blueprint_refs(data, blueprints, source, where)
@@ -212,7 +213,7 @@ def build_mapping(index, data, source, blueprints):
                    field_programs=field_programs, fast=plan_mapping(exprs))
 
 
-def check_blueprint_refs(data, blueprints, source, where):
+def check_blueprint_refs(data: dict, blueprints: dict[str, Blueprint], source: str, where: str) -> None:
     """The blueprint, its properties and relations must exist."""
     blueprint = blueprints.get(data["blueprint"])
     if blueprint is None:
@@ -228,7 +229,7 @@ def check_blueprint_refs(data, blueprints, source, where):
                               f"not a relation of blueprint {blueprint.identifier!r}")
 
 
-def mapping_program(data):
+def mapping_program(data: dict) -> str:
     """One jq program evaluating filter, items and every entity field of a mapping at once."""
     entity = data["entity"]
     parts = {key: first_of(entity[key]) for key in ("identifier", "title", "icon", "team")

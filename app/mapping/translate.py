@@ -4,10 +4,12 @@ Shared by the webhook path, replay and the backfill's dry run; it touches no dat
 """
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .blueprints import EntityInvalid, check_entity, check_identifier
 from ..jq.fastpath import run_plan
+from .blueprints import EntityInvalid, check_entity, check_identifier
+from .configs import Mapping, WebhookConfig
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class Failure:
     mapping: int | None = None
     field: str | None = None
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
         return {"reason": self.reason, "message": self.message,
                 "mapping": self.mapping, "field": self.field}
 
@@ -44,26 +46,26 @@ class Translation:
     failure: Failure | None = None
 
 
-def build_jq_input(body, headers, query_params):
+def build_jq_input(body: dict, headers: dict[str, str], query_params: dict[str, str]) -> dict:
     """The document mapping expressions read: body, lower-cased headers, query parameters."""
     return {"body": body, "headers": {k.lower(): v for k, v in headers.items()},
             "queryParams": dict(query_params)}
 
 
-def build_jq_input_text(body_text, headers, query_params):
+def build_jq_input_text(body_text: str, headers: dict[str, str], query_params: dict[str, str]) -> str:
     """The same document as JSON text, reusing the already-validated raw body as is."""
     rest = json.dumps({k.lower(): v for k, v in headers.items()}), json.dumps(dict(query_params))
     return f'{{"body":{body_text},"headers":{rest[0]},"queryParams":{rest[1]}}}'
 
 
-def run_program(program, jq_input):
+def run_program(program: object, jq_input: dict | str) -> object:
     """First output of a compiled program over a dict or over JSON text."""
     if isinstance(jq_input, str):
         return program.input_text(jq_input).first()
     return program.input_value(jq_input).first()
 
 
-def evaluate_mapping(mapping, document, jq_input):
+def evaluate_mapping(mapping: Mapping, document: dict | None, jq_input: dict | str) -> dict:
     """The mapping program's result, by the fast path when it has one and it succeeds."""
     if mapping.fast is not None and document is not None:
         try:
@@ -73,7 +75,7 @@ def evaluate_mapping(mapping, document, jq_input):
     return run_program(mapping.program, jq_input)
 
 
-def translate(config, jq_input, body=None):
+def translate(config: WebhookConfig, jq_input: dict | str, body: dict | None = None) -> Translation:
     """Apply every mapping of `config` to one event; any failure voids the whole event.
 
     `body` (the parsed request body, taken from a dict `jq_input` when not given) lets an issue
@@ -88,7 +90,7 @@ def translate(config, jq_input, body=None):
     return Translation(changes=add_move_deletes(translation.changes, moved))
 
 
-def translate_mappings(config, jq_input):
+def translate_mappings(config: WebhookConfig, jq_input: dict | str) -> Translation:
     """The changes every mapping produces, or the first failure.
 
     `jq_input` is the document (see build_jq_input), whose strings must be valid Unicode (no lone
@@ -110,7 +112,7 @@ def translate_mappings(config, jq_input):
     return Translation(changes=tuple(changes))
 
 
-def make_change(mapping, produced):
+def make_change(mapping: Mapping, produced: dict) -> EntityChange | Failure:
     """An EntityChange from one entity the program produced, or the Failure it amounts to."""
     identifier = produced.get("identifier")
     if identifier is None or identifier == "":
@@ -130,7 +132,7 @@ def make_change(mapping, produced):
                         mapping.delete_dependents, mapping.index)
 
 
-def check_title(entity):
+def check_title(entity: dict) -> None:
     """Titles and icons are strings when present; a team is a string or a list of strings."""
     for key in ("title", "icon"):
         if entity.get(key) is not None and not isinstance(entity[key], str):
@@ -141,7 +143,7 @@ def check_title(entity):
         raise EntityInvalid(f"team must be a string or a list of strings, got {team!r}", "team")
 
 
-def moved_keys(body):
+def moved_keys(body: object) -> dict[str, str]:
     """{new key: old key} from a Jira changelog's `Key` item (an issue moved to another project)."""
     if not isinstance(body, dict) or not isinstance(body.get("changelog"), dict):
         return {}
@@ -152,7 +154,7 @@ def moved_keys(body):
             and item["toString"] != item["fromString"]}
 
 
-def add_move_deletes(changes, moved):
+def add_move_deletes(changes: Iterable[EntityChange], moved: dict[str, str]) -> tuple[EntityChange, ...]:
     """Put a delete of the old key before each upsert of a moved issue's new key."""
     result = []
     for change in changes:
@@ -165,7 +167,7 @@ def add_move_deletes(changes, moved):
     return tuple(result)
 
 
-def locate_runtime_error(mapping, jq_input, error):
+def locate_runtime_error(mapping: Mapping, jq_input: dict | str, error: ValueError) -> Failure:
     """Re-run the mapping field by field to name the expression that raised `error`."""
     document = jq_input if isinstance(jq_input, dict) else json.loads(jq_input)
     for name, program in mapping.field_programs.items():
@@ -177,7 +179,7 @@ def locate_runtime_error(mapping, jq_input, error):
     return Failure("jq_runtime_error", str(error), mapping.index, None)
 
 
-def evaluation_error(program, document):
+def evaluation_error(program: object, document: object) -> str | None:
     """jq's error message when `program` fails on `document`, else None."""
     try:
         program.input_value(document).first()
@@ -188,7 +190,7 @@ def evaluation_error(program, document):
     return None
 
 
-def item_inputs(mapping, document):
+def item_inputs(mapping: Mapping, document: dict) -> list[dict]:
     """The per-item documents (`.item` set) a mapping with itemsToParse evaluates."""
     try:
         items = mapping.field_programs["itemsToParse"].input_value(document).first()

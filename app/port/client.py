@@ -7,9 +7,11 @@ requests, since bad credentials are fixed by the operator, not by parking items)
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -27,7 +29,7 @@ class PortError(Exception):
 class PortRetryableError(PortError):
     """Worth retrying later; `retry_after` is Port's requested wait in seconds, if it gave one."""
 
-    def __init__(self, message, retry_after=None, status=None):
+    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None):
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status
@@ -36,7 +38,7 @@ class PortRetryableError(PortError):
 class PortPermanentError(PortError):
     """Port refused the request in a way retrying cannot fix (e.g. 422 schema mismatch, 404)."""
 
-    def __init__(self, status, body):
+    def __init__(self, status: int, body: object):
         super().__init__(f"Port answered {status}: {describe_body(body)}")
         self.status = status
         self.body = body
@@ -53,19 +55,19 @@ class BulkResult:
     error: object = None
 
 
-def describe_body(body):
+def describe_body(body: object) -> str:
     """A short human-readable form of Port's error body."""
     if isinstance(body, dict):
         return str(body.get("message") or body.get("error") or body)[:500]
     return str(body)[:500]
 
 
-def bool_param(value):
+def bool_param(value: bool) -> str:
     """Port's query strings spell booleans `true`/`false`."""
     return "true" if value else "false"
 
 
-def seconds_until(raw, now=None):
+def seconds_until(raw: object, now: float | None = None) -> float | None:
     """Seconds to wait from a header value: delta seconds, epoch seconds, HTTP date or ISO 8601."""
     if raw is None or str(raw).strip() == "":
         return None
@@ -80,18 +82,18 @@ def seconds_until(raw, now=None):
     return max(0.0, number - now) if number > 1e9 else max(0.0, number)
 
 
-def parse_moment(text):
+def parse_moment(text: str) -> datetime | None:
     """An HTTP date or ISO 8601 timestamp as an aware datetime, or None."""
     for parse in (parsedate_to_datetime, datetime.fromisoformat):
         try:
             moment = parse(text)
         except (TypeError, ValueError):
             continue
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return None
 
 
-def retry_after_of(response):
+def retry_after_of(response: requests.Response) -> float | None:
     """Port's requested wait: `Retry-After`, else `x-ratelimit-reset` when the budget is spent."""
     wait = seconds_until(response.headers.get("Retry-After"))
     if wait is None and (response.status_code == 429
@@ -100,7 +102,7 @@ def retry_after_of(response):
     return wait
 
 
-def json_or_text(response):
+def json_or_text(response: requests.Response) -> object:
     """The response body as JSON when it is JSON, else as text."""
     try:
         return response.json()
@@ -108,13 +110,13 @@ def json_or_text(response):
         return response.text
 
 
-def field_of(response, key, default=None):
+def field_of(response: requests.Response, key: str, default: object = None) -> Any:
     """One key of a JSON object answer; `default` when the answer is not one."""
     body = json_or_text(response)
     return body.get(key, default) if isinstance(body, dict) else default
 
 
-def raise_for_status(response):
+def raise_for_status(response: requests.Response) -> None:
     """Classify a failed response; return nothing for 2xx."""
     status = response.status_code
     if status < 400:
@@ -129,8 +131,9 @@ def raise_for_status(response):
 class PortClient:
     """One organisation's credentials against one Port API base URL."""
 
-    def __init__(self, base_url, client_id, client_secret, session=None, timeout=DEFAULT_TIMEOUT,
-                 clock=time.monotonic):
+    def __init__(self, base_url: str | None, client_id: str, client_secret: str,
+                 session: requests.Session | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 clock: Callable[[], float] = time.monotonic):
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
@@ -140,7 +143,7 @@ class PortClient:
         self._token = None
         self._token_expires_at = 0.0
 
-    def upsert(self, blueprint, entity, merge=False, create_missing=False):
+    def upsert(self, blueprint: str, entity: dict, merge: bool = False, create_missing: bool = False) -> dict:
         """Create or update one entity; returns Port's stored entity."""
         response = self._request("POST", f"{blueprint_path(blueprint)}/entities",
                                  json=entity_body(entity),
@@ -148,7 +151,8 @@ class PortClient:
         raise_for_status(response)
         return field_of(response, "entity", {})
 
-    def bulk_upsert(self, blueprint, entities, merge=False, create_missing=False):
+    def bulk_upsert(self, blueprint: str, entities: list[dict], merge: bool = False,
+                    create_missing: bool = False) -> list[BulkResult]:
         """Create or update 1-20 entities of one blueprint; one BulkResult per entity, in order."""
         response = self._request("POST", f"{blueprint_path(blueprint)}/entities/bulk",
                                  json={"entities": [entity_body(e) for e in entities]},
@@ -160,7 +164,7 @@ class PortClient:
         body = json_or_text(response)
         return bulk_results(entities, body if isinstance(body, dict) else {})
 
-    def delete(self, blueprint, identifier, delete_dependents=False):
+    def delete(self, blueprint: str, identifier: str, delete_dependents: bool = False) -> bool:
         """Delete one entity; True if deleted, False if it was already gone (404)."""
         path = f"{blueprint_path(blueprint)}/entities/{quote(identifier, safe='')}"
         response = self._request("DELETE", path,
@@ -172,7 +176,7 @@ class PortClient:
         raise_for_status(response)
         return True
 
-    def get_blueprint(self, identifier):
+    def get_blueprint(self, identifier: str) -> dict | None:
         """The blueprint definition, or None when Port has no such blueprint."""
         response = self._request("GET", blueprint_path(identifier))
         if response.status_code == 404:
@@ -180,19 +184,19 @@ class PortClient:
         raise_for_status(response)
         return field_of(response, "blueprint")
 
-    def create_blueprint(self, blueprint):
+    def create_blueprint(self, blueprint: dict) -> dict:
         """Create a blueprint; returns Port's stored definition."""
         response = self._request("POST", "/v1/blueprints", json=blueprint)
         raise_for_status(response)
         return field_of(response, "blueprint", blueprint)
 
-    def access_token(self):
+    def access_token(self) -> str:
         """A valid access token, fetched when missing or about to expire."""
         if self._token is None or self.clock() >= self._token_expires_at:
             self._fetch_token()
         return self._token
 
-    def _fetch_token(self):
+    def _fetch_token(self) -> None:
         """Get a new access token; any failure is retryable (see the module docstring)."""
         response = self._send("POST", "/v1/auth/access_token",
                               json={"clientId": self.client_id, "clientSecret": self.client_secret})
@@ -206,7 +210,7 @@ class PortClient:
         self._token_expires_at = self.clock() + max(0.0, lifetime - min(TOKEN_REFRESH_MARGIN,
                                                                          lifetime / 10))
 
-    def _request(self, method, path, **kwargs):
+    def _request(self, method: str, path: str, **kwargs) -> requests.Response:
         """Send with the bearer token; on 401 fetch a fresh token and try exactly once more."""
         response = self._send(method, path, headers=self._auth_header(), **kwargs)
         if response.status_code == 401:
@@ -214,10 +218,10 @@ class PortClient:
             response = self._send(method, path, headers=self._auth_header(), **kwargs)
         return response
 
-    def _auth_header(self):
+    def _auth_header(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token()}"}
 
-    def _send(self, method, path, **kwargs):
+    def _send(self, method: str, path: str, **kwargs) -> requests.Response:
         """One HTTP exchange; network trouble becomes PortRetryableError."""
         try:
             return self.session.request(method, self.base_url + path, timeout=self.timeout,
@@ -230,23 +234,23 @@ class PortClient:
             raise PortRetryableError(f"request to Port failed: {exc}") from exc
 
 
-def blueprint_path(blueprint):
+def blueprint_path(blueprint: str) -> str:
     """`/v1/blueprints/{blueprint}`, the identifier escaped."""
     return f"/v1/blueprints/{quote(blueprint, safe='')}"
 
 
-def entity_body(entity):
+def entity_body(entity: dict) -> dict:
     """The entity as Port's entity routes take it (the blueprint is in the path)."""
     return {k: v for k, v in entity.items() if k != "blueprint"}
 
 
-def upsert_params(merge, create_missing):
+def upsert_params(merge: bool, create_missing: bool) -> dict[str, str]:
     """The query string shared by single and bulk upserts."""
     return {"upsert": "true", "merge": bool_param(merge),
             "create_missing_related_entities": bool_param(create_missing)}
 
 
-def bulk_results(entities, body):
+def bulk_results(entities: list[dict], body: dict) -> list[BulkResult]:
     """Map Port's 207 answer (`entities` and `errors`, keyed by index) onto the request order."""
     succeeded = {item.get("index"): item for item in body.get("entities") or []}
     failed = {item.get("index"): item for item in body.get("errors") or []}

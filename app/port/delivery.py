@@ -7,10 +7,16 @@ It runs in the Procfile's `worker:` process (`app.worker`), or inside the web pr
 import json
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
+from types import ModuleType
 
-from .client import PortPermanentError, PortRetryableError, entity_body
+import sqlalchemy as sa
+
+from ..config import PortSettings
+from .client import BulkResult, PortClient, PortError, PortPermanentError, PortRetryableError, entity_body
+from .outbox import Item, Outbox
 
 log = logging.getLogger("jira_catalog_bridge.port")
 
@@ -45,21 +51,24 @@ SENT = "sent"
 PRUNE_INTERVAL = 3600.0
 
 
-def backoff_delay(attempts, settings, retry_after=None, rng=random):
+def backoff_delay(attempts: int, settings: PortSettings, retry_after: float | None = None,
+                  rng: random.Random | ModuleType = random) -> float:
     """Exponential backoff with jitter (50-100% of the step), never shorter than `retry_after`."""
     step = min(settings.backoff_max, settings.backoff_base * 2 ** max(0, attempts - 1))
     delay = step * (0.5 + rng.random() / 2)
     return max(delay, retry_after or 0.0)
 
 
-def outcome_of_error(item, exc, settings, rng=random):
+def outcome_of_error(item: Item, exc: PortError, settings: PortSettings,
+                     rng: random.Random | ModuleType = random) -> Retry | Dead:
     """Retry or Dead for a failed request about `item`."""
     if isinstance(exc, PortRetryableError):
         return Retry(backoff_delay(item.attempts, settings, exc.retry_after, rng), str(exc))
     return Dead(str(exc))
 
 
-def send_delete(client, item, settings, rng=random):
+def send_delete(client: PortClient, item: Item, settings: PortSettings,
+                rng: random.Random | ModuleType = random) -> Retry | Dead | str:
     """Delete one entity in Port (already gone counts as done)."""
     try:
         client.delete(item.blueprint, item.identifier, item.delete_dependents)
@@ -68,7 +77,8 @@ def send_delete(client, item, settings, rng=random):
     return SENT
 
 
-def send_upsert(client, item, settings, rng=random):
+def send_upsert(client: PortClient, item: Item, settings: PortSettings,
+                rng: random.Random | ModuleType = random) -> Retry | Dead | str:
     """Upsert one entity in Port."""
     try:
         client.upsert(item.blueprint, item.entity, settings.merge,
@@ -78,7 +88,8 @@ def send_upsert(client, item, settings, rng=random):
     return SENT
 
 
-def send_bulk(client, blueprint, chunk, settings, rng=random):
+def send_bulk(client: PortClient, blueprint: str, chunk: list[Item], settings: PortSettings,
+              rng: random.Random | ModuleType = random) -> list[Retry | Dead | str]:
     """Upsert a chunk with one bulk request; outcomes in chunk order."""
     if len(chunk) == 1:
         return [send_upsert(client, chunk[0], settings, rng)]
@@ -94,7 +105,8 @@ def send_bulk(client, blueprint, chunk, settings, rng=random):
             for item, result in zip(chunk, results)]
 
 
-def outcome_of_bulk_result(item, result, settings, rng=random):
+def outcome_of_bulk_result(item: Item, result: BulkResult, settings: PortSettings,
+                           rng: random.Random | ModuleType = random) -> Retry | Dead | str:
     """Outcome for one entity of a bulk answer."""
     if result.ok:
         return SENT
@@ -104,7 +116,7 @@ def outcome_of_bulk_result(item, result, settings, rng=random):
     return Dead(message)
 
 
-def chunk_upserts(items, settings):
+def chunk_upserts(items: list[Item], settings: PortSettings) -> list[list[Item]]:
     """Split one blueprint's upserts into chunks of at most N entities and M bytes of JSON."""
     chunks, current, size = [], [], 0
     for item in items:
@@ -118,7 +130,7 @@ def chunk_upserts(items, settings):
     return chunks + ([current] if current else [])
 
 
-def plan_requests(items, settings):
+def plan_requests(items: list[Item], settings: PortSettings) -> list[tuple[str, str, list[Item]]]:
     """Group claimed items into requests `(kind, blueprint, items)`; kind: delete/bulk/single."""
     upserts_by_blueprint = {}
     plan = []
@@ -135,7 +147,8 @@ def plan_requests(items, settings):
     return plan
 
 
-def send_request(client, kind, blueprint, items, settings, rng=random):
+def send_request(client: PortClient, kind: str, blueprint: str, items: list[Item], settings: PortSettings,
+                 rng: random.Random | ModuleType = random) -> list[Retry | Dead | str]:
     """Send one planned request; outcomes in item order."""
     if kind == "delete":
         return [send_delete(client, items[0], settings, rng)]
@@ -144,7 +157,8 @@ def send_request(client, kind, blueprint, items, settings, rng=random):
     return send_bulk(client, blueprint, items, settings, rng)
 
 
-def record_outcomes(engine, outbox, items, outcomes, stats):
+def record_outcomes(engine: sa.Engine, outbox: Outbox, items: list[Item], outcomes: list[Retry | Dead | str],
+                    stats: DeliveryStats) -> None:
     """Write the outcomes of one request in one transaction and count them."""
     sent = [item for item, outcome in zip(items, outcomes) if outcome == SENT]
     with engine.begin() as conn:
@@ -162,7 +176,8 @@ def record_outcomes(engine, outbox, items, outcomes, stats):
     stats.dead += sum(isinstance(o, Dead) for o in outcomes)
 
 
-def deliver_once(engine, outbox, client, settings, rng=random):
+def deliver_once(engine: sa.Engine, outbox: Outbox, client: PortClient, settings: PortSettings,
+                 rng: random.Random | ModuleType = random) -> DeliveryStats:
     """Claim one batch of due items, send it to Port and record every outcome.
 
     Items not sent within half their lease are handed back, so that a slow Port never lets a
@@ -184,7 +199,7 @@ def deliver_once(engine, outbox, client, settings, rng=random):
     return stats
 
 
-def prune_delivered(engine, outbox, settings):
+def prune_delivered(engine: sa.Engine, outbox: Outbox, settings: PortSettings) -> None:
     """Drop sent and superseded items older than the retention period."""
     with engine.begin() as conn:
         removed = outbox.prune(conn, settings.retention_days * 86400)
@@ -192,7 +207,8 @@ def prune_delivered(engine, outbox, settings):
         log.info("pruned %d delivered outbox item(s)", removed)
 
 
-def run_forever(engine, outbox, client, settings, stop_event):
+def run_forever(engine: sa.Engine, outbox: Outbox, client: PortClient, settings: PortSettings,
+                stop_event: threading.Event) -> None:
     """Deliver until `stop_event` is set, idling `poll_interval` when nothing is due."""
     next_prune = 0.0
     while not stop_event.is_set():

@@ -17,6 +17,7 @@ from ..catalog.store import Store
 from ..catalog.tables import entities
 from ..catalog.tables import outbox as outbox_table
 from ..config import PortSettings
+from ..mapping.translate import EntityChange
 from .client import PortClient, PortPermanentError, PortRetryableError
 from .delivery import backoff_delay, run_forever
 from .outbox import Change, Outbox
@@ -61,36 +62,36 @@ class Forwarding:
         """Queue an upsert of every live entity (after turning forwarding on); returns how many."""
         return queue_whole_catalog(self.engine, self.outbox)
 
-    def record_changes(self, conn, applied, _event_id):
+    def record_changes(self, conn: sa.Connection, applied: list[EntityChange], _event_id: int) -> None:
         """Store listener: queue the applied changes in the store's transaction."""
         self.outbox.enqueue(conn, [as_change(change) for change in applied])
 
-    def run(self):
+    def run(self) -> None:
         """Create missing blueprints (if configured), then deliver until `stop_event` is set."""
         if self.settings.initialize_resources:
             initialize_blueprints(self)
         run_forever(self.engine, self.outbox, self.client, self.settings, self.stop_event)
 
-    def start_thread(self):
+    def start_thread(self) -> None:
         """Run delivery in a daemon thread of this process."""
         self.thread = threading.Thread(target=self.run, name="port-outbox-worker", daemon=True)
         self.thread.start()
 
-    def stop(self, timeout=None):
+    def stop(self, timeout: float | None = None) -> None:
         """Ask the delivery loop to stop and wait for its thread, if any."""
         self.stop_event.set()
         if self.thread is not None:
             self.thread.join(timeout)
 
 
-def as_change(change):
+def as_change(change: EntityChange) -> Change:
     """The outbox's Change from one of the store's applied entity changes."""
     if change.operation == "delete":
         return Change.delete(change.blueprint, change.identifier, change.delete_dependents)
     return Change.upsert(change.blueprint, change.entity)
 
 
-def queue_whole_catalog(engine, outbox, chunk=500):
+def queue_whole_catalog(engine: sa.Engine, outbox: Outbox, chunk: int = 500) -> int:
     """Queue an upsert of every live entity (after turning forwarding on); returns how many."""
     query = sa.select(entities).where(entities.c.deleted.is_(False)).order_by(
         entities.c.blueprint, entities.c.identifier)
@@ -102,7 +103,7 @@ def queue_whole_catalog(engine, outbox, chunk=500):
     return queued
 
 
-def entity_of(row):
+def entity_of(row: sa.RowMapping) -> dict:
     """A stored entity as Port's upsert takes it (unset title, icon and team left out)."""
     entity = {"identifier": row["identifier"], "properties": row["properties"],
               "relations": row["relations"]}
@@ -110,7 +111,7 @@ def entity_of(row):
     return entity
 
 
-def initialize_blueprints(forwarding):
+def initialize_blueprints(forwarding: Forwarding) -> None:
     """ensure_blueprints, retried with backoff while Port is unreachable."""
     definitions = forwarding.blueprints
     attempt = 0

@@ -13,8 +13,9 @@ Per entity, only the newest change is ever claimed, and never while an older one
 so Port sees an entity's changes in order and stale versions are not sent at all.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -23,9 +24,9 @@ STATUSES = ("pending", "inflight", "sent", "dead", "superseded")
 SUPERSEDABLE = ("pending", "dead")
 
 
-def utcnow():
+def utcnow() -> datetime:
     """Naive UTC now: the outbox stores naive UTC timestamps on every backend."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,12 @@ class Change:
     delete_dependents: bool = False
 
     @classmethod
-    def upsert(cls, blueprint, entity):
+    def upsert(cls, blueprint: str, entity: dict) -> "Change":
         """An upsert of `entity` (a dict with at least `identifier`) into `blueprint`."""
         return cls(blueprint, entity["identifier"], "upsert", entity)
 
     @classmethod
-    def delete(cls, blueprint, identifier, delete_dependents=False):
+    def delete(cls, blueprint: str, identifier: str, delete_dependents: bool = False) -> "Change":
         """A delete, with the mapping's `deleteDependents`."""
         return cls(blueprint, identifier, "delete", None, bool(delete_dependents))
 
@@ -65,10 +66,10 @@ class Item:
 class Outbox:
     """Operations on one outbox table (from `app.catalog.tables.define_outbox_table`)."""
 
-    def __init__(self, table):
+    def __init__(self, table: sa.Table):
         self.table = table
 
-    def enqueue(self, conn, changes):
+    def enqueue(self, conn: sa.Connection, changes: Iterable[Change]) -> None:
         """Record `changes` (Change objects) inside the caller's transaction."""
         now = utcnow()
         rows = [{"blueprint": c.blueprint, "identifier": c.identifier, "operation": c.operation,
@@ -84,7 +85,7 @@ class Outbox:
                      .values(status="superseded", updated_at=now))
         conn.execute(t.insert(), rows)
 
-    def claim_batch(self, engine, limit, lease_seconds=300.0):
+    def claim_batch(self, engine: sa.Engine, limit: int, lease_seconds: float = 300.0) -> list[Item]:
         """Claim up to `limit` due items, oldest first, leasing them for `lease_seconds`.
 
         On PostgreSQL the candidate rows are locked with `FOR UPDATE SKIP LOCKED`, so concurrent
@@ -103,7 +104,7 @@ class Outbox:
             rows = conn.execute(claim).all()
         return sorted((Item(*row) for row in rows), key=lambda item: item.id)
 
-    def _claimable(self, now):
+    def _claimable(self, now: datetime) -> sa.ColumnElement[bool]:
         """Due, the newest change of its entity, and no live lease on an older change."""
         t = self.table
         newer = t.alias("newer")
@@ -116,31 +117,31 @@ class Outbox:
                                leased.c.status == "inflight", leased.c.next_attempt_at > now),
         )
 
-    def mark_sent(self, conn, items):
+    def mark_sent(self, conn: sa.Connection, items: list[Item]) -> None:
         """Record successful delivery; older undelivered changes of those entities are obsolete."""
         now = utcnow()
         self._set(conn, items, status="sent", last_error=None, updated_at=now)
         self._supersede_older(conn, items, now)
 
-    def mark_retry(self, conn, item, delay_seconds, error):
+    def mark_retry(self, conn: sa.Connection, item: Item, delay_seconds: float, error: object) -> None:
         """Put an item back to wait `delay_seconds` after a failure worth retrying."""
         now = utcnow()
         self._set(conn, [item], status="pending", last_error=str(error)[:2000], updated_at=now,
                   next_attempt_at=now + timedelta(seconds=delay_seconds))
 
-    def mark_dead(self, conn, item, error):
+    def mark_dead(self, conn: sa.Connection, item: Item, error: object) -> None:
         """Park an item Port refused; it stays until `requeue_dead`."""
         now = utcnow()
         self._set(conn, [item], status="dead", last_error=str(error)[:2000], updated_at=now)
         self._supersede_older(conn, [item], now)
 
-    def release(self, conn, items):
+    def release(self, conn: sa.Connection, items: list[Item]) -> None:
         """Hand claimed items back unsent, due now (their attempt does not count)."""
         t = self.table
         self._set(conn, items, status="pending", next_attempt_at=utcnow(), updated_at=utcnow(),
                   attempts=t.c.attempts - 1)
 
-    def requeue_dead(self, conn):
+    def requeue_dead(self, conn: sa.Connection) -> int:
         """Make every dead item pending again, due now; returns how many."""
         now = utcnow()
         result = conn.execute(sa.update(self.table).where(self.table.c.status == "dead")
@@ -148,7 +149,7 @@ class Outbox:
                                       updated_at=now))
         return result.rowcount
 
-    def prune(self, conn, older_than_seconds):
+    def prune(self, conn: sa.Connection, older_than_seconds: float) -> int:
         """Delete sent and superseded items last touched over `older_than_seconds` ago."""
         t = self.table
         cutoff = utcnow() - timedelta(seconds=older_than_seconds)
@@ -156,7 +157,7 @@ class Outbox:
                                                  t.c.updated_at < cutoff))
         return result.rowcount
 
-    def count_by_status(self, conn):
+    def count_by_status(self, conn: sa.Connection) -> dict[str, int]:
         """`{status: count}` for every status, zeros included."""
         t = self.table
         counts = dict.fromkeys(STATUSES, 0)
@@ -165,7 +166,8 @@ class Outbox:
             counts[status] = count
         return counts
 
-    def list_items(self, conn, status=None, limit=100, offset=0):
+    def list_items(self, conn: sa.Connection, status: str | None = None, limit: int = 100,
+                   offset: int = 0) -> tuple[list, int]:
         """`(rows, total)`: a page of items (row mappings), oldest first, optionally by status."""
         t = self.table
         condition = sa.true() if status is None else t.c.status == status
@@ -174,13 +176,13 @@ class Outbox:
                             .limit(limit).offset(offset)).mappings().all()
         return rows, total
 
-    def _set(self, conn, items, **values):
+    def _set(self, conn: sa.Connection, items: list[Item], **values) -> None:
         """Update the given items, but only while this worker still holds them."""
         t = self.table
         conn.execute(sa.update(t).where(t.c.id.in_([i.id for i in items]), t.c.status == "inflight")
                      .values(**values))
 
-    def _supersede_older(self, conn, items, now):
+    def _supersede_older(self, conn: sa.Connection, items: list[Item], now: datetime) -> None:
         """Mark undelivered rows older than `items`, of the same entities, superseded.
 
         A live lease on such a row cannot exist: claiming skips entities with one, so any
@@ -195,6 +197,6 @@ class Outbox:
         ).values(status="superseded", updated_at=now))
 
 
-def same_entity(other, table):
+def same_entity(other: sa.FromClause, table: sa.FromClause) -> sa.ColumnElement[bool]:
     """Rows of `other` that belong to the same entity as the current row of `table`."""
     return sa.and_(other.c.blueprint == table.c.blueprint, other.c.identifier == table.c.identifier)

@@ -38,12 +38,12 @@ def ensure_blueprints(client: PortClient, blueprints: list[dict]) -> list[str]:
     return created
 
 
-def order_by_relations(blueprints):
+def order_by_relations(blueprints: list[dict]) -> list[dict]:
     """Blueprints ordered so each comes after the blueprints its relations point to."""
     by_id = {b["identifier"]: b for b in blueprints}
     ordered, visiting = {}, set()
 
-    def visit(identifier):
+    def visit(identifier: str | None) -> None:
         if identifier in ordered or identifier in visiting or identifier not in by_id:
             return  # done, a cycle (Port must then resolve it), or a blueprint not shipped here
         visiting.add(identifier)

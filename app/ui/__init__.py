@@ -7,8 +7,8 @@ every form carries a CSRF token.
 import hashlib
 import hmac
 
-from flask import Blueprint, Flask, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Blueprint, Flask, Request, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from ..catalog.store import Store
 from ..config import Settings
@@ -37,12 +37,12 @@ class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, without building a signer for requests that carry no
     cookie: webhook deliveries never do, and the signer cost them more than their SQL."""
 
-    def open_session(self, app, request):
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
 
-    def get_cookie_secure(self, app):
+    def get_cookie_secure(self, app: Flask) -> bool:
         """Secure when the page came over HTTPS, directly or through a TLS-terminating proxy
         (Heroku's router sets X-Forwarded-Proto). A forged header can only make the cookie
         stricter, so trusting it is safe."""

@@ -17,22 +17,22 @@ PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 
                 "Referrer-Policy": "same-origin"}
 
 
-def api_token():
+def api_token() -> str:
     return current_runtime().settings.CATALOG_API_TOKEN
 
 
-def token_fingerprint(token):
+def token_fingerprint(token: str) -> str:
     """What the session keeps to prove a login: never the token itself."""
     return hashlib.sha256(b"ui-login:" + token.encode("utf-8")).hexdigest()
 
 
-def signed_in():
+def signed_in() -> bool:
     """Whether the request may see the UI: no token configured, or a login with the current one."""
     token = api_token()
     return not token or hmac.compare_digest(session.get("login", ""), token_fingerprint(token))
 
 
-def csrf_token():
+def csrf_token() -> str:
     """This session's CSRF token, created on first use."""
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
@@ -61,7 +61,7 @@ def protect_page(response):
     return response
 
 
-def safe_next(target):
+def safe_next(target: str | None) -> str:
     """A local path to go to after login; anything else goes to the overview."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target

@@ -1,7 +1,8 @@
 """The UI's pages: overview, events, entities. Reads go through app.catalog.queries."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -11,8 +12,7 @@ from ..ingest.replay import replay_event
 from ..mapping.calculations import explain_calculations
 from ..runtime import current_runtime
 from . import bp
-from .present import (PAGE_SIZE, page_links, page_number, parse_time, payload_preview, pretty,
-                      visible_headers)
+from .present import PAGE_SIZE, page_links, page_number, parse_time, payload_preview, pretty, visible_headers
 
 STATUSES = ("applied", "stale", "ignored", "failed")
 
@@ -32,21 +32,21 @@ def show_http_error(exc):
     return render_template("error.html", status=exc.code, message=exc.description), exc.code
 
 
-def engine():
+def engine() -> sa.Engine:
     return current_runtime().store.engine
 
 
 @bp.get("/")
 def overview():
     state = current_runtime()
-    rows = queries.pipeline_overview(engine(), state.configs, datetime.now(timezone.utc))
+    rows = queries.pipeline_overview(engine(), state.configs, datetime.now(UTC))
     outbox = state.forwarding.counts() if state.forwarding.enabled else None
     return render_template("overview.html", rows=rows, configs=state.configs,
                            statuses=STATUSES, counts=queries.count_entities(engine()),
                            blueprints=state.blueprints, outbox=outbox)
 
 
-def event_filters():
+def event_filters() -> tuple[dict[str, str], dict]:
     """The event list's filters from the query string, as given and as query arguments."""
     given = {name: request.args.get(name, "").strip()
              for name in ("webhook", "status", "event_type", "since", "until")}
@@ -66,7 +66,7 @@ def events():
                            paging=page_links(page, total))
 
 
-def stored_event(event_id):
+def stored_event(event_id: int) -> dict:
     event = queries.get_event(engine(), event_id)
     if event is None:
         raise NotFound(f"no event {event_id}", "event_not_found")

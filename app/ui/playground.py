@@ -15,8 +15,9 @@ from ..catalog import queries
 from ..config import environment_for_substitution
 from ..errors import BadRequest, ConfigError, NotFound
 from ..ingest.events import parse_body
-from ..mapping.configs import CONFIG_SUFFIXES, ENV_REFERENCE, build_config
-from ..mapping.translate import build_jq_input_text, translate
+from ..mapping.configs import CONFIG_SUFFIXES, ENV_REFERENCE, WebhookConfig, build_config
+from ..mapping.translate import Translation, build_jq_input_text, translate
+from ..runtime import Runtime
 
 SECRET_FIELDS = ("secret", "queryToken")
 HIDDEN = "__hidden__"
@@ -28,12 +29,12 @@ class PlaygroundError(BadRequest):
     reason = "playground_error"
 
 
-def is_reference(value):
+def is_reference(value: object) -> bool:
     """Whether a secret field holds no literal secret: empty, HIDDEN or one `${NAME}`."""
     return value in ("", None, HIDDEN) or bool(ENV_REFERENCE.fullmatch(str(value)))
 
 
-def editor_text(config):
+def editor_text(config: WebhookConfig) -> str:
     """The configuration's file as the editor shows it, literal secrets replaced by HIDDEN."""
     text = Path(config.source).read_text(encoding="utf-8")
     document = yaml.safe_load(text)
@@ -46,7 +47,7 @@ def editor_text(config):
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
-def parse_document(text):
+def parse_document(text: str) -> dict:
     """The editor's YAML as a configuration document, refusing literal secrets."""
     try:
         document = yaml.safe_load(text)
@@ -63,7 +64,7 @@ def parse_document(text):
     return document
 
 
-def compile_document(runtime, document, source):
+def compile_document(runtime: Runtime, document: dict, source: str) -> WebhookConfig:
     """build_config over a document, its ConfigError turned into a PlaygroundError."""
     try:
         return build_config(document, source, environment_for_substitution(), runtime.blueprints)
@@ -71,13 +72,13 @@ def compile_document(runtime, document, source):
         raise PlaygroundError(exc.message) from None
 
 
-def evaluate(runtime, text, jq_input):
+def evaluate(runtime: Runtime, text: str, jq_input: dict | str) -> Translation:
     """The Translation the configuration in `text` makes of `jq_input`; nothing is stored."""
     document = {k: v for k, v in parse_document(text).items() if k != "security"}
     return translate(compile_document(runtime, document, "playground"), jq_input)
 
 
-def stored_event_input(runtime, event_id):
+def stored_event_input(runtime: Runtime, event_id: int) -> str:
     """The mapping input of a stored event, exactly as the webhook path built it."""
     event = queries.get_event(runtime.store.engine, event_id)
     if event is None:
@@ -85,13 +86,13 @@ def stored_event_input(runtime, event_id):
     return build_jq_input_text(event["body"], event["headers"], event["query"])
 
 
-def pasted_input(runtime, payload):
+def pasted_input(runtime: Runtime, payload: str) -> str:
     """The mapping input of a pasted JSON body (no headers, no query parameters)."""
     text, _body = parse_body(payload.encode("utf-8"), runtime.settings.MAX_JSON_DEPTH)
     return build_jq_input_text(text, {}, {})
 
 
-def save_configuration(runtime, text):
+def save_configuration(runtime: Runtime, text: str) -> Path:
     """Write the configuration in `text` to its file once it validates; returns the path.
 
     An identifier already on disk keeps its file; a new one gets `<identifier>.yaml`,
@@ -114,7 +115,7 @@ def save_configuration(runtime, text):
     return target
 
 
-def declared_identifiers(directory):
+def declared_identifiers(directory: Path) -> dict[str, Path]:
     """{identifier: file} of the configuration files now in `directory`."""
     declared = {}
     for path in sorted(p for p in directory.iterdir() if p.suffix in CONFIG_SUFFIXES):
@@ -124,7 +125,7 @@ def declared_identifiers(directory):
     return declared
 
 
-def read_document(path):
+def read_document(path: Path) -> object:
     """A configuration file's document, or None when it is missing or unreadable."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -132,7 +133,7 @@ def read_document(path):
         return None
 
 
-def restore_hidden(document, target):
+def restore_hidden(document: dict, target: Path) -> dict:
     """The document with HIDDEN secrets put back from the file being replaced."""
     security = document.get("security")
     hidden = [n for n in SECRET_FIELDS if isinstance(security, dict) and security.get(n) == HIDDEN]
@@ -146,7 +147,7 @@ def restore_hidden(document, target):
     return {**document, "security": {**security, **{n: existing[n] for n in hidden}}}
 
 
-def write_atomically(path, text):
+def write_atomically(path: Path, text: str) -> None:
     """Replace `path` with `text` so that a reader sees the old or the new file, never half."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".playground-", suffix=".tmp")
     try:

@@ -10,7 +10,7 @@ from . import bp, playground
 RECENT_EVENTS = 30
 
 
-def initial_form():
+def initial_form() -> dict[str, str]:
     """The form as first shown: a configuration from disk and a stored event to try it on."""
     state = current_runtime()
     configs = state.configs
@@ -23,12 +23,12 @@ def initial_form():
             "source": "event" if event_id else "paste", "event_id": event_id, "payload": ""}
 
 
-def posted_form():
+def posted_form() -> dict[str, str]:
     return {name: request.form.get(name, "") for name in
             ("config_text", "source", "event_id", "payload")}
 
 
-def mapping_input(form):
+def mapping_input(form: dict[str, str]) -> str:
     """The mapping input the form points at: a stored event, or the pasted body."""
     if form["source"] == "paste":
         return playground.pasted_input(current_runtime(), form["payload"])
@@ -39,7 +39,7 @@ def mapping_input(form):
     return playground.stored_event_input(current_runtime(), event_id)
 
 
-def run(form):
+def run(form: dict[str, str]) -> dict:
     """What the page reports for a posted form: the translation, a saved file, or an error."""
     try:
         if request.form.get("action") == "save":

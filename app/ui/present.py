@@ -1,7 +1,8 @@
 """Shaping stored data for pages: capped pretty JSON, the headers worth showing, filters."""
 
 import json
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 PRETTY_LIMIT = 200_000
 # Bodies larger than this are shown as stored, without parsing them for indentation.
@@ -13,7 +14,7 @@ CREDENTIAL_WORDS = ("signature", "token", "secret", "auth", "cookie", "key")
 PAGE_SIZE = 50
 
 
-def payload_preview(text):
+def payload_preview(text: str) -> dict:
     """The body for display: indented JSON cut at PRETTY_LIMIT characters, and whether it was.
 
     The indented text is produced piece by piece and only up to the limit, so a body of
@@ -35,19 +36,19 @@ def payload_preview(text):
             "size": len(text.encode("utf-8")), "open": length <= OPEN_BELOW}
 
 
-def pretty(value):
+def pretty(value: object) -> str:
     """A small JSON value, indented, for property and outcome cells."""
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
 
 
-def visible_headers(headers):
+def visible_headers(headers: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """(the headers that matter, every header) with credential-like values replaced."""
     shown = {name: "(present, not shown)" if any(w in name for w in CREDENTIAL_WORDS) else value
              for name, value in sorted(headers.items())}
     return {name: shown[name] for name in KEY_HEADERS if name in shown}, shown
 
 
-def parse_time(value):
+def parse_time(value: str | None) -> datetime | None:
     """A `datetime-local` form value (read as UTC) as an aware datetime; None when blank or bad."""
     if not value:
         return None
@@ -55,10 +56,10 @@ def parse_time(value):
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def page_number(raw):
+def page_number(raw: str | None) -> int:
     """A 1-based page number from the query string."""
     try:
         return max(1, int(raw or 1))
@@ -66,7 +67,7 @@ def page_number(raw):
         return 1
 
 
-def page_links(page, total, size=PAGE_SIZE):
+def page_links(page: int, total: int, size: int = PAGE_SIZE) -> dict:
     """Paging facts for the pager macro."""
     last = max(1, (total + size - 1) // size)
     return {"page": page, "last": last, "total": total,

@@ -40,7 +40,7 @@ def list_entities(blueprint):
     return paged("entities", items, total, limit, offset)
 
 
-def include_args():
+def include_args() -> set[str]:
     """`include=relations` (comma-separated; the only part that can be included today)."""
     parts = {p for p in request.args.get("include", "").split(",") if p}
     if not parts <= {"relations"}:

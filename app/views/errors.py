@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import jsonify, request
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import BridgeError, error_body
@@ -12,13 +12,13 @@ HTTP_REASONS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                 413: "payload_too_large", 431: "headers_too_large"}
 
 
-def answer(status, reason, message):
+def answer(status: int, reason: str, message: str) -> tuple[Response, int]:
     """Log the rejection and answer it as JSON."""
     log.warning("rejected %s %s: %d %s: %s", request.method, request.path, status, reason, message)
     return jsonify(error_body(reason, message)), status
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Map every exception a request can raise to a JSON answer with a `reason`."""
     @app.errorhandler(BridgeError)
     def handle_bridge_error(exc):

@@ -1,5 +1,6 @@
 """GET /v1/outbox: the entity changes waiting to be sent to Port."""
 
+import sqlalchemy as sa
 from flask import Blueprint, request
 
 from ..catalog.queries import iso
@@ -13,7 +14,7 @@ bp = Blueprint("outbox", __name__, url_prefix="/v1")
 bp.before_request(require_token)
 
 
-def item_from_row(row):
+def item_from_row(row: sa.RowMapping) -> dict:
     """An outbox item as the API serves it."""
     return {"id": row["id"], "blueprint": row["blueprint"], "identifier": row["identifier"],
             "operation": row["operation"], "entity": row["entity"],

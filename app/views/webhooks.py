@@ -31,7 +31,7 @@ def receive(identifier):
     return jsonify(answer), 202
 
 
-def check_content_type(mimetype):
+def check_content_type(mimetype: str) -> None:
     """Jira sends application/json; an absent type is tolerated, any other is refused."""
     if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Content-Type must be application/json, got {mimetype}",

@@ -5,10 +5,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
-from .config import (DEFAULT_BLUEPRINTS, DEFAULT_JQL, KINDS, BackfillSettings, ConfigError, add_jira_options,
-                     check_http_url, env_first, read_jira_settings)
+from .config import (
+    DEFAULT_BLUEPRINTS,
+    DEFAULT_JQL,
+    KINDS,
+    BackfillSettings,
+    ConfigError,
+    add_jira_options,
+    check_http_url,
+    env_first,
+    read_jira_settings,
+)
 from .runner import Backfill
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 import uuid
-from datetime import datetime
+
+from app.ingest.security import sign_body
+from app.ingest.versions import parse_jira_time
 
 UPDATE_EVENTS = {"issue": "jira:issue_updated", "project": "project_updated", "user": "user_updated",
                  "team": "team_updated"}
@@ -18,21 +18,6 @@ DELETE_EVENTS = {"issue": "jira:issue_deleted", "project": "project_deleted", "u
 def now_ms() -> int:
     """The current time in epoch milliseconds, Jira's ``timestamp`` unit."""
     return int(time.time() * 1000)
-
-
-# The two helpers below have twins in app.ingest and app.security; importing those would load the whole web
-# app (Flask, SQLAlchemy, jq: seconds of start-up) into a script that only talks HTTP.
-def parse_jira_time(value) -> int | None:
-    """Epoch milliseconds of a Jira timestamp such as ``2023-06-16T11:51:05.291+0000``; None if unreadable."""
-    try:
-        return int(datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
-    except (TypeError, ValueError):
-        return None
-
-
-def sign(body: bytes, secret: str) -> str:
-    """``sha256=<hex>``: HMAC-SHA256 of the raw body, as Jira's X-Hub-Signature header carries it."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
 def build_issue_event(issue: dict) -> dict:
@@ -107,5 +92,5 @@ def delivery_headers(body: bytes, secret: str | None) -> dict:
     """Headers of one delivery: content type, a fresh delivery id, and the signature when a secret is set."""
     headers = {"Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": f"backfill-{uuid.uuid4()}"}
     if secret:
-        headers["X-Hub-Signature"] = sign(body, secret)
+        headers["X-Hub-Signature"] = sign_body(secret, body)
     return headers

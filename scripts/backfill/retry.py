@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, Mapping, Protocol
+from datetime import UTC, datetime
+from typing import Protocol
 
 import requests
 
@@ -55,8 +56,8 @@ def parse_hinted_wait(headers: Mapping[str, str]) -> float | None:
         except ValueError:
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        return min(MAX_HINTED_WAIT, max(0.0, (when - datetime.now(timezone.utc)).total_seconds()))
+            when = when.replace(tzinfo=UTC)
+        return min(MAX_HINTED_WAIT, max(0.0, (when - datetime.now(UTC)).total_seconds()))
     return None
 
 

@@ -1,0 +1,41 @@
+"""Opening the database: WAL from many workers at once, a SQLite file's folder made when missing."""
+
+import threading
+from functools import partial
+
+import sqlalchemy as sa
+
+from app.catalog.engine import create_db_engine, open_engine
+from tests.support.helpers import run_in_threads
+
+
+def open_racing_connection(url, barrier, modes, errors):
+    """Open `url` with an engine of its own once every thread is ready; note the journal mode."""
+    engine = create_db_engine(url)
+    barrier.wait()
+    try:
+        with engine.connect() as conn:
+            modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+    except sa.exc.OperationalError as exc:
+        errors.append(exc)
+    engine.dispose()
+
+
+def test_workers_opening_a_new_sqlite_file_at_once_all_get_wal(tmp_path):
+    # An engine per thread, as each gunicorn worker has its own; each round is a fresh file, since
+    # only the first switch to WAL can race.
+    for round_number in range(40):
+        url = f"sqlite:///{tmp_path}/race-{round_number}.sqlite3"
+        barrier, modes, errors = threading.Barrier(8), [], []
+        run_in_threads(partial(open_racing_connection, url, barrier, modes, errors), 8)
+        assert errors == [] and modes == ["wal"] * 8
+
+
+def test_a_sqlite_files_folder_is_created_and_the_file_is_in_wal(tmp_path):
+    path = tmp_path / "nested" / "deeper" / "catalog.sqlite3"
+    engine = open_engine(f"sqlite:///{path}", "NORMAL")
+    with engine.connect() as conn:
+        mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        synchronous = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+    engine.dispose()
+    assert path.exists() and mode == "wal" and synchronous == 1

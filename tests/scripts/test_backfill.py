@@ -1,0 +1,230 @@
+"""scripts/backfill_history.py against a fake Jira and a recording endpoint, both real HTTP servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from scripts.backfill.cli import main
+from scripts.backfill.events import parse_jira_time
+from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.fake_jira import FakeJira, make_issues, make_projects, make_users
+from tests.support.helpers import sign
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "backfill_history.py"
+SECRET = "webhook-secret"
+TOKEN = "jira-token-value"
+ACTIVE = {"To Do", "In Progress"}
+
+
+@pytest.fixture
+def endpoint():
+    with FakeEndpoint(SECRET) as server:
+        yield server
+
+
+def run(jira: FakeJira, endpoint_url: str, tmp_path, *extra: str) -> int:
+    """Run the backfill in-process against ``jira``, with a checkpoint under ``tmp_path``."""
+    return main(["--jira-url", jira.url, "--jira-user", jira.user, "--jira-token", TOKEN,
+                 "--endpoint", endpoint_url, "--secret", SECRET, "--checkpoint", str(tmp_path / "cp.json"),
+                 "--page-size", "1000", "--concurrency", "4", "--retry-base", "0.01", *extra])
+
+
+def active_keys(issues) -> set[str]:
+    """Keys of the issues the default JQL selects."""
+    return {i["key"] for i in issues if i["fields"]["status"]["name"] in ACTIVE}
+
+
+@pytest.mark.parametrize("mode", ["server", "cloud"])
+def test_every_matching_issue_is_posted_as_a_full_signed_event(mode, endpoint, tmp_path, capsys):
+    issues = make_issues(250)
+    with FakeJira(mode, issues, page_cap=40, token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
+    assert set(endpoint.entities["jiraIssue"]) == active_keys(issues)
+    by_key = {i["key"]: i for i in issues}
+    for event in endpoint.deliveries:
+        source = by_key[event["issue"]["key"]]
+        assert event["webhookEvent"] == "jira:issue_updated"
+        assert event["issue_event_type_name"] == "issue_updated"
+        assert event["issue"]["fields"] == source["fields"]
+        assert event["timestamp"] == parse_jira_time(source["fields"]["updated"])
+        assert event["user"] == source["fields"]["creator"]
+    summary = capsys.readouterr().out
+    assert f"posted={len(active_keys(issues))} " in summary and "failed=0" in summary
+    assert not (tmp_path / "cp.json").exists()
+
+
+def test_requests_are_signed_and_uniquely_identified(endpoint, tmp_path):
+    with FakeJira("server", make_issues(30), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
+    posts = [r for r in endpoint.log if r.method == "POST"]
+    ids = [r.headers["X-Atlassian-Webhook-Identifier"] for r in posts]
+    assert len(set(ids)) == len(posts) == len(active_keys(make_issues(30)))
+    for request in posts:
+        assert request.headers["X-Hub-Signature"] == sign(request.body, SECRET)
+
+
+def test_search_asks_for_all_fields_and_the_largest_page(endpoint, tmp_path):
+    with FakeJira("cloud", make_issues(120), page_cap=50, token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
+    searches = [r.json() for r in jira.log if r.path == "/rest/api/2/search/jql"]
+    assert all(s["fields"] == ["*all"] and s["maxResults"] == 1000 for s in searches)
+    assert len(searches) == 2  # 80 active issues in pages of 50
+
+
+def test_jira_rate_limits_are_waited_out(endpoint, tmp_path):
+    reset = (datetime.now(UTC) + timedelta(milliseconds=200)).isoformat()
+    with FakeJira("cloud", make_issues(60), page_cap=10, token=TOKEN) as jira:
+        jira.inject(1, 429, {"Retry-After": "0"})
+        jira.inject(1, 429, {"X-RateLimit-Reset": reset})
+        jira.inject(1, 503)
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
+    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(60))
+
+
+def test_endpoint_errors_are_retried(endpoint, tmp_path):
+    endpoint.inject(3, 503, {"Retry-After": "0"})
+    with FakeJira("server", make_issues(20), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
+    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(20))
+
+
+def test_item_failing_past_the_budget_is_reported_and_exit_code_is_1(endpoint, tmp_path, capsys):
+    endpoint.failing = {"PI-4"}
+    with FakeJira("server", make_issues(20), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--retries", "2") == 1
+    captured = capsys.readouterr()
+    assert "failed=1" in captured.out
+    assert "PI-4" in captured.err
+    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(20)) - {"PI-4"}
+
+
+@pytest.mark.parametrize("mode", ["server", "cloud"])
+def test_resume_continues_from_the_first_page_not_fully_posted(mode, endpoint, tmp_path):
+    issues = make_issues(90)  # 60 active: pages of 20 span PI-1..PI-30, PI-31..PI-60, PI-61..PI-90
+    endpoint.failing = {"PI-34"}
+    with FakeJira(mode, issues, page_cap=20, token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--retries", "1") == 1
+        assert (tmp_path / "cp.json").exists()
+        endpoint.failing = set()
+        endpoint.deliveries.clear()
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--resume") == 0
+    reposted = {e["issue"]["key"] for e in endpoint.deliveries}
+    assert "PI-34" in reposted and "PI-30" not in reposted
+    assert len(reposted) == 40  # the failed page and the one after it
+    assert set(endpoint.entities["jiraIssue"]) == active_keys(issues)
+    assert not (tmp_path / "cp.json").exists()
+
+
+def test_checkpoint_of_another_query_is_refused(endpoint, tmp_path, capsys):
+    (tmp_path / "cp.json").write_text(json.dumps({"identity": {"url": "x", "kind": "issue", "jql": "y"},
+                                                  "cursor": 40}))
+    with FakeJira("server", make_issues(5), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--resume") == 2
+    assert "another query" in capsys.readouterr().err
+
+
+def test_bad_credentials_exit_2_without_printing_the_token(endpoint, tmp_path, capsys):
+    with FakeJira("server", make_issues(5), token="the-real-token") as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 2
+    captured = capsys.readouterr()
+    assert "credentials" in captured.err
+    assert TOKEN not in captured.err + captured.out
+
+
+def test_endpoint_rejecting_the_signature_exits_2(endpoint, tmp_path, capsys):
+    with FakeJira("server", make_issues(5), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--secret", "wrong") == 2
+    assert "signature" in capsys.readouterr().err
+
+
+def test_missing_configuration_exits_2(monkeypatch, capsys):
+    for name in ("JIRA_SERVER", "JIRA_URL", "PORT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["--jira-user", "u", "--jira-token", "t"]) == 2
+    assert "Jira URL missing" in capsys.readouterr().err
+
+
+def test_personal_access_token_is_sent_as_bearer(endpoint, tmp_path):
+    with FakeJira("server", make_issues(10), pat="pat-value") as jira:
+        code = main(["--jira-url", jira.url, "--jira-pat", "pat-value", "--endpoint", f"{endpoint.url}/webhooks/jira",
+                     "--secret", SECRET, "--checkpoint", str(tmp_path / "cp.json")])
+    assert code == 0
+    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(10))
+
+
+@pytest.mark.parametrize("mode", ["server", "cloud"])
+def test_projects_are_posted_as_project_updated_events(mode, endpoint, tmp_path):
+    with FakeJira(mode, make_issues(10), projects=make_projects(120), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--kind", "project") == 0
+    assert len(endpoint.deliveries) == 120
+    event = endpoint.deliveries[0]
+    assert event["webhookEvent"] == "project_updated" and isinstance(event["timestamp"], int)
+    assert "insight" in event["project"] and event["project"]["projectLead"] == event["project"]["lead"]
+
+
+@pytest.mark.parametrize("mode", ["server", "cloud"])
+def test_users_are_posted_as_user_updated_events(mode, endpoint, tmp_path):
+    users = make_users(130, cloud=True)
+    with FakeJira(mode, users=users, token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--kind", "user", "--page-size", "50") == 0
+    assert {e["user"]["accountId"] for e in endpoint.deliveries} == {u["accountId"] for u in users}
+    assert all(e["webhookEvent"] == "user_updated" for e in endpoint.deliveries)
+
+
+def test_prune_deletes_what_the_run_did_not_produce(endpoint, tmp_path, capsys):
+    endpoint.entities["jiraIssue"].update({k: {"identifier": k} for k in ("OLD-1", "OLD-2")})
+    with FakeJira("server", make_issues(30), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--prune") == 0
+    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(30))
+    deletes = [e for e in endpoint.deliveries if e["webhookEvent"] == "jira:issue_deleted"]
+    assert sorted(e["issue"]["key"] for e in deletes) == ["OLD-1", "OLD-2"]
+    assert "pruned=2" in capsys.readouterr().out
+
+
+def test_prune_over_the_threshold_is_refused(endpoint, tmp_path, capsys):
+    endpoint.entities["jiraIssue"].update({f"OLD-{n}": {"identifier": f"OLD-{n}"} for n in range(100)})
+    with FakeJira("server", make_issues(3), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--prune", "--prune-threshold", "0.5") == 1
+    assert "prune refused" in capsys.readouterr().err
+    assert len(endpoint.entities["jiraIssue"]) == 102
+
+
+def test_prune_is_skipped_after_an_incomplete_run(endpoint, tmp_path, capsys):
+    endpoint.entities["jiraIssue"]["OLD-1"] = {"identifier": "OLD-1"}
+    endpoint.failing = {"PI-1"}
+    with FakeJira("server", make_issues(10), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--prune", "--retries", "1") == 1
+    assert "OLD-1" in endpoint.entities["jiraIssue"]
+    assert "prune skipped" in capsys.readouterr().err
+
+
+def script_env(jira: FakeJira, endpoint_url: str) -> dict:
+    """The seed's environment variables for the entry point."""
+    return {"PATH": os.environ["PATH"], "JIRA_SERVER": jira.url, "USERNAMES": jira.user, "API_TOKEN": TOKEN,
+            "PORT_URL": endpoint_url, "JIRA_WEBHOOK_SECRET": SECRET}
+
+
+def test_entry_point_reads_the_seeds_environment_variables(endpoint, tmp_path):
+    with FakeJira("cloud", make_issues(30), token=TOKEN) as jira:
+        result = subprocess.run([sys.executable, str(SCRIPT), "--checkpoint", str(tmp_path / "cp.json")],
+                                env=script_env(jira, f"{endpoint.url}/webhooks/jira"), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(30))
+    assert "progress: 20/20 issues" in result.stderr  # plain lines: stderr is not a terminal
+
+
+def test_unreachable_endpoint_fails_items_without_printing_secrets(tmp_path):
+    with FakeJira("server", make_issues(3), token=TOKEN) as jira:
+        env = script_env(jira, "http://127.0.0.1:9/webhooks/jira")
+        result = subprocess.run([sys.executable, str(SCRIPT), "--retries", "2", "--retry-base", "0.01",
+                                 "--checkpoint", str(tmp_path / "cp.json")], env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "failed=2" in result.stdout and "ConnectionError" in result.stderr
+    assert TOKEN not in result.stdout + result.stderr and SECRET not in result.stdout + result.stderr

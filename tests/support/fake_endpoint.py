@@ -1,0 +1,70 @@
+"""A stand-in webhook endpoint for backfill tests that need failures the real service would not produce
+on demand (5xx, 429): records deliveries, checks signatures, answers 202 like the service and lists
+the identifiers it holds through the read API's shape."""
+
+from __future__ import annotations
+
+import hmac
+
+from tests.support.fake_http import JsonServer, Request
+from tests.support.helpers import sign
+
+SUBJECTS = {"jira:issue": ("issue", "jiraIssue", "key"), "project": ("project", "jiraProject", "key"),
+            "user": ("user", "jiraUser", "accountId")}
+
+
+class FakeEndpoint(JsonServer):
+    """Keeps one entity per identifier and blueprint, created by update events and removed by delete events."""
+
+    def __init__(self, secret: str):
+        super().__init__()
+        self.secret = secret
+        self.entities: dict[str, dict[str, dict]] = {"jiraIssue": {}, "jiraProject": {}, "jiraUser": {}}
+        self.deliveries: list[dict] = []
+        self.failing: set[str] = set()
+
+    def route(self, request: Request):
+        """Webhook deliveries and the entity list."""
+        if request.method == "POST" and request.path.startswith("/webhooks/"):
+            return self.receive(request)
+        parts = request.path.strip("/").split("/")
+        if request.method == "GET" and len(parts) == 4 and parts[:2] == ["v1", "blueprints"]:
+            return self.list_entities(parts[2], int(request.query.get("offset", 0)),
+                                      int(request.query.get("limit", 100)))
+        return 404, {"ok": False, "reason": "not_found", "message": request.path}, {}
+
+    def receive(self, request: Request):
+        """Check the signature, then apply the event."""
+        if not hmac.compare_digest(request.headers.get("X-Hub-Signature", ""), sign(request.body, self.secret)):
+            return 401, {"ok": False, "reason": "bad_signature", "message": "signature mismatch"}, {}
+        body = request.json()
+        prefix, _, action = str(body.get("webhookEvent")).rpartition("_")
+        if prefix not in SUBJECTS:
+            return 202, {"ok": True, "eventId": None, "status": "ignored", "entities": []}, {}
+        key_name, blueprint, id_field = SUBJECTS[prefix]
+        identifier = body[key_name][id_field]
+        if identifier in self.failing:
+            return 500, {"ok": False, "reason": "internal", "message": f"cannot store {identifier}"}, {}
+        self.deliveries.append(body)
+        if action == "deleted":
+            self.entities[blueprint].pop(identifier, None)
+        else:
+            self.entities[blueprint][identifier] = {"identifier": identifier, "blueprint": blueprint}
+        operation = "delete" if action == "deleted" else "upsert"
+        return 202, {"ok": True, "eventId": len(self.deliveries), "status": "applied",
+                     "entities": [{"blueprint": blueprint, "identifier": identifier, "operation": operation}]}, {}
+
+    def list_entities(self, blueprint: str, offset: int, limit: int):
+        """A page of the blueprint's entities."""
+        entities = sorted(self.entities.get(blueprint, {}).values(), key=lambda e: e["identifier"])
+        return 200, {"ok": True, "entities": entities[offset:offset + limit], "total": len(entities)}, {}
+
+
+if __name__ == "__main__":
+    # python -m tests.support.fake_endpoint SECRET: serve until killed, in a process of its own (as the bench does).
+    import sys
+    import threading
+
+    with FakeEndpoint(sys.argv[1]) as endpoint:
+        print(endpoint.url, flush=True)
+        threading.Event().wait()

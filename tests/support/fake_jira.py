@@ -1,0 +1,279 @@
+"""A fake Jira (Server/Data Center or Cloud) following the documented REST API, served over real HTTP.
+
+Covers what the backfill and webhook registration use: serverInfo, issue search (Server ``startAt``
+paging with ``total``; Cloud ``/search/jql`` with ``nextPageToken``/``isLast`` and ``fields`` defaulting
+to ``id``), Cloud's approximate count, projects, users, Cloud's Atlassian Teams API (teams paged by
+``cursor``, members by ``pageInfo``/``after``) and the webhook registration API. Page sizes are
+capped like an instance setting; basic auth or (Server) a personal access token is required.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import re
+
+from tests.support.fake_http import JsonServer, Request
+from tests.support.helpers import load_fixture
+
+STATUSES = ("To Do", "In Progress", "Done")
+JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(=|in)\s*(.+?)\s*$', re.IGNORECASE)
+TEAMS_PATH = re.compile(r"^/gateway/api/public/teams/v1/org/([^/]+)/teams(?:/([^/]+)/members)?$")
+JQL_FIELDS = {"status": lambda i: i["fields"]["status"]["name"], "project": lambda i: i["fields"]["project"]["key"],
+              "key": lambda i: i["key"]}
+
+
+def seed_issue() -> dict:
+    """The issue object of the seed's example webhook payload."""
+    return load_fixture("seed-issue-created.json")["issue"]
+
+
+def make_issues(count: int, base: str = "https://jira.example.com", project: str = "PI") -> list[dict]:
+    """``count`` issues shaped like the seed's, with varied keys, summaries, statuses and update times."""
+    template = seed_issue()
+    issues = []
+    for n in range(1, count + 1):
+        issue = copy.deepcopy(template)
+        issue.update(id=str(10000 + n), key=f"{project}-{n}", self=f"{base}/rest/api/2/issue/{10000 + n}")
+        fields = issue["fields"]
+        fields["summary"] = f"Issue number {n}"
+        fields["description"] = f"Description of issue {n}" if n % 4 else None
+        fields["status"] = {**fields["status"], "name": STATUSES[n % 3]}
+        fields["updated"] = f"2024-01-{1 + n % 28:02d}T10:{n % 60:02d}:00.000+0000"
+        fields["project"] = {**fields["project"], "key": project}
+        issues.append(issue)
+    return issues
+
+
+def make_projects(count: int, base: str = "https://jira.example.com") -> list[dict]:
+    """Projects as /rest/api/2/project lists them (without expansions)."""
+    return [{"self": f"{base}/rest/api/2/project/{100 + n}", "id": str(100 + n), "key": f"P{n}",
+             "name": f"Project {n}", "projectTypeKey": "software",
+             "lead": {"accountId": f"lead-{n}", "displayName": f"Lead {n}"}} for n in range(1, count + 1)]
+
+
+def make_users(count: int, cloud: bool) -> list[dict]:
+    """Users shaped like Cloud (accountId) or Server (name, key, emailAddress)."""
+    if cloud:
+        return [{"accountId": f"acc-{n}", "displayName": f"User {n}", "active": True, "accountType": "atlassian"}
+                for n in range(1, count + 1)]
+    return [{"name": f"user{n}", "key": f"JIRAUSER{n}", "emailAddress": f"user{n}@example.com",
+             "displayName": f"User {n}", "active": True} for n in range(1, count + 1)]
+
+
+def parse_jql(jql: str):
+    """A predicate for the small JQL subset tests use: clauses ``f = v`` / ``f in (a, b)`` joined by AND."""
+    clauses = []
+    for clause in re.split(r"\s+AND\s+", re.split(r"\s+ORDER\s+BY\s+", jql or "", flags=re.I)[0], flags=re.I):
+        if not clause.strip():
+            continue
+        match = JQL_CLAUSE.match(clause)
+        if not match or match.group(1).lower() not in JQL_FIELDS:
+            raise ValueError(f"Error in the JQL Query: cannot parse {clause!r}")
+        values = {v.strip().strip('"\'') for v in match.group(3).strip("()").split(",")}
+        clauses.append((JQL_FIELDS[match.group(1).lower()], values))
+    return lambda issue: all(get(issue) in values for get, values in clauses)
+
+
+def select_fields(issue: dict, fields: list[str]) -> dict:
+    """The issue as search returns it for the requested ``fields``."""
+    if fields == ["id"]:
+        return {"id": issue["id"]}
+    chosen = issue["fields"] if {"*all", "*navigable"} & set(fields) else {
+        k: v for k, v in issue["fields"].items() if k in fields}
+    return {"expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",
+            "id": issue["id"], "self": issue["self"], "key": issue["key"], "fields": chosen}
+
+
+def field_list(value) -> list[str] | None:
+    """``fields`` from a JSON list or a comma-separated query parameter."""
+    if value is None:
+        return None
+    return value if isinstance(value, list) else [f.strip() for f in value.split(",") if f.strip()]
+
+
+def encode_token(offset: int) -> str:
+    """An opaque nextPageToken."""
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def decode_token(token: str) -> int:
+    """The offset inside a token made by ``encode_token``."""
+    return int(base64.urlsafe_b64decode(token.encode()).decode().split(":")[1])
+
+
+class FakeJira(JsonServer):
+    """A Jira instance in ``mode`` "server" or "cloud" holding the given issues, projects and users."""
+
+    def __init__(self, mode: str = "server", issues=(), projects=(), users=(), page_cap: int = 100,
+                 latency: float = 0.0, user: str = "bot@example.com", token: str = "jira-token",
+                 pat: str | None = None, approximate_count: bool = True, teams=(), members=None,
+                 org_id: str = "org-1"):
+        super().__init__(latency)
+        self.teams, self.members, self.org_id = list(teams), dict(members or {}), org_id
+        self.mode, self.page_cap, self.user, self.token, self.pat = mode, page_cap, user, token, pat
+        self.issues, self.projects, self.users = list(issues), list(projects), list(users)
+        self.approximate_count = approximate_count
+        self.webhooks: dict[int, dict] = {}
+        self.routes = {
+            ("GET", "/rest/api/2/serverInfo"): self.server_info,
+            ("POST", "/rest/api/2/search"): self.search_server,
+            ("GET", "/rest/api/2/search"): self.search_server,
+            ("POST", "/rest/api/2/search/jql"): self.search_cloud,
+            ("GET", "/rest/api/2/search/jql"): self.search_cloud,
+            ("POST", "/rest/api/3/search/approximate-count"): self.count,
+            ("GET", "/rest/api/2/project"): self.list_projects,
+            ("GET", "/rest/api/3/project/search"): self.search_projects,
+            ("GET", "/rest/api/3/users/search"): self.search_users,
+            ("GET", "/rest/api/2/user/search"): self.search_users,
+            ("GET", "/rest/webhooks/1.0/webhook"): self.list_webhooks,
+            ("POST", "/rest/webhooks/1.0/webhook"): self.create_webhook,
+        }
+
+    @property
+    def cloud(self) -> bool:
+        """Whether this instance plays Jira Cloud."""
+        return self.mode == "cloud"
+
+    def authorized(self, request: Request) -> bool:
+        """Basic auth with the configured user and token, or (Server only) the personal access token."""
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            return not self.cloud and self.pat is not None and header[7:] == self.pat
+        expected = base64.b64encode(f"{self.user}:{self.token}".encode()).decode()
+        return header == f"Basic {expected}"
+
+    def route(self, request: Request):
+        """Dispatch to the matching API handler."""
+        if request.path != "/rest/api/2/serverInfo" and not self.authorized(request):
+            return 401, {"errorMessages": ["You are not authenticated."]}, {}
+        handler = self.routes.get((request.method, request.path))
+        if handler is None and request.path.startswith("/rest/webhooks/1.0/webhook/"):
+            handler = self.one_webhook
+        if handler is None and TEAMS_PATH.match(request.path) and self.cloud:
+            handler = self.teams_api
+        if handler is None:
+            return 404, {"errorMessages": ["Not found"]}, {}
+        return handler(request)
+
+    def params(self, request: Request) -> dict:
+        """Query parameters merged with a JSON body (search accepts both)."""
+        return {**request.query, **(request.json() or {})} if request.method == "POST" else dict(request.query)
+
+    def server_info(self, request: Request):
+        """GET /rest/api/2/serverInfo: open to anonymous callers, as on real instances."""
+        return 200, {"baseUrl": self.url, "version": "10.0.0" if not self.cloud else "1001.0.0",
+                     "deploymentType": "Cloud" if self.cloud else "Server"}, {}
+
+    def matching(self, jql: str) -> list[dict]:
+        """Issues matching the JQL, in key order."""
+        return [i for i in self.issues if parse_jql(jql)(i)]
+
+    def search_server(self, request: Request):
+        """/rest/api/2/search: startAt paging with total; Cloud answers 410 as since 2025."""
+        if self.cloud:
+            return 410, {"errorMessages": ["The requested API has been removed. Use /rest/api/2/search/jql."]}, {}
+        params = self.params(request)
+        try:
+            found = self.matching(params.get("jql", ""))
+        except ValueError as exc:
+            return 400, {"errorMessages": [str(exc)], "errors": {}}, {}
+        start, size = int(params.get("startAt", 0)), min(int(params.get("maxResults", 50)), self.page_cap)
+        fields = field_list(params.get("fields")) or ["*navigable"]
+        return 200, {"expand": "schema,names", "startAt": start, "maxResults": size, "total": len(found),
+                     "issues": [select_fields(i, fields) for i in found[start:start + size]]}, {}
+
+    def search_cloud(self, request: Request):
+        """/rest/api/2/search/jql: nextPageToken paging, isLast, fields defaulting to id."""
+        params = self.params(request)
+        try:
+            found = self.matching(params.get("jql", ""))
+        except ValueError as exc:
+            return 400, {"errorMessages": [str(exc)], "errors": {}}, {}
+        start = decode_token(params["nextPageToken"]) if params.get("nextPageToken") else 0
+        size = min(int(params.get("maxResults", 50)), self.page_cap)
+        fields = field_list(params.get("fields")) or ["id"]
+        body = {"issues": [select_fields(i, fields) for i in found[start:start + size]],
+                "isLast": start + size >= len(found)}
+        if not body["isLast"]:
+            body["nextPageToken"] = encode_token(start + size)
+        return 200, body, {}
+
+    def count(self, request: Request):
+        """POST /rest/api/3/search/approximate-count (Cloud only, and only when enabled)."""
+        if not (self.cloud and self.approximate_count):
+            return 404, {"errorMessages": ["Not found"]}, {}
+        return 200, {"count": len(self.matching((request.json() or {}).get("jql", "")))}, {}
+
+    def expanded_projects(self, request: Request) -> list[dict]:
+        """Projects, with insight added when ``expand`` asks for it."""
+        insight = "insight" in request.query.get("expand", "")
+        return [{**p, "insight": {"totalIssueCount": len(self.matching(f"project = {p['key']}"))}} if insight else p
+                for p in self.projects]
+
+    def list_projects(self, request: Request):
+        """GET /rest/api/2/project: every project in one list."""
+        return 200, self.expanded_projects(request), {}
+
+    def search_projects(self, request: Request):
+        """GET /rest/api/3/project/search: paged values with isLast (50 at most per page)."""
+        projects = self.expanded_projects(request)
+        start, size = int(request.query.get("startAt", 0)), min(int(request.query.get("maxResults", 50)), 50)
+        return 200, {"startAt": start, "maxResults": size, "total": len(projects),
+                     "isLast": start + size >= len(projects), "values": projects[start:start + size]}, {}
+
+    def search_users(self, request: Request):
+        """Cloud /rest/api/3/users/search or Server /rest/api/2/user/search: a bare array by startAt."""
+        if not self.cloud and request.query.get("username") is None:
+            return 400, {"errorMessages": ["The username query parameter was not provided"]}, {}
+        start, size = int(request.query.get("startAt", 0)), min(int(request.query.get("maxResults", 50)), 1000)
+        return 200, self.users[start:start + size], {}
+
+    def webhook_view(self, number: int) -> dict:
+        """A registered webhook as the API shows it."""
+        return {**self.webhooks[number], "self": f"{self.url}/rest/webhooks/1.0/webhook/{number}"}
+
+    def list_webhooks(self, request: Request):
+        """GET /rest/webhooks/1.0/webhook."""
+        return 200, [self.webhook_view(n) for n in sorted(self.webhooks)], {}
+
+    def create_webhook(self, request: Request):
+        """POST /rest/webhooks/1.0/webhook."""
+        number = max(self.webhooks, default=0) + 1
+        self.webhooks[number] = {"enabled": True, **request.json()}
+        return 201, self.webhook_view(number), {}
+
+    def one_webhook(self, request: Request):
+        """GET, PUT or DELETE /rest/webhooks/1.0/webhook/<id>."""
+        number = int(request.path.rsplit("/", 1)[1])
+        if number not in self.webhooks:
+            return 404, {"errorMessages": ["No webhook with this id"]}, {}
+        if request.method == "DELETE":
+            del self.webhooks[number]
+            return 204, None, {}
+        if request.method == "PUT":
+            self.webhooks[number] = {"enabled": True, **request.json()}
+        return 200, self.webhook_view(number), {}
+
+    def teams_api(self, request: Request):
+        """GET .../org/<org>/teams (``entities``, ``cursor``) and POST .../teams/<id>/members
+        (``results``, ``pageInfo``; ``first``/``after`` in the JSON body)."""
+        org, team_id = TEAMS_PATH.match(request.path).groups()
+        if org != self.org_id:
+            return 404, {"message": "Organization not found"}, {}
+        if team_id is None and request.method == "GET":
+            start = decode_token(request.query["cursor"]) if request.query.get("cursor") else 0
+            end = start + self.page_cap
+            body = {"entities": self.teams[start:end]}
+            if end < len(self.teams):
+                body["cursor"] = encode_token(end)
+            return 200, body, {}
+        if team_id is not None and request.method == "POST":
+            params = request.json() or {}
+            start = decode_token(params["after"]) if params.get("after") else 0
+            end = start + min(int(params.get("first", 50)), self.page_cap)
+            ids = self.members.get(team_id, [])
+            more = end < len(ids)
+            return 200, {"results": [{"accountId": a} for a in ids[start:end]],
+                         "pageInfo": {"hasNextPage": more, "endCursor": encode_token(end) if more else None}}, {}
+        return 405, {"message": "Method not allowed"}, {}

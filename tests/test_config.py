@@ -1,0 +1,105 @@
+"""Settings: parsing booleans, numbers and URLs, the PORT_* names, defaults and startup checks."""
+
+import pytest
+
+from app.config import PORT_SETTING_NAMES, PortSettings, load_settings
+from app.errors import ConfigError
+
+
+def settings(**overrides):
+    """Settings from `overrides` alone: the real environment never leaks in."""
+    return load_settings(overrides, environ={})
+
+
+@pytest.mark.parametrize("name, raw", [
+    ("ALLOW_UNSIGNED_WEBHOOKS", "maybe"), ("CREATE_MISSING_RELATED_ENTITIES", "2"),
+    ("MAX_BODY_BYTES", "lots"), ("EVENT_RETENTION_DAYS", "-1"), ("MAX_JSON_DEPTH", "1.5"),
+])
+def test_a_bad_boolean_or_whole_number_names_its_setting(name, raw):
+    with pytest.raises(ConfigError, match=f"setting {name}:"):
+        settings(**{name: raw})
+
+
+def test_booleans_and_whole_numbers_are_read_from_their_words():
+    read = settings(ALLOW_UNSIGNED_WEBHOOKS=" Yes ", CREATE_MISSING_RELATED_ENTITIES="off",
+                    MAX_BODY_BYTES="1024", EVENT_RETENTION_MAX_EVENTS=" 7 ")
+
+    assert read.ALLOW_UNSIGNED_WEBHOOKS is True and read.CREATE_MISSING_RELATED_ENTITIES is False
+    assert (read.MAX_BODY_BYTES, read.EVENT_RETENTION_MAX_EVENTS) == (1024, 7)
+
+
+def test_overrides_take_precedence_over_the_environment():
+    read = load_settings({"METRICS_TOKEN": "override"},
+                         environ={"METRICS_TOKEN": "environment", "CATALOG_API_TOKEN": "environment"})
+
+    assert (read.METRICS_TOKEN, read.CATALOG_API_TOKEN) == ("override", "environment")
+
+
+def test_port_settings_default_to_forwarding_off():
+    port = settings().port
+
+    assert port == PortSettings() and port.enabled is False
+    assert port.base_url == "https://api.getport.io"
+
+
+def test_port_settings_are_read_from_their_port_names():
+    raw = {"client_id": "id", "client_secret": "secret", "base_url": "http://port.test",
+           "initialize_resources": "false", "run_in_web": "true", "merge": "yes",
+           "create_missing_related_entities": "on", "bulk": "no", "batch_size": "7",
+           "backoff_base": "0.5", "backoff_max": "9", "lease_seconds": "60",
+           "poll_interval": "0.25", "timeout": "3", "retention_days": "2"}
+    assert set(raw) == set(PORT_SETTING_NAMES)
+    port = settings(**{PORT_SETTING_NAMES[field]: value for field, value in raw.items()}).port
+
+    assert port == PortSettings(
+        client_id="id", client_secret="secret", base_url="http://port.test",
+        initialize_resources=False, run_in_web=True, merge=True,
+        create_missing_related_entities=True, bulk=False, batch_size=7, backoff_base=0.5,
+        backoff_max=9.0, lease_seconds=60.0, poll_interval=0.25, timeout=3.0, retention_days=2.0)
+
+
+@pytest.mark.parametrize("client_id, client_secret, enabled", [
+    ("id", "secret", True), ("id", "", False), ("", "secret", False),
+])
+def test_forwarding_is_enabled_only_with_both_credentials(client_id, client_secret, enabled):
+    port = settings(PORT_CLIENT_ID=client_id, PORT_CLIENT_SECRET=client_secret).port
+
+    assert port.enabled is enabled
+
+
+@pytest.mark.parametrize("name, raw", [
+    ("PORT_WORKER_POLL_SECONDS", "0"), ("PORT_TIMEOUT_SECONDS", "-1"),
+    ("PORT_WORKER_BATCH_SIZE", "1.5"), ("PORT_MERGE", "maybe"),
+])
+def test_a_bad_port_setting_names_itself(name, raw):
+    with pytest.raises(ConfigError, match=f"setting {name}:"):
+        settings(**{name: raw})
+
+
+@pytest.mark.parametrize("url", ["api.getport.io", "ftp://api.getport.io"])
+def test_port_base_url_must_be_http_or_https(url):
+    with pytest.raises(ConfigError, match="PORT_BASE_URL"):
+        settings(PORT_BASE_URL=url)
+
+
+def test_an_empty_port_base_url_means_the_default():
+    assert settings(PORT_BASE_URL="").port.base_url == "https://api.getport.io"
+
+
+@pytest.mark.parametrize("url", ["postgres://u:p@db.test/catalog", "postgresql://u:p@db.test/catalog"])
+def test_postgres_urls_are_given_the_psycopg_driver(url):
+    assert settings(DATABASE_URL=url).DATABASE_URL == "postgresql+psycopg://u:p@db.test/catalog"
+
+
+def test_a_database_url_of_another_kind_is_refused():
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        settings(DATABASE_URL="mysql://u@db.test/catalog")
+
+
+def test_sqlite_synchronous_is_upper_cased():
+    assert settings(SQLITE_SYNCHRONOUS="normal").SQLITE_SYNCHRONOUS == "NORMAL"
+
+
+def test_an_unknown_sqlite_synchronous_is_refused():
+    with pytest.raises(ConfigError, match="SQLITE_SYNCHRONOUS"):
+        settings(SQLITE_SYNCHRONOUS="off")

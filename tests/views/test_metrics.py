@@ -1,0 +1,54 @@
+"""GET /metrics: the token rule, the exposition's counts and latencies, the outbox depth at scrape."""
+
+import pytest
+
+from app import create_app
+from app.metrics import REGISTRY
+from app.runtime import runtime_of
+from tests.support.helpers import SECRET, post_event, samples, seed_payload
+
+
+def events_counted(status):
+    return REGISTRY.get_sample_value("bridge_events_total",
+                                     {"webhook": "jira", "status": status}) or 0
+
+
+def test_events_and_latencies_are_exposed(client):
+    before = events_counted("applied"), events_counted("ignored")
+    assert post_event(client, seed_payload()).status_code == 202
+    assert post_event(client, seed_payload(webhookEvent="sprint_started")).status_code == 202
+    assert (events_counted("applied"), events_counted("ignored")) == (before[0] + 1, before[1] + 1)
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    exposed = samples(response.get_data(as_text=True))
+    assert exposed[("bridge_events_total", (("status", "applied"), ("webhook", "jira")))] >= 1
+    assert exposed[("bridge_translation_seconds_count", (("webhook", "jira"),))] >= 2
+    assert exposed[("bridge_request_seconds_count", (("code", "202"), ("endpoint",
+                                                     "webhooks.receive"), ("method", "POST")))] >= 2
+    assert ("bridge_outbox_depth", ()) in exposed
+
+
+@pytest.mark.parametrize("tokens, header, status", [
+    ({"CATALOG_API_TOKEN": "cat"}, None, 401),
+    ({"CATALOG_API_TOKEN": "cat"}, "Bearer cat", 200),
+    ({"CATALOG_API_TOKEN": "cat", "METRICS_TOKEN": "met"}, "Bearer cat", 401),
+    ({"CATALOG_API_TOKEN": "cat", "METRICS_TOKEN": "met"}, "Bearer met", 200),
+    ({}, None, 200),
+])
+def test_metrics_token_rule(sqlite_url, tokens, header, status):
+    app = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET, **tokens})
+    response = app.test_client().get("/metrics", headers={"Authorization": header} if header
+                                     else {})
+    assert response.status_code == status
+    if status == 401:
+        assert response.get_json()["reason"] == "invalid_metrics_token"
+
+
+def test_outbox_depth_is_read_from_the_outbox_when_scraped(app, client):
+    from app.port.outbox import Change
+    forwarding = runtime_of(app).forwarding
+    with forwarding.engine.begin() as conn:
+        forwarding.outbox.enqueue(conn, [Change.upsert("jiraIssue", {"identifier": f"PI-{i}"})
+                                         for i in (1, 2)])
+    exposed = samples(client.get("/metrics").get_data(as_text=True))
+    assert exposed[("bridge_outbox_depth", ())] == 2
