@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 import requests
 
-DEFAULT_BASE_URL = "https://api.getport.io"
+from ..config import DEFAULT_PORT_BASE_URL
+
 DEFAULT_TIMEOUT = 10.0
 # Refresh this long before the token's stated expiry, so a request never carries a stale token.
 TOKEN_REFRESH_MARGIN = 60.0
@@ -134,7 +135,7 @@ class PortClient:
     def __init__(self, base_url: str | None, client_id: str, client_secret: str,
                  session: requests.Session | None = None, timeout: float = DEFAULT_TIMEOUT,
                  clock: Callable[[], float] = time.monotonic):
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (base_url or DEFAULT_PORT_BASE_URL).rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
         self.session = session or requests.Session()
