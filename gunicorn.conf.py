@@ -1,7 +1,7 @@
 """gunicorn settings read automatically from the working directory (Procfile, bin/serve, bench/).
 
 Threads: each worker serves WEB_THREADS requests at once (gunicorn's gthread worker when above 1).
-Concurrent deliveries of a worker then share one database commit (app/groupcommit.py), which with
+Concurrent deliveries of a worker then share one database commit (app/catalog/store.py), which with
 SQLite's synchronous=FULL is an fsync saved per event; the command line's --threads overrides it.
 
 Metrics: every worker writes its samples to PROMETHEUS_MULTIPROC_DIR so that `GET /metrics` in any

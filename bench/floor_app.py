@@ -7,7 +7,7 @@ stored events can cost on the same machine, database and gunicorn settings.
     FLOOR_DATABASE_URL=sqlite:////tmp/floor.sqlite3 gunicorn --chdir bench 'floor_app:create_app()'
 
 SQLite: WAL, synchronous from FLOOR_SYNCHRONOUS (FULL by default), writers queued on the app's own
-file lock (app/writelock.py). PostgreSQL (a postgresql:// URL): the server's own durability.
+file lock (app/catalog/writelock.py). PostgreSQL (a postgresql:// URL): the server's own durability.
 """
 
 import json

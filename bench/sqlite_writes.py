@@ -2,7 +2,7 @@
 
     python3 bench/sqlite_writes.py [--events 1500] [--runs 5] [--synchronous FULL]
 
-No Python above the driver: plain sqlite3, the statements the app runs (app/statements.py) on the
+No Python above the driver: plain sqlite3, the statements the app runs (app/catalog/statements.py) on the
 app's schema, values ready-made. Per event, *catalog* inserts the event row (four indexes), upserts the
 entity and links the two, as `store.ingest` does; *floor* inserts the body into a table with no
 index, as bench/floor_app.py does. Each is timed one event per transaction, and four per transaction
