@@ -1,19 +1,10 @@
 """Read-side queries the UI uses: event filters, counts by status, entity history, search."""
 
-import copy
 from datetime import UTC, datetime, timedelta
 
 from app.catalog import queries
 from app.catalog.tables import events
-from tests.support.helpers import post_event, seed_payload
-
-
-def issue(key, timestamp=1700000000000, summary="s"):
-    payload = seed_payload(timestamp=timestamp)
-    payload["issue"] = copy.deepcopy(payload["issue"])
-    payload["issue"]["key"] = key
-    payload["issue"]["fields"]["summary"] = summary
-    return payload
+from tests.support.helpers import issue, post_event
 
 
 def age_event(engine, event_id, hours):
@@ -51,10 +42,10 @@ def test_events_filter_by_type_and_time_window(client, engine):
 
 
 def test_entity_history_is_exact_and_newest_first(client, engine):
-    first = post_event(client, issue("PI-1", 1)).json["eventId"]
-    post_event(client, issue("PI-10", 2))
-    post_event(client, issue("PI_1", 3))
-    stale = post_event(client, issue("PI-1", 0)).json["eventId"]
+    first = post_event(client, issue("PI-1", timestamp=1)).json["eventId"]
+    post_event(client, issue("PI-10", timestamp=2))
+    post_event(client, issue("PI_1", timestamp=3))
+    stale = post_event(client, issue("PI-1", timestamp=0)).json["eventId"]
     history = queries.entity_history(engine, "jiraIssue", "PI-1")
     assert [h["id"] for h in history] == [stale, first]
     assert [h["change"]["result"] for h in history] == ["stale", "applied"]

@@ -1,13 +1,10 @@
 """Once, newest wins, tombstones, moves and replay, on both databases."""
 
 import copy
-import shutil
-
-import yaml
 
 from app import create_app
 from app.runtime import runtime_of
-from tests.support.helpers import ROOT, SECRET, post_event, seed_payload
+from tests.support.helpers import SECRET, edit_jira, post_event, seed_payload
 
 
 def issue_event(key, status, timestamp, event="jira:issue_updated", changelog=None):
@@ -98,20 +95,15 @@ def test_moved_issue_replaces_the_old_key_in_one_event(client):
     assert late.json["status"] == "stale" and status_of(client, "OLD-1") is None
 
 
-def broken_mappings(tmp_path):
-    """A copy of mappings/ whose issue title expression fails on every event."""
-    target = tmp_path / "mappings"
-    shutil.copytree(ROOT / "mappings", target)
-    path = target / "jira.yaml"
-    data = yaml.safe_load(path.read_text())
+def break_issue_title(data):
+    """Make the issue title expression fail on every event."""
     data["mappings"][0]["entity"]["title"] = ".body.issue.key + 1"
-    path.write_text(yaml.safe_dump(data))
-    return target
 
 
-def test_fixing_a_mapping_and_replaying_repairs_the_catalog(database_url, tmp_path):
+def test_fixing_a_mapping_and_replaying_repairs_the_catalog(database_url, mappings_dir):
     overrides = {"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET}
-    broken = create_app({**overrides, "MAPPINGS_DIR": str(broken_mappings(tmp_path))})
+    edit_jira(mappings_dir, break_issue_title)
+    broken = create_app({**overrides, "MAPPINGS_DIR": str(mappings_dir)})
     failed = post_event(broken.test_client(), issue_event("PI-1", "To Do", 100))
     assert failed.json["status"] == "failed"
     assert failed.json["failure"]["field"] == "entity.title"
@@ -145,15 +137,11 @@ def test_replay_cli_filters(app, client):
     assert "nothing to replay" in result.output
 
 
-def test_request_identifier_path_dedupes(database_url, tmp_path):
-    target = tmp_path / "mappings"
-    shutil.copytree(ROOT / "mappings", target)
-    path = target / "jira.yaml"
-    data = yaml.safe_load(path.read_text())
-    data["security"]["requestIdentifierPath"] = ".body.issue.id + \"-\" + (.body.timestamp | tostring)"
-    path.write_text(yaml.safe_dump(data))
+def test_request_identifier_path_dedupes(database_url, mappings_dir):
+    edit_jira(mappings_dir, lambda data: data["security"].update(
+        requestIdentifierPath=".body.issue.id + \"-\" + (.body.timestamp | tostring)"))
     app = create_app({"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET,
-                      "MAPPINGS_DIR": str(target)})
+                      "MAPPINGS_DIR": str(mappings_dir)})
     client = app.test_client()
     assert post_event(client, issue_event("PI-1", "To Do", 100)).json["status"] == "applied"
     assert post_event(client, issue_event("PI-1", "To Do", 100)).json["status"] == "duplicate"
