@@ -63,7 +63,11 @@ events = sa.Table(
     sa.Column("detail", sa.JSON),
     sa.Column("entities", sa.JSON, nullable=False),
     sa.Column("processed_at", sa.DateTime(timezone=True)),
+    # SHA-256 of the raw body: the same body under another delivery id is a duplicate too
+    # (Jira does not sign the delivery id header, so a captured body could be replayed under a new one).
+    sa.Column("body_digest", sa.String(64)),
     sa.UniqueConstraint("webhook", "delivery_id", name="uq_events_delivery"),
+    sa.UniqueConstraint("webhook", "body_digest", name="uq_events_body"),
     # Ids are never reused on SQLite, even after retention has deleted every event.
     sqlite_autoincrement=True,
 )
@@ -90,4 +94,21 @@ service_keys = sa.Table(
     "service_keys", metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(255), nullable=False),
+)
+
+# Signed-in UI sessions, so that logging out ends a session on the server (a copied cookie stops working).
+ui_sessions = sa.Table(
+    "ui_sessions", metadata,
+    # SHA-256 of the session's random id; the cookie holds the id itself.
+    sa.Column("id_digest", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Failed token attempts per client address and time window, shared by every worker and instance.
+auth_failures = sa.Table(
+    "auth_failures", metadata,
+    sa.Column("client", sa.String(64), primary_key=True),
+    sa.Column("window_start", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
 )
