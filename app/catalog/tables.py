@@ -67,7 +67,7 @@ events = sa.Table(
     # (Jira does not sign the delivery id header, so a captured body could be replayed under a new one).
     sa.Column("body_digest", sa.String(64)),
     sa.UniqueConstraint("webhook", "delivery_id", name="uq_events_delivery"),
-    sa.UniqueConstraint("webhook", "body_digest", name="uq_events_body"),
+    sa.Index("uq_events_body", "webhook", "body_digest", unique=True),
     # Ids are never reused on SQLite, even after retention has deleted every event.
     sqlite_autoincrement=True,
 )

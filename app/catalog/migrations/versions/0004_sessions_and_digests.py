@@ -14,9 +14,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("events") as batch:
-        batch.add_column(sa.Column("body_digest", sa.String(64)))
-        batch.create_unique_constraint("uq_events_body", ["webhook", "body_digest"])
+    # A column and a unique index, not a constraint: SQLite would rebuild the table for a
+    # constraint, and the rebuild loses its AUTOINCREMENT (event ids must never be reused).
+    op.add_column("events", sa.Column("body_digest", sa.String(64)))
+    op.create_index("uq_events_body", "events", ["webhook", "body_digest"], unique=True)
     op.create_table(
         "ui_sessions",
         sa.Column("id_digest", sa.String(64), primary_key=True),
@@ -34,6 +35,6 @@ def downgrade():
     op.drop_table("auth_failures")
     op.drop_index("ix_ui_sessions_expires_at", table_name="ui_sessions")
     op.drop_table("ui_sessions")
-    with op.batch_alter_table("events") as batch:
-        batch.drop_constraint("uq_events_body", type_="unique")
+    op.drop_index("uq_events_body", table_name="events")
+    with op.batch_alter_table("events", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_column("body_digest")
