@@ -98,7 +98,7 @@ def test_a_mapping_on_the_fast_path_equals_its_full_program(mapping, body):
 
 def jq_first_program(program, document):
     try:
-        return "ok", program.input_text(json.dumps(document)).first()
+        return "ok", program.first_of_text(json.dumps(document))
     except ValueError:
         return "error", None
 
