@@ -4,7 +4,8 @@
 
 Each message, both ways, is a 4-byte big-endian length and that many bytes of JSON. A request is a
 list of [program text, input JSON text]; the answer lists, in order, `[0, first output]`,
-`[1, jq's error message]` or `[2]` (no output). When memory runs out the answer is `{"limit":
+`[1, jq's error message]` or `[2]` (no output). Once started the child sends `"ready"`. When
+memory runs out the answer is `{"limit":
 "memory"}` and the child exits; a request using more CPU than allowed is killed by the kernel.
 """
 
@@ -74,6 +75,7 @@ def serve(memory_mb: int, cpu_seconds: float) -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     cache = OrderedDict()
     limit_memory(memory_mb)
+    write_message(stdout, "ready")
     while True:
         limit_cpu(cpu_seconds)
         try:

@@ -27,6 +27,7 @@ from pathlib import Path
 HEADER = struct.Struct(">I")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRANSLATION, PLAYGROUND = "translation", "playground"
+STARTUP_SECONDS = 30.0  # a child's start (Python and libjq loading) is not the evaluation's time
 PLAYGROUND_WAIT_SECONDS = 1.0  # a playground run waits this long for a free process, then is refused
 
 
@@ -59,6 +60,14 @@ class Child:
             [sys.executable, "-m", "app.jq.child", str(limits.memory_mb), str(limits.timeout)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env={"PYTHONPATH": str(REPO_ROOT)}, cwd=REPO_ROOT, close_fds=True)
+        try:
+            ready = self.read_frame(time.monotonic() + STARTUP_SECONDS)
+        except JqLimitError:
+            ready = None
+        if ready != b'"ready"':
+            self.kill()
+            raise JqLimitError("jq_crashed", f"a JQ process did not start within "
+                               f"{STARTUP_SECONDS:g} s")
 
     def call(self, request: list) -> list:
         """The child's answer to `request`; JqLimitError when it takes too long or dies."""
@@ -69,14 +78,17 @@ class Child:
             self.process.stdin.flush()
         except OSError:
             raise self.died() from None
-        length = HEADER.unpack(self.read(HEADER.size, deadline))[0]
-        answer = json.loads(self.read(length, deadline))
+        answer = json.loads(self.read_frame(deadline))
         if isinstance(answer, dict):
             raise memory_error(self.limits)
         return answer
 
+    def read_frame(self, deadline: float) -> bytes:
+        """The child's next message, before `deadline` (a time.monotonic() value)."""
+        return self.read(HEADER.unpack(self.read(HEADER.size, deadline))[0], deadline)
+
     def read(self, size: int, deadline: float) -> bytes:
-        """Exactly `size` bytes of the child's answer, before `deadline`."""
+        """Exactly `size` bytes from the child, before `deadline`."""
         fd, chunks, missing = self.process.stdout.fileno(), [], size
         while missing:
             remaining = deadline - time.monotonic()
