@@ -77,9 +77,18 @@ def parse_document(text: str) -> dict:
 def compile_document(runtime: Runtime, document: dict, source: str) -> WebhookConfig:
     """build_config over a document, its ConfigError turned into a PlaygroundError."""
     try:
-        return build_config(document, source, {}, runtime.blueprints)
+        return build_config(document, source, references_kept(document), runtime.blueprints)
     except ConfigError as exc:
         raise PlaygroundError(exc.message) from None
+
+
+def references_kept(document: dict) -> dict[str, str]:
+    """An environment giving each `${NAME}` of the security values itself: checks see a value set,
+    and no variable of the server is read."""
+    security = document.get("security")
+    values = security.values() if isinstance(security, dict) else ()
+    return {name: f"${{{name}}}" for value in values if isinstance(value, str)
+            for name in ENV_REFERENCE.findall(value)}
 
 
 def evaluate(runtime: Runtime, text: str, jq_input: dict | str) -> Translation:

@@ -89,3 +89,11 @@ def test_a_run_beyond_the_concurrency_cap_is_refused_with_429(app):
         runaway.join()
     assert run_form(client, csrf, edited(app, "title: .body.issue.key")).status_code == 200
 
+
+
+def test_save_checks_security_as_startup_would_without_reading_the_environment(app):
+    text = Path(runtime_of(app).configs["jira"].source).read_text()
+    headerless = text.replace("  signatureHeaderName: X-Hub-Signature\n", "")
+    with pytest.raises(PlaygroundError) as caught:
+        playground.save_configuration(runtime_of(app), headerless)
+    assert "signatureHeaderName" in caught.value.message and SECRET not in caught.value.message
