@@ -84,6 +84,10 @@ class Settings:
     EVENT_RETENTION_MAX_EVENTS: int = 0
     LOG_LEVEL: str = "INFO"
     CREATE_MISSING_RELATED_ENTITIES: bool = False
+    JQ_TIMEOUT_SECONDS: float = 3.0
+    JQ_MEMORY_MB: int = 512
+    JQ_WORKERS: int = 2
+    PLAYGROUND_CONCURRENCY: int = 2
     port: PortSettings = field(default_factory=PortSettings)
 
 
@@ -127,12 +131,14 @@ def parse_positive(name: str, raw: object, kind: type) -> int | float:
     return value
 
 
-def coerce(name: str, kind: type, raw: object) -> bool | int | str:
+def coerce(name: str, kind: type, raw: object) -> bool | int | float | str:
     """Turn one raw string into the type its field declares."""
     if kind is bool:
         return parse_bool(name, raw)
     if kind is int:
         return parse_int(name, raw)
+    if kind is float:
+        return parse_positive(name, raw, float)
     return str(raw)
 
 
@@ -174,8 +180,10 @@ def validate_settings(settings: Settings) -> Settings:
                           f"got {settings.SQLITE_SYNCHRONOUS!r}")
     if not settings.DATABASE_URL.startswith(("sqlite", "postgres")):
         raise ConfigError("setting DATABASE_URL: expected a sqlite:/// or postgresql:// URL")
-    if settings.MAX_BODY_BYTES < 1:
-        raise ConfigError("setting MAX_BODY_BYTES: must be at least 1")
+    for name, least in (("MAX_BODY_BYTES", 1), ("JQ_MEMORY_MB", 64), ("JQ_WORKERS", 1),
+                        ("PLAYGROUND_CONCURRENCY", 1)):
+        if getattr(settings, name) < least:
+            raise ConfigError(f"setting {name}: must be at least {least}")
     return replace(settings, DATABASE_URL=normalise_database_url(settings.DATABASE_URL),
                    SQLITE_SYNCHRONOUS=settings.SQLITE_SYNCHRONOUS.upper())
 

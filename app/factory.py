@@ -2,6 +2,7 @@
 part is attached to the app by its own `init_app`."""
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Flask
@@ -13,6 +14,7 @@ from .catalog.store import Store
 from .config import Settings, environment_for_substitution, load_settings
 from .ingest.retention import PruneSchedule
 from .ingest.security import is_configured
+from .jq import sandbox
 from .mapping.blueprints import load_blueprints
 from .mapping.configs import WebhookConfig, load_webhook_configs
 from .port.forwarding import install_forwarding
@@ -25,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the app; `overrides` take precedence over the environment (tests, the worker)."""
     settings = load_settings(overrides)
     logs.configure_logging(settings.LOG_LEVEL)
+    configure_sandbox(settings)
     state = load_runtime(settings, environment_for_substitution(overrides))
     app = Flask(__package__, instance_path=str(Path(settings.MAPPINGS_DIR).parent / "instance"))
     app.config["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
@@ -50,6 +53,15 @@ def load_runtime(settings: Settings, environment: dict[str, str]) -> runtime.Run
                                     [b.definition for b in blueprints.values()])
     return runtime.Runtime(settings, blueprints, configs, store, forwarding,
                            PruneSchedule(settings, store.engine))
+
+
+def configure_sandbox(settings: Settings) -> None:
+    """The limits of this process's JQ processes: the webhook path's and the playground's."""
+    limits = sandbox.Limits(timeout=settings.JQ_TIMEOUT_SECONDS, memory_mb=settings.JQ_MEMORY_MB,
+                            workers=settings.JQ_WORKERS)
+    sandbox.configure(sandbox.TRANSLATION, limits)
+    sandbox.configure(sandbox.PLAYGROUND, replace(limits, workers=settings.PLAYGROUND_CONCURRENCY,
+                                                  wait=sandbox.PLAYGROUND_WAIT_SECONDS))
 
 
 def warn_unsigned(configs: dict[str, WebhookConfig], allow_unsigned: bool) -> None:

@@ -9,6 +9,7 @@ from .catalog.store import Store
 from .config import Settings
 from .errors import NotFound
 from .ingest.retention import PruneSchedule
+from .jq import sandbox
 from .mapping.blueprints import Blueprint
 from .mapping.configs import WebhookConfig
 from .port.forwarding import Forwarding
@@ -42,9 +43,11 @@ class Runtime:
         return blueprint
 
     def close(self) -> None:
-        """Stop Port delivery in this process and close the database connections."""
+        """Stop Port delivery in this process, close the database connections and stop the idle JQ
+        processes."""
         self.forwarding.stop(timeout=10)
         self.store.close()
+        sandbox.close_all()
 
 
 def init_app(app: Flask, runtime: Runtime) -> None:

@@ -1,4 +1,4 @@
-"""In-process translation of the seed's payload with the seed's mapping, four ways, one run.
+"""Translation of the seed's payload with the seed's mappings, several ways, one run.
 
     python3 bench/translate.py [--events 2000] [--runs 7] [--issues 14000] [--ocean-threads]
 
@@ -11,22 +11,42 @@ a real stream repeats itself (the few `webhookEvent` values), not by seeing one 
   thread pool as Ocean does, which adds the pool's overhead);
 - program: one compiled jq program per mapping over the JSON text (main before the fast path);
 - fast: the fast path (plain paths in Python, the rest in one jq program over what it reads);
-- json_loads: `json.loads` of the payload, the floor.
-Variants are interleaved round by round so that the machine's noise hits them alike.
+- json_loads: `json.loads` of the payload, the floor;
+- catalog_fast: the fast path of mappings/jira-catalog.yaml (whose relations need libjq) on the
+  same payloads.
+libjq runs where the service runs it, in the sandbox's child processes (app/jq/sandbox.py); each
+`*_in_process` variant is the same with libjq evaluated in this process instead (the child's own
+evaluation function, called directly), so the ratios `sandbox_cost.*` are what the sandbox costs.
+Ocean's way always runs in process. Variants are interleaved round by round so that the machine's
+noise hits them alike.
 """
 
 import argparse
 import dataclasses
 import json
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 from common import ROOT, result_line, save, summarise
 
+from app.jq import child, sandbox
 from app.mapping.configs import load_webhook_configs
 from app.mapping.translate import build_jq_input, build_jq_input_text, translate
 
 HEADERS = {"content-type": "application/json", "x-atlassian-webhook-identifier": "bench-1"}
+SANDBOXED = sandbox.run
+COMPILED = OrderedDict()
+
+
+def run_in_process(request):
+    """The sandbox's protocol answered in this process, as libjq ran before the sandbox."""
+    return [child.evaluate(COMPILED, text, jq_input) for text, jq_input in request]
+
+
+def evaluate_in(where):
+    """Make libjq evaluate in the sandbox or in process until told otherwise."""
+    sandbox.run = run_in_process if where == "in_process" else SANDBOXED
 
 
 def load_seed(issues):
@@ -37,14 +57,14 @@ def load_seed(issues):
         seed["issue"].update(key=f"PI-{i + 1}", self=f"https://a{i}.atlassian.net/rest/api/2/{i}")
         seed["issue"]["fields"]["summary"] = f"Issue number {i + 1}"
         bodies.append(json.dumps(seed))
-    config = load_webhook_configs(ROOT / "mappings", {"JIRA_WEBHOOK_SECRET": "bench"})["jira"]
-    return bodies, config
+    configs = load_webhook_configs(ROOT / "mappings", {"JIRA_WEBHOOK_SECRET": "bench"})
+    return bodies, configs["jira"], configs["jira-catalog"]
 
 
 def ocean_style(config, pool):
     """One jq run per expression, filter first, as Ocean's JQEntityProcessor evaluates them."""
     def run(program, document):
-        return program.input_value(document).first()
+        return program.first_of_value(document)
 
     def evaluate(document):
         entities = []
@@ -68,31 +88,43 @@ def without_fast_path(config):
         dataclasses.replace(m, fast=None) for m in config.mappings))
 
 
-def variants(bodies, config, pool):
-    """name -> (function of one input, the inputs it rotates over)."""
+def variants(bodies, config, catalog, pool):
+    """name -> (function of one input, the inputs it rotates over, where libjq runs)."""
     documents = [build_jq_input(json.loads(body), HEADERS, {}) for body in bodies]
     texts = [build_jq_input_text(body, HEADERS, {}) for body in bodies]
     slow, ocean = without_fast_path(config), ocean_style(config, pool)
-    return {"ocean": (ocean, documents), "program": (lambda text: translate(slow, text), texts),
-            "fast": (lambda document: translate(config, document), documents),
-            "json_loads": (json.loads, bodies)}
+    named = {"ocean": (ocean, documents, "in_process")}
+    for where, suffix in (("sandbox", ""), ("in_process", "_in_process")):
+        named.update({
+            f"program{suffix}": (lambda text: translate(slow, text), texts, where),
+            f"fast{suffix}": (lambda document: translate(config, document), documents, where),
+            f"catalog_fast{suffix}": (lambda document: translate(catalog, document), documents,
+                                      where)})
+    named["json_loads"] = (json.loads, bodies, "in_process")
+    return named
 
 
-def check_same_entities(bodies, config):
-    """The fast path and the full program must produce the same entities, or the figures mean
-    nothing."""
+def check_same_entities(bodies, config, catalog):
+    """The fast path and the full program, in the sandbox and in process, must produce the same
+    entities, or the figures mean nothing."""
     for body in bodies[:50]:
         fast = translate(config, build_jq_input(json.loads(body), HEADERS, {})).changes
         slow = translate(without_fast_path(config), build_jq_input_text(body, HEADERS, {})).changes
         assert fast == slow and len(fast) == 1, (fast, slow)
+        sandboxed = translate(catalog, build_jq_input(json.loads(body), HEADERS, {})).changes
+        evaluate_in("in_process")
+        in_process = translate(catalog, build_jq_input(json.loads(body), HEADERS, {})).changes
+        evaluate_in("sandbox")
+        assert sandboxed == in_process and sandboxed, (sandboxed, in_process)
 
 
 def measure(functions, events, runs):
     """Per-event microseconds of each variant, `runs` interleaved rounds of `events` calls."""
     samples = {name: [] for name in functions}
     for run in range(runs):
-        for name, (function, inputs) in functions.items():
+        for name, (function, inputs, where) in functions.items():
             batch = [inputs[(run * events + i) % len(inputs)] for i in range(events)]
+            evaluate_in(where)
             started = time.perf_counter()
             for item in batch:
                 function(item)
@@ -107,14 +139,19 @@ def main():
     parser.add_argument("--issues", type=int, default=14000)
     parser.add_argument("--ocean-threads", action="store_true")
     args = parser.parse_args()
-    bodies, config = load_seed(args.issues)
-    check_same_entities(bodies, config)
+    bodies, config, catalog = load_seed(args.issues)
+    check_same_entities(bodies, config, catalog)
     pool = ThreadPoolExecutor(max_workers=4) if args.ocean_threads else None
-    figures = measure(variants(bodies, config, pool), args.events, args.runs)
+    figures = measure(variants(bodies, config, catalog, pool), args.events, args.runs)
+    evaluate_in("sandbox")
     fast = figures["fast"]["median"]
     for name, summary in figures.items():
         print(result_line(f"translate.{name}", summary, "us/event",
                           x_fast=summary["median"] / fast), flush=True)
+    for name in ("program", "fast", "catalog_fast"):
+        print(f"RESULT translate.sandbox_cost.{name} ratio="
+              f"{figures[name]['median'] / figures[name + '_in_process']['median']:.3f} "
+              "unit=sandboxed/in_process", flush=True)
     save("translate", {"events": args.events, "issues": args.issues,
                        "ocean_threads": args.ocean_threads, "figures": figures})
 

@@ -28,6 +28,23 @@ def test_booleans_and_whole_numbers_are_read_from_their_words():
     assert (read.MAX_BODY_BYTES, read.EVENT_RETENTION_MAX_EVENTS) == (1024, 7)
 
 
+@pytest.mark.parametrize("name, raw", [
+    ("JQ_TIMEOUT_SECONDS", "0"), ("JQ_TIMEOUT_SECONDS", "soon"), ("JQ_MEMORY_MB", "32"),
+    ("JQ_WORKERS", "0"), ("PLAYGROUND_CONCURRENCY", "0"), ("PLAYGROUND_CONCURRENCY", "two"),
+])
+def test_a_bad_jq_limit_names_its_setting(name, raw):
+    with pytest.raises(ConfigError, match=f"setting {name}:"):
+        settings(**{name: raw})
+
+
+def test_jq_limits_are_read_with_their_defaults():
+    assert (settings().JQ_TIMEOUT_SECONDS, settings().JQ_MEMORY_MB) == (3.0, 512)
+    read = settings(JQ_TIMEOUT_SECONDS="0.5", JQ_MEMORY_MB="128", JQ_WORKERS="3",
+                    PLAYGROUND_CONCURRENCY="4")
+    assert (read.JQ_TIMEOUT_SECONDS, read.JQ_MEMORY_MB, read.JQ_WORKERS,
+            read.PLAYGROUND_CONCURRENCY) == (0.5, 128, 3, 4)
+
+
 def test_overrides_take_precedence_over_the_environment():
     read = load_settings({"METRICS_TOKEN": "override"},
                          environ={"METRICS_TOKEN": "environment", "CATALOG_API_TOKEN": "environment"})

@@ -1,9 +1,14 @@
-"""JQ as Port uses it: single-quoted literals, no environment access, one program per mapping."""
+"""JQ as Port uses it: single-quoted literals, no environment access, one program per mapping.
+
+Programs are compiled here to check them, and evaluated in the sandbox (app/jq/sandbox.py)."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import jq
+
+from . import sandbox
 
 # Port's connector disables jq's `env` and `$ENV` so a mapping cannot read the server's secrets.
 SANDBOX_PREFIX = "def env: {}; {} as $ENV | "
@@ -11,6 +16,46 @@ SANDBOX_PREFIX = "def env: {}; {} as $ENV | "
 
 class JqCompileError(ValueError):
     """A JQ expression that does not compile; `message` is jq's own words."""
+
+
+@dataclass(frozen=True)
+class Program:
+    """A jq program that compiles, evaluated in the sandbox like a compiled `jq` program: its first
+    output, ValueError with jq's message on an error, StopIteration without output, and
+    sandbox.JqLimitError when it exceeds the sandbox's limits."""
+
+    text: str
+
+    def first_of_text(self, text: str) -> object:
+        """The first output over a JSON text."""
+        return outcome(sandbox.run([[self.text, text]])[0])
+
+    def first_of_value(self, value: object) -> object:
+        """The first output over a JSON value."""
+        return self.first_of_text(json.dumps(value))
+
+
+def first_outputs(calls: Iterable[tuple[Program, object]]) -> list[object]:
+    """Each (program, JSON value) call's first output, or the exception it raised, in one round
+    trip to the sandbox; sandbox.JqLimitError, if raised, is the whole batch's."""
+    request = [[program.text, json.dumps(value)] for program, value in calls]
+    answers = sandbox.run(request) if request else []
+    results = []
+    for answer in answers:
+        try:
+            results.append(outcome(answer))
+        except (ValueError, StopIteration) as exc:
+            results.append(exc)
+    return results
+
+
+def outcome(answer: list) -> object:
+    """A child's answer to one call (see app/jq/child.py) as the value, or the exception, it is."""
+    if answer[0] == 0:
+        return answer[1]
+    if answer[0] == 1:
+        raise ValueError(answer[1])
+    raise StopIteration
 
 
 def rewrite_single_quotes(expression: str) -> str:
@@ -60,15 +105,17 @@ def read_single_quoted(expression: str, start: int) -> tuple[str, int]:
     raise JqCompileError("unterminated single-quoted string")
 
 
-def compile_program(program: str) -> object:
-    """Compile a full jq program inside the sandbox."""
+def compile_program(program: str) -> Program:
+    """Check that a full jq program compiles behind the `env` sandbox prefix; the Program to run."""
+    text = SANDBOX_PREFIX + program
     try:
-        return jq.compile(SANDBOX_PREFIX + program)
+        jq.compile(text)
     except ValueError as exc:
         raise JqCompileError(clean_jq_message(str(exc))) from None
+    return Program(text)
 
 
-def compile_expression(expression: str) -> object:
+def compile_expression(expression: str) -> Program:
     """Compile one Port-style mapping expression (single quotes allowed)."""
     return compile_program(f"({rewrite_single_quotes(expression)})")
 

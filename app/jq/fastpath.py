@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 
-from .dialect import compile_program, first_of, rewrite_single_quotes
+from .dialect import Program, compile_program, first_of, rewrite_single_quotes
 from .evaluator import compile_evaluator
 from .paths import is_pure, root_paths
 
@@ -98,7 +98,7 @@ def field_source(name: str, evaluator: Callable[[object], object] | None) -> tup
     return group, parts[-1], False, evaluator
 
 
-def rest_program(rest: dict[str, str], filter_expression: str, filter_evaluated: bool) -> object | None:
+def rest_program(rest: dict[str, str], filter_expression: str, filter_evaluated: bool) -> Program | None:
     """One jq program for the expressions not evaluated in Python; None when there are none."""
     values = "{" + ", ".join(f"{json.dumps(name)}: {first_of(expr)}"
                              for name, expr in rest.items()) + "}"
@@ -108,7 +108,7 @@ def rest_program(rest: dict[str, str], filter_expression: str, filter_evaluated:
     return compile_program(f"{{matched: true, values: {values}}}") if rest else None
 
 
-def rest_runner(program: object | None, memoised: bool) -> Callable[[str], object] | None:
+def rest_runner(program: Program | None, memoised: bool) -> Callable[[str], object] | None:
     """A function of the projected text giving the program's first output, or None without one.
 
     The projection holds everything a pure program reads, so equal texts give equal outputs: the
@@ -118,7 +118,7 @@ def rest_runner(program: object | None, memoised: bool) -> Callable[[str], objec
         return None
 
     def run(text: str) -> object:
-        return program.input_text(text).first()
+        return program.first_of_text(text)
     if not memoised:
         return run
     remembered = lru_cache(maxsize=MEMO_SIZE)(run)

@@ -1,24 +1,34 @@
 """Calculation properties (Port's `calculationProperties`): JQ over the entity, computed on read."""
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ..jq.dialect import JqCompileError, compile_expression, compile_program, rewrite_single_quotes
+from ..jq.dialect import (
+    JqCompileError,
+    Program,
+    compile_expression,
+    compile_program,
+    first_outputs,
+    rewrite_single_quotes,
+)
+from ..jq.sandbox import JqLimitError
 
 if TYPE_CHECKING:
     from .blueprints import Blueprint
 
 CALCULATION_TYPES = {"string", "number", "boolean", "object", "array"}
+log = logging.getLogger("jira_catalog_bridge.calculations")
 
 
 @dataclass(frozen=True)
 class Calculations:
     """A blueprint's calculation properties, compiled once: all together, and one by one."""
 
-    program: object
+    program: Program
     fields: dict
     titles: dict
 
@@ -40,7 +50,7 @@ def compile_calculations(source: str | Path, blueprint: dict) -> Calculations | 
                         titles={name: spec.get("title") or name for name, spec in specs.items()})
 
 
-def check_calculation(source: str | Path, name: str, spec: object, properties: dict) -> object:
+def check_calculation(source: str | Path, name: str, spec: object, properties: dict) -> Program:
     """A calculation property needs a compiling `calculation`, a known type and its own name;
     returns the compiled calculation."""
     where = f"{source}: calculation property {name!r}"
@@ -60,12 +70,18 @@ def add_calculations(blueprint: "Blueprint | None", entity: dict) -> dict:
     """`entity` (read shape) with its blueprint's calculation properties among its properties.
 
     A calculation yielding null (or failing) is left out, so an entity whose inputs are missing
-    reads exactly as its mapping produced it.
+    reads exactly as its mapping produced it; when the calculations exceed the sandbox's limits the
+    entity reads without them (and a log line says why).
     """
     calculations = getattr(blueprint, "calculations", None)
     if calculations is None:
         return entity
-    values = calculations.program.input_value(entity).first()
+    try:
+        values = calculations.program.first_of_value(entity)
+    except JqLimitError as exc:
+        log.warning("calculation properties of %s %r left out: %s", entity.get("blueprint"),
+                    entity.get("identifier"), exc.message)
+        return entity
     computed = {name: value for name, value in values.items() if value is not None}
     return {**entity, "properties": {**entity["properties"], **computed}}
 
@@ -75,13 +91,18 @@ def explain_calculations(blueprint: "Blueprint", entity: dict) -> dict:
     calculations = blueprint.calculations
     if calculations is None:
         return {}
+    names = list(calculations.fields)
+    try:
+        outputs = first_outputs((calculations.fields[name], entity) for name in names)
+    except JqLimitError as exc:
+        outputs = [ValueError(exc.message)] * len(names)
     results = {}
-    for name, program in calculations.fields.items():
+    for name, output in zip(names, outputs, strict=True):
         title = calculations.titles[name]
-        try:
-            results[name] = {"title": title, "value": program.input_value(entity).first()}
-        except StopIteration:
+        if isinstance(output, StopIteration):
             results[name] = {"title": title, "value": None}
-        except ValueError as exc:
-            results[name] = {"title": title, "error": str(exc)}
+        elif isinstance(output, ValueError):
+            results[name] = {"title": title, "error": str(output)}
+        else:
+            results[name] = {"title": title, "value": output}
     return results

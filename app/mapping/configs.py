@@ -1,4 +1,5 @@
-"""Webhook configurations in Port's format: schema, `${NAME}` substitution, compiled JQ."""
+"""Webhook configurations in Port's format: schema, `${NAME}` substitution in security values,
+compiled JQ."""
 
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from .blueprints import Blueprint, load_blueprints
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CONFIG_SUFFIXES = {".yaml", ".yml", ".json"}
 ALGORITHMS = ("sha1", "sha256", "plain")
+# Security values that are JQ (never substituted: an expression must not see the environment).
+SECURITY_JQ_FIELDS = ("requestIdentifierPath",)
 ARRAY_CHECK = 'if type == "array" then . else error("itemsToParse did not yield an array") end'
 
 
@@ -107,15 +110,23 @@ class WebhookConfig:
     icon: str = ""
 
 
-def substitute_env(value: object, env: dict[str, str]) -> object:
-    """Replace `${NAME}` in every string of a loaded document; unset names become ''."""
-    if isinstance(value, str):
-        return ENV_REFERENCE.sub(lambda m: env.get(m.group(1), ""), value)
-    if isinstance(value, list):
-        return [substitute_env(item, env) for item in value]
-    if isinstance(value, dict):
-        return {key: substitute_env(item, env) for key, item in value.items()}
-    return value
+def substitute_env(document: object, env: dict[str, str]) -> object:
+    """The loaded document with `${NAME}` replaced in its `security` string values (but JQ ones);
+    unset names become ''. Nothing else is substituted: JQ never sees the environment."""
+    if not isinstance(document, dict) or not isinstance(document.get("security"), dict):
+        return document
+    security = {key: ENV_REFERENCE.sub(lambda m: env.get(m.group(1), ""), value)
+                if isinstance(value, str) and key not in SECURITY_JQ_FIELDS else value
+                for key, value in document["security"].items()}
+    return {**document, "security": security}
+
+
+def check_no_reference(expression: str, source: str, where: str, field_name: str) -> None:
+    """A `${` in a JQ expression is refused: references are substituted in security values only."""
+    if "${" in expression:
+        raise ConfigError(f"{source}: {where}, field {field_name}: `${{` in a JQ expression; "
+                          "${NAME} references are substituted in security values only, never in "
+                          'JQ (to match the text itself, write "\\u0024{")')
 
 
 def load_webhook_configs(mappings_dir: str | Path, env: dict[str, str],
@@ -172,7 +183,9 @@ def describe_errors(messages: object, prefix: str = "") -> str:
 
 
 def compile_field(expression: str, source: str, where: str, field_name: str) -> object:
-    """Compile one expression, naming file, mapping and field when it does not compile."""
+    """Compile one expression, naming file, mapping and field when it holds `${` or does not
+    compile."""
+    check_no_reference(expression, source, where, field_name)
     try:
         return compile_expression(expression)
     except JqCompileError as exc:

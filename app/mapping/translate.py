@@ -7,7 +7,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..jq.dialect import Program, first_outputs
 from ..jq.fastpath import run_plan
+from ..jq.sandbox import JqLimitError
 from .blueprints import EntityInvalid, check_entity, check_identifier
 from .configs import Mapping, WebhookConfig
 
@@ -58,11 +60,15 @@ def build_jq_input_text(body_text: str, headers: dict[str, str], query_params: d
     return f'{{"body":{body_text},"headers":{rest[0]},"queryParams":{rest[1]}}}'
 
 
-def run_program(program: object, jq_input: dict | str) -> object:
-    """First output of a compiled program over a dict or over JSON text."""
-    if isinstance(jq_input, str):
-        return program.input_text(jq_input).first()
-    return program.input_value(jq_input).first()
+def run_program(program: Program, jq_input: dict | str) -> object:
+    """First output of a program over a dict or over JSON text; a program stopped by the sandbox's
+    limits raises ValueError, as a jq error does."""
+    try:
+        if isinstance(jq_input, str):
+            return program.first_of_text(jq_input)
+        return program.first_of_value(jq_input)
+    except JqLimitError as exc:
+        raise ValueError(exc.message) from None
 
 
 def evaluate_mapping(mapping: Mapping, document: dict | None, jq_input: dict | str) -> dict:
@@ -72,7 +78,9 @@ def evaluate_mapping(mapping: Mapping, document: dict | None, jq_input: dict | s
             return run_plan(mapping.fast, document)
         except ValueError:
             pass  # errors are reported (and attributed) by the full program below
-    return run_program(mapping.program, jq_input)
+    if isinstance(jq_input, str):
+        return mapping.program.first_of_text(jq_input)
+    return mapping.program.first_of_value(jq_input)
 
 
 def translate(config: WebhookConfig, jq_input: dict | str, body: dict | None = None) -> Translation:
@@ -102,6 +110,8 @@ def translate_mappings(config: WebhookConfig, jq_input: dict | str) -> Translati
             result = evaluate_mapping(mapping, document, jq_input)
         except ValueError as exc:
             return Translation(failure=locate_runtime_error(mapping, jq_input, exc))
+        except JqLimitError as exc:
+            return Translation(failure=Failure(exc.reason, exc.message, mapping.index))
         if not result["matched"]:
             continue
         for produced in result["entities"]:
@@ -168,32 +178,27 @@ def add_move_deletes(changes: Iterable[EntityChange], moved: dict[str, str]) -> 
 
 
 def locate_runtime_error(mapping: Mapping, jq_input: dict | str, error: ValueError) -> Failure:
-    """Re-run the mapping field by field to name the expression that raised `error`."""
+    """Re-run the mapping field by field to name the expression that raised `error`; each field
+    runs over all its documents (one per item with itemsToParse) in one round trip to the sandbox."""
     document = jq_input if isinstance(jq_input, dict) else json.loads(jq_input)
-    for name, program in mapping.field_programs.items():
-        per_item = name.startswith("entity.") and mapping.has_items
-        for candidate in item_inputs(mapping, document) if per_item else [document]:
-            message = evaluation_error(program, candidate)
+    try:
+        items = item_inputs(mapping, document) if mapping.has_items else []
+        for name, program in mapping.field_programs.items():
+            per_item = name.startswith("entity.") and mapping.has_items
+            outputs = first_outputs((program, candidate) for candidate in
+                                    (items if per_item else [document]))
+            message = next((str(out) for out in outputs if isinstance(out, ValueError)), None)
             if message:
                 return Failure("jq_runtime_error", message, mapping.index, name)
+    except JqLimitError as exc:
+        return Failure(exc.reason, exc.message, mapping.index)
     return Failure("jq_runtime_error", str(error), mapping.index, None)
-
-
-def evaluation_error(program: object, document: object) -> str | None:
-    """jq's error message when `program` fails on `document`, else None."""
-    try:
-        program.input_value(document).first()
-    except StopIteration:
-        return None
-    except ValueError as exc:
-        return str(exc)
-    return None
 
 
 def item_inputs(mapping: Mapping, document: dict) -> list[dict]:
     """The per-item documents (`.item` set) a mapping with itemsToParse evaluates."""
     try:
-        items = mapping.field_programs["itemsToParse"].input_value(document).first()
+        items = mapping.field_programs["itemsToParse"].first_of_value(document)
     except (ValueError, StopIteration):
         return []
     return [{**document, "item": item} for item in items] if isinstance(items, list) else []

@@ -1,8 +1,11 @@
 """The mapping playground: run a configuration over an event without saving; save it when valid.
 
 Evaluation uses the webhook path's own `build_config` and `translate` and never writes the
-catalog. Secrets stay out of pages: a file's literal `security.secret`/`queryToken` is shown
-as HIDDEN, and the playground accepts only `${NAME}` references (or HIDDEN) for them.
+catalog; it runs in the playground's own JQ processes (app/jq/sandbox.py), at most
+PLAYGROUND_CONCURRENCY at once per server process. Secrets stay out of pages and out of runs: a
+file's literal `security.secret`/`queryToken` is shown as HIDDEN, the playground accepts only
+`${NAME}` references (or HIDDEN) for them, and it substitutes no `${NAME}` (security values play
+no part in a run).
 """
 
 import os
@@ -12,9 +15,9 @@ from pathlib import Path
 import yaml
 
 from ..catalog import queries
-from ..config import environment_for_substitution
-from ..errors import BadRequest, ConfigError, NotFound
+from ..errors import BadRequest, BridgeError, ConfigError, NotFound
 from ..ingest.events import parse_body
+from ..jq import sandbox
 from ..mapping.configs import CONFIG_SUFFIXES, ENV_REFERENCE, WebhookConfig, build_config
 from ..mapping.translate import Translation, build_jq_input_text, translate
 from ..runtime import Runtime
@@ -27,6 +30,13 @@ class PlaygroundError(BadRequest):
     """A configuration or payload the playground cannot use; the message says where."""
 
     reason = "playground_error"
+
+
+class PlaygroundBusy(BridgeError):
+    """Every playground JQ process of this server process is busy."""
+
+    status = 429
+    reason = "playground_busy"
 
 
 def is_reference(value: object) -> bool:
@@ -67,15 +77,30 @@ def parse_document(text: str) -> dict:
 def compile_document(runtime: Runtime, document: dict, source: str) -> WebhookConfig:
     """build_config over a document, its ConfigError turned into a PlaygroundError."""
     try:
-        return build_config(document, source, environment_for_substitution(), runtime.blueprints)
+        return build_config(document, source, references_kept(document), runtime.blueprints)
     except ConfigError as exc:
         raise PlaygroundError(exc.message) from None
+
+
+def references_kept(document: dict) -> dict[str, str]:
+    """An environment giving each `${NAME}` of the security values itself: checks see a value set,
+    and no variable of the server is read."""
+    security = document.get("security")
+    values = security.values() if isinstance(security, dict) else ()
+    return {name: f"${{{name}}}" for value in values if isinstance(value, str)
+            for name in ENV_REFERENCE.findall(value)}
 
 
 def evaluate(runtime: Runtime, text: str, jq_input: dict | str) -> Translation:
     """The Translation the configuration in `text` makes of `jq_input`; nothing is stored."""
     document = {k: v for k, v in parse_document(text).items() if k != "security"}
-    return translate(compile_document(runtime, document, "playground"), jq_input)
+    config = compile_document(runtime, document, "playground")
+    with sandbox.using(sandbox.PLAYGROUND):
+        translation = translate(config, jq_input)
+    failure = translation.failure
+    if failure is not None and failure.reason == "jq_busy":
+        raise PlaygroundBusy(failure.message)
+    return translation
 
 
 def stored_event_input(runtime: Runtime, event_id: int) -> str:

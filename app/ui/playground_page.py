@@ -47,8 +47,8 @@ def run(form: dict[str, str]) -> dict:
             return {"saved": path.name}
         return {"translation": playground.evaluate(current_runtime(), form["config_text"],
                                                    mapping_input(form))}
-    except (BadRequest, NotFound) as exc:
-        return {"error": exc.message}
+    except (BadRequest, NotFound, playground.PlaygroundBusy) as exc:
+        return {"error": exc.message, "reason": exc.reason}
 
 
 @bp.route("/playground", methods=["GET", "POST"])
@@ -57,4 +57,11 @@ def playground_page():
     result = run(form) if request.method == "POST" else {}
     recent, _total = queries.list_events(current_runtime().store.engine, RECENT_EVENTS, 0)
     return render_template("playground.html", form=form, result=result, recent=recent,
-                           configs=current_runtime().configs), 422 if result.get("error") else 200
+                           configs=current_runtime().configs), error_status(result)
+
+
+def error_status(result: dict) -> int:
+    """200, 422 for a configuration or input the playground cannot use, 429 when it is busy."""
+    if not result.get("error"):
+        return 200
+    return 429 if result["reason"] == playground.PlaygroundBusy.reason else 422

@@ -16,8 +16,8 @@ from app.jq.dialect import (
 
 
 def run(program, document):
-    """Every output of a compiled full program over `document`."""
-    return compile_program(program).input_value(document).all()
+    """Every output of a full program over `document`, evaluated in the sandbox."""
+    return compile_program(f"[{program}]").first_of_value(document)
 
 
 def test_single_quoted_literals_become_json_strings():
@@ -28,14 +28,14 @@ def test_escapes_in_single_quoted_literals_are_kept_as_their_character():
     expression = "'it\\'s, ' + 'a \\\"b\\\"'"
 
     assert rewrite_single_quotes(expression) == json.dumps("it's, ") + " + " + json.dumps('a "b"')
-    assert compile_expression(expression).input_value({}).first() == 'it\'s, a "b"'
+    assert compile_expression(expression).first_of_value({}) == 'it\'s, a "b"'
 
 
 def test_double_quoted_strings_are_left_alone():
     expression = '.a + "don\\"t" + "it\'s"'
 
     assert rewrite_single_quotes(expression) == expression
-    assert compile_expression(expression).input_value({"a": ""}).first() == 'don"tit\'s'
+    assert compile_expression(expression).first_of_value({"a": ""}) == 'don"tit\'s'
 
 
 def test_an_unterminated_single_quote_does_not_compile():
@@ -47,7 +47,7 @@ def test_an_unterminated_single_quote_does_not_compile():
     ("env", {}), ("$ENV", {}), ("env.HOME", None), ("$ENV.PATH", None),
 ])
 def test_env_and_dollar_env_are_an_empty_object_to_a_mapping(expression, output):
-    assert compile_expression(expression).input_value({}).all() == [output]
+    assert compile_expression(expression).first_of_value({}) == output
 
 
 def test_a_compile_error_is_cleaned_of_the_sandbox_prefix():

@@ -6,7 +6,7 @@ from functools import cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.jq.evaluator import PathError, as_jq_value, lookup
+from app.jq.evaluator import NotReproduced, PathError, as_jq_value, lookup
 from app.jq.fastpath import FULL, run_plan
 from app.mapping.blueprints import Blueprint
 from app.mapping.configs import build_config
@@ -93,12 +93,14 @@ def test_a_mapping_on_the_fast_path_equals_its_full_program(mapping, body):
     document = build_jq_input(body, {"h": "v"}, {})
     full = jq_first_program(compiled.program, document)
     fast = run_fast(compiled.fast, document)
+    if fast[0] == "left_to_libjq":
+        return  # by design the caller then runs the full program (translate.evaluate_mapping)
     assert fast[0] == full[0] and same(fast[1], full[1])
 
 
 def jq_first_program(program, document):
     try:
-        return "ok", program.input_text(json.dumps(document)).first()
+        return "ok", program.first_of_text(json.dumps(document))
     except ValueError:
         return "error", None
 
@@ -106,6 +108,8 @@ def jq_first_program(program, document):
 def run_fast(plan, document):
     try:
         return "ok", run_plan(plan, document)
+    except NotReproduced:
+        return "left_to_libjq", None
     except ValueError:
         return "error", None
 

@@ -6,8 +6,9 @@ import pytest
 
 from app.config import PROJECT_ROOT
 from app.errors import ConfigError
+from app.jq import sandbox
 from app.mapping.blueprints import load_blueprints
-from app.mapping.calculations import add_calculations
+from app.mapping.calculations import add_calculations, explain_calculations
 
 
 def write_blueprint(directory, calculations, properties=None):
@@ -63,3 +64,23 @@ def test_bad_calculations_stop_startup(tmp_path, spec, message):
 def test_a_calculation_may_not_shadow_a_property(tmp_path):
     with pytest.raises(ConfigError, match="same name"):
         write_blueprint(tmp_path / "bp", {"n": {"calculation": "1"}}, {"n": {"type": "number"}})
+
+
+@pytest.fixture
+def quick_limits():
+    """The webhook path's JQ processes with a one-second limit for the test's duration."""
+    previous = sandbox.CONFIGURED[sandbox.TRANSLATION]
+    sandbox.configure(sandbox.TRANSLATION, sandbox.Limits(timeout=1.0, memory_mb=128, workers=1))
+    yield
+    sandbox.configure(sandbox.TRANSLATION, previous)
+
+
+def test_runaway_calculations_are_left_out_and_explained(tmp_path, quick_limits):
+    blueprint = write_blueprint(tmp_path / "bp", {
+        "score": {"calculation": "if .properties.spin then (def f: f; f) else 1 end",
+                  "type": "number"}})
+    assert add_calculations(blueprint, entity(spin=True))["properties"] == {"spin": True}
+    [explained] = explain_calculations(blueprint, entity(spin=True)).values()
+    assert "JQ_TIMEOUT_SECONDS" in explained["error"]
+    assert add_calculations(blueprint, entity(spin=False))["properties"] == {"spin": False,
+                                                                             "score": 1}

@@ -31,6 +31,43 @@ def test_env_references_are_substituted(mappings_dir):
     assert load_webhook_configs(mappings_dir, {})["jira"].security["secret"] == ""
 
 
+def test_env_references_are_substituted_in_security_values_only(mappings_dir):
+    edit_jira(mappings_dir, lambda d: d.update(title="${JIRA_WEBHOOK_SECRET}",
+                                               description="${JIRA_WEBHOOK_SECRET}"))
+    jira = load_webhook_configs(mappings_dir, {"JIRA_WEBHOOK_SECRET": "from-env"})["jira"]
+    assert jira.security["secret"] == "from-env"
+    assert (jira.title, jira.description) == ("${JIRA_WEBHOOK_SECRET}", "${JIRA_WEBHOOK_SECRET}")
+
+
+@pytest.mark.parametrize("edit, where, field", [
+    (lambda d: d["mappings"][0]["entity"].update(title='"${JIRA_WEBHOOK_SECRET}"'),
+     "mapping 0", "entity.title"),
+    (lambda d: d["mappings"][1].update(filter='.body.x == "${PORT_CLIENT_SECRET}"'),
+     "mapping 1", "filter"),
+    (lambda d: d["mappings"][0]["entity"]["properties"].update(summary="'${DATABASE_URL}'"),
+     "mapping 0", "entity.properties.summary"),
+    (lambda d: d["security"].update(requestIdentifierPath='"${CATALOG_API_TOKEN}"'),
+     "security", "requestIdentifierPath"),
+])
+def test_a_reference_in_a_jq_expression_stops_startup_naming_file_mapping_and_field(
+        mappings_dir, edit, where, field):
+    edit_jira(mappings_dir, edit)
+    with pytest.raises(ConfigError) as caught:
+        load_webhook_configs(mappings_dir, {"JIRA_WEBHOOK_SECRET": "s", "PORT_CLIENT_SECRET": "p",
+                                            "DATABASE_URL": "d", "CATALOG_API_TOKEN": "t"})
+    message = str(caught.value)
+    assert "jira.yaml" in message and where in message and f"field {field}:" in message
+    assert "security values only" in message
+
+
+def test_the_characters_of_a_reference_are_written_with_an_escape(mappings_dir):
+    edit_jira(mappings_dir, lambda d: d["mappings"][0]["entity"].update(
+        title='"\\u0024{JIRA_WEBHOOK_SECRET}"'))
+    jira = load_webhook_configs(mappings_dir, {"JIRA_WEBHOOK_SECRET": "s"})["jira"]
+    assert jira.mappings[0].field_programs["entity.title"].first_of_value({}) == \
+        "${JIRA_WEBHOOK_SECRET}"
+
+
 def test_jq_that_does_not_compile_names_file_mapping_and_field(mappings_dir):
     edit_jira(mappings_dir, lambda d: d["mappings"][0]["entity"]["properties"].update(
         status=".body.issue.fields.status.name |"))
