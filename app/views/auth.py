@@ -7,7 +7,7 @@ from ..access.tokens import api_token, token_matches
 from ..errors import TooManyRequests, Unauthorized
 from ..runtime import current_runtime
 
-API_TOKEN_SETTING = "CATALOG_API_TOKEN (or the generated token: flask --app app api-token)"
+API_TOKEN_SETTING = "CATALOG_API_TOKEN, or when unset the generated one (flask --app app api-token)"
 
 
 def bearer_credentials() -> str | None:
@@ -19,7 +19,7 @@ def bearer_credentials() -> str | None:
 def require_bearer(token: str, setting: str, reason: str) -> None:
     """Raise unless the request carries `Authorization: Bearer <token>`. The token is compared
     first, so the right one always passes; a wrong one counts as a failed attempt of the client's
-    address, and over the limit the answer is 429. `setting` names the token in the message."""
+    address, and over the limit the answer is 429. `setting` says in the message where the token comes from."""
     given = bearer_credentials()
     if given is not None and token_matches(given, token):
         return
@@ -27,8 +27,9 @@ def require_bearer(token: str, setting: str, reason: str) -> None:
         wait = record_failure(current_runtime().store.engine, request.remote_addr)
         if wait:
             raise TooManyRequests(f"too many wrong tokens from {request.remote_addr}; retry in "
-                                  f"{wait} s with a valid 'Authorization: Bearer <{setting}>'", wait)
-    raise Unauthorized(f"a valid 'Authorization: Bearer <{setting}>' is required", reason)
+                                  f"{wait} s (the token: {setting})", wait)
+    raise Unauthorized(f"a valid 'Authorization: Bearer <token>' is required; the token: {setting}",
+                       reason)
 
 
 def require_api_token() -> None:

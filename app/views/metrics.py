@@ -15,7 +15,7 @@ def metrics():
     """Needs `Authorization: Bearer <METRICS_TOKEN>`, or the API token when METRICS_TOKEN is unset."""
     state = current_runtime()
     require_bearer(state.settings.METRICS_TOKEN or api_token(state.settings, state.store.engine),
-                   f"METRICS_TOKEN or {API_TOKEN_SETTING}", "invalid_metrics_token")
+                   f"METRICS_TOKEN, else the API token: {API_TOKEN_SETTING}", "invalid_metrics_token")
     set_outbox_depth(state.forwarding.counts())
     body, content_type = render_metrics()
     return no_store(Response(body, content_type=content_type))
