@@ -1,5 +1,5 @@
 """`flask --app app ...` commands: replay stored events, prune the event log, upgrade the schema,
-and inspect or re-queue the outbox towards Port."""
+print or rotate the API token, and inspect or re-queue the outbox towards Port."""
 
 from datetime import UTC, datetime
 
@@ -7,6 +7,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from .access.tokens import api_token, rotate_api_token
+from .errors import ConfigError
 from .ingest.replay import replay_event, select_event_ids
 from .ingest.retention import prune_events
 from .runtime import current_runtime
@@ -67,6 +69,23 @@ def upgrade_command():
     click.echo("database schema is up to date")
 
 
+@click.command("api-token")
+@click.option("--rotate", is_flag=True, help="Replace the generated token; every UI session ends.")
+@with_appcontext
+def api_token_command(rotate):
+    """Print the API token of /v1, the metrics and the UI login (generated when
+    CATALOG_API_TOKEN is unset)."""
+    state = current_runtime()
+    if not rotate:
+        click.echo(api_token(state.settings, state.store.engine))
+        return
+    try:
+        click.echo(rotate_api_token(state.settings, state.store.engine))
+    except ConfigError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo("the old token no longer works and every UI session has ended", err=True)
+
+
 @outbox_cli.command("retry")
 def retry_dead():
     """Re-queue every dead item for delivery."""
@@ -91,5 +110,6 @@ def show_status():
 
 def init_app(app: Flask) -> None:
     """Register the commands on `app`'s `flask` command line."""
-    for command in (replay_command, prune_command, upgrade_command, outbox_cli):
+    for command in (replay_command, prune_command, upgrade_command, api_token_command,
+                    outbox_cli):
         app.cli.add_command(command)

@@ -37,6 +37,17 @@ class NotFound(BridgeError):
     reason = "not_found"
 
 
+class TooManyRequests(BridgeError):
+    """Too many failed token attempts; `retry_after` seconds go into the Retry-After header."""
+
+    status = 429
+    reason = "too_many_failed_attempts"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class UnsupportedMediaType(BridgeError):
     status = 415
     reason = "unsupported_media_type"

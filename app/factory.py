@@ -2,12 +2,15 @@
 part is attached to the app by its own `init_app`."""
 
 import logging
+import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 from flask import Flask
 
 from . import cli, logs, runtime, ui, views
+from .access.tokens import ensure_api_token, token_banner
 from .catalog.engine import open_engine
 from .catalog.relations import placeholder_creator
 from .catalog.store import Store
@@ -47,6 +50,7 @@ def load_runtime(settings: Settings, environment: dict[str, str]) -> runtime.Run
     warn_short_token(settings.CATALOG_API_TOKEN)
     store = Store(open_engine(settings.DATABASE_URL, settings.SQLITE_SYNCHRONOUS))
     store.create_schema()
+    announce_generated_token(settings, store)
     if settings.CREATE_MISSING_RELATED_ENTITIES:
         store.change_listeners.append(placeholder_creator(blueprints))
     forwarding = install_forwarding(store, settings.port,
@@ -78,8 +82,19 @@ def warn_unsigned(configs: dict[str, WebhookConfig], allow_unsigned: bool) -> No
 
 
 def warn_short_token(token: str) -> None:
-    """The login and the read API do not limit attempts: say so when the token is guessable."""
+    """Failed attempts are limited per address, not overall: say so when the token is guessable."""
     if 0 < len(token) < MIN_TOKEN_LENGTH:
-        log.warning("CATALOG_API_TOKEN is shorter than %d characters; the UI login and the read API "
-                    "do not limit attempts, so use a long random token (python3 -c 'import secrets; "
-                    "print(secrets.token_urlsafe(32))')", MIN_TOKEN_LENGTH)
+        log.warning("CATALOG_API_TOKEN is shorter than %d characters; failed attempts are limited "
+                    "per client address only, so use a long random token (python3 -c 'import "
+                    "secrets; print(secrets.token_urlsafe(32))') or unset it to have one generated",
+                    MIN_TOKEN_LENGTH)
+
+
+def announce_generated_token(settings: Settings, store: Store) -> None:
+    """Print the API token on stderr when this process generated it: of workers and instances
+    starting together on one database, only the one that stored it prints it. PORT (read by
+    gunicorn, not a setting of the app) only makes the login URL match `bin/serve`'s."""
+    token = ensure_api_token(settings, store.engine)
+    if token:
+        sys.stderr.write(token_banner(token, os.environ.get("PORT", "8000")))
+        sys.stderr.flush()

@@ -34,6 +34,7 @@ from app.runtime import runtime_of
 from tests.support.fake_jira import FakeJira, make_issues  # noqa: E402
 
 SECRET = "bench-secret"
+API_TOKEN = "bench-api-token-" + "0" * 32
 SEED_JQL = 'status in ("In Progress","To Do")'
 
 
@@ -87,7 +88,8 @@ def served_app(workers: int, postgres_url: str | None):
     with fresh_database(postgres_url) as database_url:
         create_tables(database_url)
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
+        env = {**os.environ, "DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET, "LOG_LEVEL": "WARNING",
+               "CATALOG_API_TOKEN": API_TOKEN}
         process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
                                     "--workers", str(workers),
                                     "app:create_app()"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
@@ -171,7 +173,8 @@ def timed(function, *args):
 
 def count_entities(base: str) -> int:
     """How many jiraIssue entities the catalog holds."""
-    return requests.get(f"{base}/v1/blueprints/jiraIssue/entities", params={"limit": 1}).json()["total"]
+    return requests.get(f"{base}/v1/blueprints/jiraIssue/entities", params={"limit": 1},
+                        headers={"Authorization": f"Bearer {API_TOKEN}"}).json()["total"]
 
 
 @contextmanager

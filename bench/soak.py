@@ -23,7 +23,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from soak_server import served_catalog, worker_pids  # noqa: E402
+from soak_server import API_TOKEN, served_catalog, worker_pids  # noqa: E402
 from soak_workload import build_workload, count_wrong, expected_catalog  # noqa: E402
 
 from app.ingest.security import sign_body  # noqa: E402
@@ -130,7 +130,8 @@ def fetch_all(base, path, key):
     """Every item of a paged read-API collection."""
     items, offset = [], 0
     while offset is not None:
-        page = requests.get(f"{base}{path}?limit=1000&offset={offset}", timeout=60).json()
+        page = requests.get(f"{base}{path}?limit=1000&offset={offset}", timeout=60,
+                            headers={"Authorization": f"Bearer {API_TOKEN}"}).json()
         items.extend(page[key])
         offset = page["next"]
     return items

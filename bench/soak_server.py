@@ -71,11 +71,14 @@ def wait_until_healthy(base, process, log_path, seconds=60):
     raise SystemExit("gunicorn did not become healthy:\n" + Path(log_path).read_text()[-3000:])
 
 
+API_TOKEN = "soak-api-token-" + "0" * 32
+
+
 def service_env(database_url, workers, secret, port):
     """The environment the Procfile's processes run with."""
     return {**os.environ, "PORT": str(port), "DATABASE_URL": database_url,
             "WEB_CONCURRENCY": str(workers), "JIRA_WEBHOOK_SECRET": secret,
-            "CATALOG_API_TOKEN": "", "ALLOW_UNSIGNED_WEBHOOKS": "false", "LOG_LEVEL": "WARNING",
+            "CATALOG_API_TOKEN": API_TOKEN, "ALLOW_UNSIGNED_WEBHOOKS": "false", "LOG_LEVEL": "WARNING",
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
 from app import create_app
 from app.catalog.tables import define_outbox_table
@@ -13,6 +14,7 @@ from app.config import PortSettings
 from app.port.client import PortClient
 from app.port.outbox import Outbox
 from app.runtime import runtime_of
+from tests.support.clients import ApiClient
 from tests.support.fake_port import FakePort
 from tests.support.helpers import SECRET, load_fixture, serve_http
 from tests.support.port_helpers import shipped_blueprint
@@ -68,6 +70,13 @@ def database_url(request):
     return request.getfixturevalue(f"{request.param}_url")
 
 
+@pytest.fixture(autouse=True)
+def api_clients(monkeypatch):
+    """Every `app.test_client()` sends the app's API token (tests/support/clients.py); tests of
+    anonymous access use `anonymous_client`."""
+    monkeypatch.setattr(Flask, "test_client_class", ApiClient)
+
+
 @pytest.fixture
 def settings_overrides(database_url):
     return {"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET}
@@ -104,10 +113,11 @@ def live_server(app):
 
 
 @pytest.fixture
-def gunicorn_server(tmp_path):
-    """The Procfile's web process (two workers) on a SQLite file; yields its base URL."""
-    with procfile_web(f"sqlite:///{tmp_path}/served.db", workers=2) as base:
-        yield base
+def served(tmp_path):
+    """The Procfile's web process (two workers) on a SQLite file, in the default configuration;
+    yields a tests.support.served.Served (base URL, the token it printed)."""
+    with procfile_web(f"sqlite:///{tmp_path}/served.db", 2, tmp_path / "served.log") as server:
+        yield server
 
 
 # Port forwarding: the fake Port API and the fixtures its tests share.

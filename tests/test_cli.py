@@ -1,9 +1,11 @@
-"""The `flask` commands: upgrade-db, prune-events and the outbox's status, retry and resync."""
+"""The `flask` commands: upgrade-db, prune-events, api-token and the outbox's status, retry and
+resync."""
 
 import pytest
 
 from app import create_app
 from app.runtime import runtime_of
+from tests.support.clients import app_api_token
 from tests.support.helpers import load_fixture, post_event, post_mix, seed_payload
 from tests.support.port_helpers import deliver, forwarding_overrides
 
@@ -79,3 +81,32 @@ def test_resync_needs_credentials(database_url):
     assert result.exit_code != 0 and "PORT_CLIENT_ID" in result.output
     runtime_of(app).store.close()
 
+
+
+def test_api_token_prints_the_generated_token_again(app):
+    result = app.test_cli_runner().invoke(args=["api-token"])
+
+    assert result.exit_code == 0 and result.stdout.strip() == app_api_token(app)
+    assert len(result.stdout.strip()) >= 32
+
+
+def test_api_token_rotate_replaces_the_token(app, client):
+    old = app_api_token(app)
+
+    result = app.test_cli_runner().invoke(args=["api-token", "--rotate"])
+
+    assert result.exit_code == 0 and result.stdout.strip() == app_api_token(app) != old
+    assert "every UI session has ended" in result.stderr
+    assert client.get("/v1/events", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+
+
+def test_api_token_rotate_refuses_when_the_token_is_configured(settings_overrides):
+    app = create_app({**settings_overrides, "CATALOG_API_TOKEN": "configured-token"})
+    try:
+        printed = app.test_cli_runner().invoke(args=["api-token"])
+        rotated = app.test_cli_runner().invoke(args=["api-token", "--rotate"])
+    finally:
+        runtime_of(app).store.close()
+
+    assert printed.stdout.strip() == "configured-token"
+    assert rotated.exit_code != 0 and "CATALOG_API_TOKEN is set" in rotated.output

@@ -5,6 +5,7 @@ import json
 import requests
 
 from app.metrics import REGISTRY, set_outbox_depth
+from tests.support.clients import bearer
 from tests.support.helpers import post_event, samples, seed_payload, signed_headers
 
 
@@ -18,12 +19,13 @@ def test_events_from_the_backfill_are_counted_apart(client):
     assert backfilled() == before + 1
 
 
-def test_workers_under_gunicorn_report_one_sum(gunicorn_server):
+def test_workers_under_gunicorn_report_one_sum(served):
     raw = json.dumps(seed_payload()).encode()
     for _ in range(12):
-        assert requests.post(gunicorn_server + "/webhooks/jira", data=raw, timeout=10,
+        assert requests.post(served.base + "/webhooks/jira", data=raw, timeout=10,
                              headers=signed_headers(raw)).status_code == 202
-    exposed = samples(requests.get(gunicorn_server + "/metrics", timeout=10).text)
+    exposed = samples(requests.get(served.base + "/metrics", timeout=10,
+                                   headers=bearer(served.token())).text)
     assert exposed[("bridge_events_total", (("status", "applied"), ("webhook", "jira")))] == 12
     assert exposed[("bridge_translation_seconds_count", (("webhook", "jira"),))] == 12
 

@@ -18,7 +18,6 @@ second run find its events recorded.
 """
 
 import os
-import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,9 +27,10 @@ import sqlalchemy as sa
 
 from ..mapping.translate import EntityChange, Translation
 from . import statements
-from .engine import dialect_insert, utcnow
+from .access import create_key
+from .engine import utcnow
 from .migrate import upgrade_schema
-from .tables import event_entities, events, service_keys
+from .tables import event_entities, events
 from .writelock import WriteLock, holding, write_lock_for, writing
 
 MAX_BATCH = 32
@@ -94,12 +94,7 @@ class Store:
 
     def shared_key(self, name: str) -> str:
         """A random key stored under `name`: created by the first caller, then read by all."""
-        with self.engine.begin() as conn:
-            stmt = dialect_insert(conn, service_keys).values(name=name,
-                                                             value=secrets.token_urlsafe(32))
-            conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
-            return conn.execute(sa.select(service_keys.c.value)
-                                .where(service_keys.c.name == name)).scalar_one()
+        return create_key(self.engine, name)[0]
 
     def ingest(self, event: IncomingEvent, translation: Translation) -> EventOutcome:
         """Record a new event and apply its changes, committed before this returns (in a

@@ -1,7 +1,7 @@
 """The web UI: pages to see events, entities and failures, replay events and try mappings.
 
-Served at `/`, protected by CATALOG_API_TOKEN through a login form and a session cookie;
-every form carries a CSRF token.
+Served at `/`, behind a login with the API token (CATALOG_API_TOKEN, or the one generated at first
+start) and a session kept on the server; every form carries a CSRF token.
 """
 
 import hashlib
@@ -10,6 +10,7 @@ import hmac
 from flask import Blueprint, Flask, Request, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
+from ..access.sessions import LIFETIME
 from ..catalog.store import Store
 from ..config import Settings
 from ..runtime import Runtime
@@ -56,5 +57,5 @@ def init_app(app: Flask, runtime: Runtime) -> None:
     app.secret_key = session_secret(runtime.settings, runtime.store)
     app.session_interface = CookieSessions()
     app.config.update(SESSION_COOKIE_NAME="bridge_session", SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax")
+                      SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=LIFETIME)
     app.register_blueprint(bp)

@@ -6,17 +6,14 @@ from ..catalog import queries
 from ..errors import BadRequest, NotFound
 from ..ingest.replay import replay_event
 from ..runtime import current_runtime
-from .auth import require_bearer
+from .auth import no_store, require_api_token
 from .paging import page_args, paged
 
 bp = Blueprint("catalog", __name__, url_prefix="/v1")
 
 
-@bp.before_request
-def require_token():
-    """When CATALOG_API_TOKEN is set, every read needs `Authorization: Bearer <token>`."""
-    require_bearer(current_runtime().settings.CATALOG_API_TOKEN, "CATALOG_API_TOKEN",
-                   "invalid_api_token")
+bp.before_request(require_api_token)
+bp.after_request(no_store)
 
 
 @bp.get("/blueprints")

@@ -5,7 +5,7 @@ import logging
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import BridgeError, error_body
+from ..errors import BridgeError, TooManyRequests, error_body
 
 log = logging.getLogger("jira_catalog_bridge.errors")
 HTTP_REASONS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
@@ -22,7 +22,10 @@ def init_app(app: Flask) -> None:
     """Map every exception a request can raise to a JSON answer with a `reason`."""
     @app.errorhandler(BridgeError)
     def handle_bridge_error(exc):
-        return answer(exc.status, exc.reason, exc.message)
+        response = answer(exc.status, exc.reason, exc.message)
+        if isinstance(exc, TooManyRequests):
+            response[0].headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc):

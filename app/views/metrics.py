@@ -2,19 +2,20 @@
 
 from flask import Blueprint, Response
 
+from ..access.tokens import api_token
 from ..metrics import render_metrics, set_outbox_depth
 from ..runtime import current_runtime
-from .auth import require_bearer
+from .auth import API_TOKEN_SETTING, no_store, require_bearer
 
 bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/metrics")
 def metrics():
-    """Needs `Authorization: Bearer <token>` when METRICS_TOKEN (else CATALOG_API_TOKEN) is set."""
+    """Needs `Authorization: Bearer <METRICS_TOKEN>`, or the API token when METRICS_TOKEN is unset."""
     state = current_runtime()
-    require_bearer(state.settings.METRICS_TOKEN or state.settings.CATALOG_API_TOKEN,
-                   "METRICS_TOKEN or CATALOG_API_TOKEN", "invalid_metrics_token")
+    require_bearer(state.settings.METRICS_TOKEN or api_token(state.settings, state.store.engine),
+                   f"METRICS_TOKEN, else the API token: {API_TOKEN_SETTING}", "invalid_metrics_token")
     set_outbox_depth(state.forwarding.counts())
     body, content_type = render_metrics()
-    return Response(body, content_type=content_type)
+    return no_store(Response(body, content_type=content_type))

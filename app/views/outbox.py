@@ -7,11 +7,12 @@ from ..catalog.queries import iso
 from ..errors import BadRequest
 from ..port.outbox import STATUSES
 from ..runtime import current_runtime
-from .catalog import require_token
+from .auth import no_store, require_api_token
 from .paging import page_args, paged
 
 bp = Blueprint("outbox", __name__, url_prefix="/v1")
-bp.before_request(require_token)
+bp.before_request(require_api_token)
+bp.after_request(no_store)
 
 
 def item_from_row(row: sa.RowMapping) -> dict:

@@ -31,7 +31,7 @@ def insert_key(name):
 
 def stored_keys(engine):
     with engine.connect() as conn:
-        return set(conn.execute(sa.select(service_keys.c.name)).scalars()) - {"ui_session_key"}
+        return set(conn.execute(sa.select(service_keys.c.name)).scalars()) - {"ui_session_key", "api_token"}
 
 
 @pytest.fixture

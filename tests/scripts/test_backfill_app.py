@@ -16,18 +16,28 @@ from tests.support.seed_ocean import comparable, expected_entity, seed_ocean
 
 ENTITY_KEYS = ("identifier", "title", "blueprint", "properties", "relations")
 ACTIVE = {"To Do", "In Progress"}
+CATALOG_TOKEN = "backfill-test-catalog-token"
+
+
+@pytest.fixture
+def settings_overrides(database_url):
+    """The served app with a known API token: --prune and --dry-run read its catalog with it."""
+    return {"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET,
+            "CATALOG_API_TOKEN": CATALOG_TOKEN}
 
 
 def backfill(jira: FakeJira, base_url: str, tmp_path, *extra: str) -> int:
     """Run the backfill against ``jira`` into the app at ``base_url``."""
     return main(["--jira-url", jira.url, "--jira-user", jira.user, "--jira-token", jira.token,
                  "--endpoint", f"{base_url}/webhooks/jira", "--secret", SECRET, "--concurrency", "4",
+                 "--catalog-token", CATALOG_TOKEN,
                  "--checkpoint", str(tmp_path / "cp.json"), "--retry-base", "0.01", *extra])
 
 
 def catalog(base_url: str, blueprint: str = "jiraIssue") -> dict[str, dict]:
     """The app's entities of a blueprint, by identifier, reduced to what mappings produce."""
-    response = requests.get(f"{base_url}/v1/blueprints/{blueprint}/entities", params={"limit": 1000}, timeout=10)
+    response = requests.get(f"{base_url}/v1/blueprints/{blueprint}/entities", params={"limit": 1000}, timeout=10,
+                            headers={"Authorization": f"Bearer {CATALOG_TOKEN}"})
     return {e["identifier"]: {k: e[k] for k in ENTITY_KEYS} for e in response.json()["entities"]}
 
 
@@ -112,6 +122,7 @@ def catalog_backfill(jira: FakeJira, base_url: str, tmp_path, kind: str, *extra:
     """Backfill ``kind`` into the app's jira-catalog webhook."""
     return main(["--jira-url", jira.url, "--jira-user", jira.user, "--jira-token", jira.token,
                  "--endpoint", f"{base_url}/webhooks/jira-catalog", "--secret", SECRET, "--kind", kind,
+                 "--catalog-token", CATALOG_TOKEN,
                  "--checkpoint", str(tmp_path / f"{kind}.json"), "--retry-base", "0.01", *extra])
 
 

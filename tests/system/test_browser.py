@@ -5,7 +5,6 @@ Screenshots of every page land in test-artifacts/screenshots/ for a look at the 
 
 import copy
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,50 +13,20 @@ import requests
 from app import create_app
 from app.runtime import runtime_of
 from tests.support.helpers import SECRET, seed_payload, serve_http, signed_headers
-from tests.support.ui_helpers import ROOT, TOKEN, copy_mappings
+from tests.support.ui_helpers import (  # noqa: F401  (the fixtures)
+    ROOT,
+    TOKEN,
+    browser_page,
+    chromium,
+    copy_mappings,
+)
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BROKEN_TITLE = 'title: .body.issue.key + " - " +'
 GOOD_TITLE = 'title: .body.issue.key + " - " + .body.issue.fields.summary'
 OLD_URL = 'issueUrl: (.body.issue.self | split("rest") | first) + "browse/" + .body.issue.key'
 SAFE_URL = ('issueUrl: if .body.issue.self then (.body.issue.self | split("rest") | first) + '
             '"browse/" + .body.issue.key else null end')
-
-
-def browser_missing():
-    """Why the browser tests cannot run here, or None."""
-    if not os.path.exists(CHROMIUM):
-        return f"{CHROMIUM} is not installed"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = browser_missing()
-    if reason:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser tests are required (REQUIRE_BROWSER=1) but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15000)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import requests
 
 from app import create_app
 from app.runtime import runtime_of
+from tests.support.clients import app_api_token, bearer
 from tests.support.helpers import SECRET, seed_payload, serve_http, signed_headers
 from tests.support.served import procfile_web
 
@@ -45,9 +46,10 @@ def post_together(jobs):
         return list(pool.map(run, jobs))
 
 
-def entity_status(base, key):
+def entity_status(base, key, headers):
     """The entity's `status` property, or None when it is absent (or deleted)."""
-    response = requests.get(f"{base}/v1/blueprints/jiraIssue/entities/{key}", timeout=30)
+    response = requests.get(f"{base}/v1/blueprints/jiraIssue/entities/{key}", timeout=30,
+                            headers=headers)
     return response.json()["entity"]["properties"]["status"] if response.ok else None
 
 
@@ -59,7 +61,7 @@ def history(key, deleted_last):
     return events
 
 
-def check_shuffled_events_end_newest(bases):
+def check_shuffled_events_end_newest(bases, headers):
     """Two issues' histories posted at once in shuffled order: newest wins, a newest delete too."""
     kept, deleted = history("CC-1", False), history("CC-2", True)
     payloads = kept + deleted
@@ -71,50 +73,52 @@ def check_shuffled_events_end_newest(bases):
     assert answers[id(kept[-1])].json()["status"] == "applied"
     assert answers[id(deleted[-1])].json()["status"] == "applied"
     for base in bases:
-        assert entity_status(base, "CC-1") == f"state {REVISIONS}"
-        assert entity_status(base, "CC-2") is None
+        assert entity_status(base, "CC-1", headers) == f"state {REVISIONS}"
+        assert entity_status(base, "CC-2", headers) is None
 
 
-def check_one_delivery_applied_once(bases, copies=8):
+def check_one_delivery_applied_once(bases, headers, copies=8):
     """The same delivery id posted at once, spread over `bases`: one applied, the rest duplicate."""
     payload = issue_payload("CC-3", "once", 5_000)
     jobs = [(bases[i % len(bases)], payload, "one-delivery") for i in range(copies)]
     answers = [r.json() for r in post_together(jobs)]
     assert sorted(a["status"] for a in answers) == ["applied"] + ["duplicate"] * (copies - 1)
     assert len({a["eventId"] for a in answers}) == 1
-    logged = requests.get(bases[0] + "/v1/events?limit=1000", timeout=30).json()["events"]
+    logged = requests.get(bases[0] + "/v1/events?limit=1000", timeout=30,
+                          headers=headers).json()["events"]
     assert [e["deliveryId"] for e in logged].count("one-delivery") == 1
-    assert entity_status(bases[-1], "CC-3") == "once"
+    assert entity_status(bases[-1], "CC-3", headers) == "once"
 
 
-def test_threads_against_one_server_keep_newest_wins(live_server):
-    check_shuffled_events_end_newest([live_server])
+def test_threads_against_one_server_keep_newest_wins(live_server, app):
+    check_shuffled_events_end_newest([live_server], bearer(app_api_token(app)))
 
 
-def test_threads_against_one_server_apply_a_delivery_once(live_server):
-    check_one_delivery_applied_once([live_server])
+def test_threads_against_one_server_apply_a_delivery_once(live_server, app):
+    check_one_delivery_applied_once([live_server], bearer(app_api_token(app)))
 
 
 @pytest.fixture
 def two_instances(postgres_url):
-    """Two independently created apps on one PostgreSQL schema, each on its own HTTP server."""
+    """Two independently created apps on one PostgreSQL schema, each on its own HTTP server:
+    their base URLs and the credentials of their (shared) API token."""
     overrides = {"DATABASE_URL": postgres_url, "JIRA_WEBHOOK_SECRET": SECRET}
     apps = [create_app(overrides), create_app(overrides)]
     with serve_http(apps[0]) as first, serve_http(apps[1]) as second:
-        yield [first, second]
+        yield [first, second], bearer(app_api_token(apps[1]))
     for application in apps:
         runtime_of(application).store.close()
 
 
 def test_two_instances_on_one_database_keep_newest_wins(two_instances):
-    check_shuffled_events_end_newest(two_instances)
+    check_shuffled_events_end_newest(*two_instances)
 
 
 def test_two_instances_apply_a_delivery_once(two_instances):
-    check_one_delivery_applied_once(two_instances)
+    check_one_delivery_applied_once(*two_instances)
 
 
-def test_gunicorn_workers_keep_newest_wins_and_apply_a_delivery_once(database_url):
-    with procfile_web(database_url, workers=3) as base:
-        check_shuffled_events_end_newest([base])
-        check_one_delivery_applied_once([base])
+def test_gunicorn_workers_keep_newest_wins_and_apply_a_delivery_once(database_url, tmp_path):
+    with procfile_web(database_url, 3, tmp_path / "served.log") as served:
+        check_shuffled_events_end_newest([served.base], bearer(served.token()))
+        check_one_delivery_applied_once([served.base], bearer(served.token()))

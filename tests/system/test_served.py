@@ -7,19 +7,20 @@ import sys
 
 import requests
 
+from tests.support.clients import bearer
 from tests.support.helpers import ROOT, load_fixture, seed_payload, signed_headers
 
 
-def test_procfile_web_process_serves_the_webhook(gunicorn_server):
+def test_procfile_web_process_serves_the_webhook(served):
     raw = json.dumps(seed_payload()).encode()
-    response = requests.post(gunicorn_server + "/webhooks/jira", data=raw,
+    response = requests.post(served.base + "/webhooks/jira", data=raw,
                              headers=signed_headers(raw), timeout=10)
     assert response.status_code == 202 and response.json()["status"] == "applied"
-    entity = requests.get(gunicorn_server + "/v1/blueprints/jiraIssue/entities/PI-1",
-                          timeout=10).json()["entity"]
+    entity = requests.get(served.base + "/v1/blueprints/jiraIssue/entities/PI-1", timeout=10,
+                          headers=bearer(served.token())).json()["entity"]
     expected = load_fixture("seed-issue-created.expected-entity.json")
     assert {k: entity[k] for k in expected} == expected
-    unsigned = requests.post(gunicorn_server + "/webhooks/jira", data=raw, timeout=10,
+    unsigned = requests.post(served.base + "/webhooks/jira", data=raw, timeout=10,
                              headers={"Content-Type": "application/json"})
     assert unsigned.status_code == 401 and unsigned.json()["reason"] == "missing_signature"
 

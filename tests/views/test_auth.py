@@ -1,46 +1,123 @@
-"""The JSON API's bearer token: required when CATALOG_API_TOKEN is set, refused when wrong."""
+"""The JSON API's bearer token: always required (configured or generated), compared before the
+limit on failed attempts, which is shared through the database; never the UI's cookie."""
 
 import pytest
 
 from app import create_app
+from app.access.limits import MAX_FAILURES
 from app.runtime import runtime_of
-from tests.support.helpers import SECRET
+from tests.support.clients import anonymous_client, app_api_token, bearer
+from tests.support.helpers import SECRET, post_event, seed_payload
+from tests.support.ui_helpers import log_in
 
 
 @pytest.fixture
-def settings_overrides(sqlite_url):
-    return {"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET, "CATALOG_API_TOKEN": "read-token"}
+def settings_overrides(database_url):
+    return {"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET,
+            "CATALOG_API_TOKEN": "read-token"}
 
 
-def test_api_token_is_required_when_set(sqlite_url):
-    app = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET,
-                      "CATALOG_API_TOKEN": "read-token"})
-    client = app.test_client()
-    assert client.get("/v1/blueprints").status_code == 401
-    wrong = client.get("/v1/blueprints", headers={"Authorization": "Bearer nope"})
+@pytest.fixture
+def anonymous(app):
+    return anonymous_client(app)
+
+
+def test_api_token_is_required_when_set(anonymous):
+    missing = anonymous.get("/v1/blueprints")
+    assert missing.status_code == 401 and missing.json["reason"] == "invalid_api_token"
+    wrong = anonymous.get("/v1/blueprints", headers=bearer("nope"))
     assert wrong.status_code == 401 and wrong.json["reason"] == "invalid_api_token"
-    right = client.get("/v1/blueprints", headers={"Authorization": "Bearer read-token"})
-    assert right.status_code == 200
-    assert client.get("/healthz").status_code == 200
+    assert anonymous.get("/v1/blueprints", headers=bearer("read-token")).status_code == 200
+    assert anonymous.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_the_scheme_is_case_insensitive(anonymous, scheme):
+    answer = anonymous.get("/v1/blueprints", headers={"Authorization": f"{scheme} read-token"})
+
+    assert answer.status_code == 200
 
 
 @pytest.mark.parametrize("authorization", ["Basic cmVhZC10b2tlbg==", "read-token", "Bearer read-tokens",
-                                           "Bearer"])
-def test_a_wrong_scheme_or_token_is_401_invalid_api_token(client, authorization):
-    response = client.get("/v1/blueprints", headers={"Authorization": authorization})
+                                           "Bearer", "Bearerread-token"])
+def test_a_wrong_scheme_or_token_is_401_invalid_api_token(anonymous, authorization):
+    response = anonymous.get("/v1/blueprints", headers={"Authorization": authorization})
 
     assert response.status_code == 401 and response.json["reason"] == "invalid_api_token"
 
 
-def test_the_refusal_names_the_setting_holding_the_token(client):
-    message = client.get("/v1/events").json["message"]
+def test_the_refusal_names_the_setting_holding_the_token(anonymous):
+    message = anonymous.get("/v1/events").json["message"]
 
-    assert "CATALOG_API_TOKEN" in message and "read-token" not in message
+    assert "CATALOG_API_TOKEN" in message and "api-token" in message and "read-token" not in message
 
 
-def test_without_a_token_set_every_read_is_let_through(sqlite_url):
-    app = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET})
-    response = app.test_client().get("/v1/blueprints")
-    runtime_of(app).store.close()
+def test_without_a_token_set_one_is_generated_and_anonymous_reads_are_refused(database_url):
+    app = create_app({"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET})
+    anonymous = anonymous_client(app)
+    token = app_api_token(app)
+    try:
+        assert len(token) >= 32
+        for path in ("/v1/blueprints", "/v1/events", "/v1/outbox"):
+            assert anonymous.get(path).status_code == 401
+        assert anonymous.get("/v1/blueprints", headers=bearer(token)).status_code == 200
+        # A second instance on the same database uses the same token.
+        again = create_app({"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET})
+        assert app_api_token(again) == token
+        runtime_of(again).store.close()
+    finally:
+        runtime_of(app).store.close()
 
-    assert response.status_code == 200
+
+def test_the_ui_cookie_does_not_open_the_api(app, settings_overrides, tmp_path):
+    event_id = post_event(app.test_client(), seed_payload()).json["eventId"]
+    browser = anonymous_client(app)
+    log_in(browser, "read-token")
+    before = app.test_client().get(f"/v1/events/{event_id}").json["event"]
+
+    replay = browser.post(f"/v1/events/{event_id}/replay")
+    read = browser.get("/v1/events")
+
+    assert (replay.status_code, read.status_code) == (401, 401)
+    assert app.test_client().get(f"/v1/events/{event_id}").json["event"] == before
+
+
+def test_api_answers_are_not_stored_by_caches(anonymous):
+    for path in ("/v1/blueprints", "/v1/events", "/v1/outbox"):
+        answer = anonymous.get(path, headers=bearer("read-token"))
+        assert answer.headers["Cache-Control"] == "no-store"
+
+
+def guess(client, path="/v1/blueprints", address="10.1.2.3"):
+    return client.get(path, headers=bearer("guess"), environ_base={"REMOTE_ADDR": address})
+
+
+def test_wrong_tokens_over_the_limit_are_429_but_the_right_one_still_passes(anonymous):
+    answers = [guess(anonymous) for _ in range(MAX_FAILURES)]
+    assert {a.status_code for a in answers} == {401}
+
+    limited = guess(anonymous)
+
+    assert limited.status_code == 429 and limited.json["reason"] == "too_many_failed_attempts"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60 and "retry in" in limited.json["message"]
+    right = anonymous.get("/v1/blueprints", headers=bearer("read-token"),
+                          environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert right.status_code == 200
+    assert guess(anonymous, address="10.9.9.9").status_code == 401
+
+
+def test_the_limit_is_shared_by_instances_on_one_database(app, settings_overrides):
+    other = create_app(settings_overrides)
+    try:
+        for _ in range(MAX_FAILURES):
+            assert guess(anonymous_client(app)).status_code == 401
+        assert guess(anonymous_client(other)).status_code == 429
+        assert guess(anonymous_client(other), "/metrics").status_code == 429
+    finally:
+        runtime_of(other).store.close()
+
+
+def test_requests_without_credentials_are_not_counted(anonymous):
+    for _ in range(MAX_FAILURES + 5):
+        assert anonymous.get("/v1/events", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 401
+    assert guess(anonymous).status_code == 401

@@ -5,6 +5,7 @@ import pytest
 from app import create_app
 from app.metrics import REGISTRY
 from app.runtime import runtime_of
+from tests.support.clients import anonymous_client, app_api_token
 from tests.support.helpers import SECRET, post_event, samples, seed_payload
 
 
@@ -33,15 +34,22 @@ def test_events_and_latencies_are_exposed(client):
     ({"CATALOG_API_TOKEN": "cat"}, "Bearer cat", 200),
     ({"CATALOG_API_TOKEN": "cat", "METRICS_TOKEN": "met"}, "Bearer cat", 401),
     ({"CATALOG_API_TOKEN": "cat", "METRICS_TOKEN": "met"}, "Bearer met", 200),
-    ({}, None, 200),
+    ({}, None, 401),
+    ({}, "Bearer generated", 200),
+    ({"METRICS_TOKEN": "met"}, "Bearer generated", 401),
 ])
 def test_metrics_token_rule(sqlite_url, tokens, header, status):
     app = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET, **tokens})
-    response = app.test_client().get("/metrics", headers={"Authorization": header} if header
-                                     else {})
+    if header:
+        header = header.replace("generated", app_api_token(app))
+    response = anonymous_client(app).get("/metrics", headers={"Authorization": header} if header
+                                         else {})
     assert response.status_code == status
     if status == 401:
         assert response.get_json()["reason"] == "invalid_metrics_token"
+    else:
+        assert response.headers["Cache-Control"] == "no-store"
+    runtime_of(app).store.close()
 
 
 def test_outbox_depth_is_read_from_the_outbox_when_scraped(app, client):

@@ -3,6 +3,7 @@
 from app import create_app
 from app.port.outbox import STATUSES
 from app.runtime import runtime_of
+from tests.support.clients import anonymous_client
 from tests.support.helpers import SECRET
 
 
@@ -23,7 +24,7 @@ def test_an_empty_outbox_answers_no_items_and_a_zero_count_per_status(client):
 def test_the_outbox_needs_the_api_token_when_it_is_set(sqlite_url):
     app = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET,
                       "CATALOG_API_TOKEN": "read-token"})
-    client = app.test_client()
+    client = anonymous_client(app)
     refused = client.get("/v1/outbox")
     allowed = client.get("/v1/outbox", headers={"Authorization": "Bearer read-token"})
     runtime_of(app).store.close()
