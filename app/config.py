@@ -75,6 +75,7 @@ class Settings:
     MAPPINGS_DIR: str = str(PROJECT_ROOT / "mappings")
     MAX_BODY_BYTES: int = 5 * 1024 * 1024
     MAX_JSON_DEPTH: int = 64
+    MAX_ENTITIES_PER_EVENT: int = 10_000
     ALLOW_UNSIGNED_WEBHOOKS: bool = False
     CATALOG_API_TOKEN: str = ""
     SECRET_KEY: str = ""
@@ -176,6 +177,8 @@ def validate_settings(settings: Settings) -> Settings:
         raise ConfigError("setting DATABASE_URL: expected a sqlite:/// or postgresql:// URL")
     if settings.MAX_BODY_BYTES < 1:
         raise ConfigError("setting MAX_BODY_BYTES: must be at least 1")
+    if settings.MAX_ENTITIES_PER_EVENT < 1:
+        raise ConfigError("setting MAX_ENTITIES_PER_EVENT: must be at least 1")
     return replace(settings, DATABASE_URL=normalise_database_url(settings.DATABASE_URL),
                    SQLITE_SYNCHRONOUS=settings.SQLITE_SYNCHRONOUS.upper())
 

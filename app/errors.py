@@ -37,6 +37,11 @@ class NotFound(BridgeError):
     reason = "not_found"
 
 
+class PayloadTooLarge(BridgeError):
+    status = 413
+    reason = "body_too_large"
+
+
 class UnsupportedMediaType(BridgeError):
     status = 415
     reason = "unsupported_media_type"

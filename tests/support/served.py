@@ -43,12 +43,13 @@ def wait_until_healthy(base, process, seconds=30):
 
 
 @contextlib.contextmanager
-def procfile_web(database_url, workers):
-    """The Procfile's web line with `workers` workers on `database_url`; yields its base URL."""
+def procfile_web(database_url, workers, **settings):
+    """The Procfile's web line with `workers` workers on `database_url` and further `settings`
+    (environment variables); yields its base URL."""
     port = free_port()
     env = {**os.environ, "PORT": str(port), "DATABASE_URL": database_url,
            "JIRA_WEBHOOK_SECRET": SECRET, "WEB_CONCURRENCY": str(workers),
-           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", **settings}
     process = subprocess.Popen(procfile_command("web"), shell=True, cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
