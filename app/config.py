@@ -75,6 +75,7 @@ class Settings:
     MAPPINGS_DIR: str = str(PROJECT_ROOT / "mappings")
     MAX_BODY_BYTES: int = 5 * 1024 * 1024
     MAX_JSON_DEPTH: int = 64
+    MAX_ENTITIES_PER_EVENT: int = 10_000
     ALLOW_UNSIGNED_WEBHOOKS: bool = False
     CATALOG_API_TOKEN: str = ""
     SECRET_KEY: str = ""
@@ -180,8 +181,8 @@ def validate_settings(settings: Settings) -> Settings:
                           f"got {settings.SQLITE_SYNCHRONOUS!r}")
     if not settings.DATABASE_URL.startswith(("sqlite", "postgres")):
         raise ConfigError("setting DATABASE_URL: expected a sqlite:/// or postgresql:// URL")
-    for name, least in (("MAX_BODY_BYTES", 1), ("JQ_MEMORY_MB", 64), ("JQ_WORKERS", 1),
-                        ("PLAYGROUND_CONCURRENCY", 1)):
+    for name, least in (("MAX_BODY_BYTES", 1), ("MAX_ENTITIES_PER_EVENT", 1), ("JQ_MEMORY_MB", 64),
+                        ("JQ_WORKERS", 1), ("PLAYGROUND_CONCURRENCY", 1)):
         if getattr(settings, name) < least:
             raise ConfigError(f"setting {name}: must be at least {least}")
     return replace(settings, DATABASE_URL=normalise_database_url(settings.DATABASE_URL),

@@ -48,6 +48,11 @@ class TooManyRequests(BridgeError):
         self.retry_after = retry_after
 
 
+class PayloadTooLarge(BridgeError):
+    status = 413
+    reason = "body_too_large"
+
+
 class UnsupportedMediaType(BridgeError):
     status = 415
     reason = "unsupported_media_type"

@@ -3,10 +3,15 @@ latency metric beside it.
 
 The request line carries method, path (never the query string: it may hold the URL token), HTTP status,
 duration, and for webhook deliveries the webhook, delivery id, event id and event status.
+
+Values from requests (paths, ids, headers) reach log messages: a control character in one (a newline
+above all) could forge a line. The JSON lines escape them as JSON does; the text lines escape them
+as `\\xNN` / `\\uNNNN` (`escape_controls`). A traceback keeps its own line breaks.
 """
 
 import json
 import logging
+import re
 import sys
 import time
 from datetime import UTC, datetime
@@ -17,6 +22,22 @@ from .errors import ConfigError
 from .metrics import observe_request
 
 REQUEST_LOGGER = "jira_catalog_bridge.requests"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character written as an escape, so it stays on one line."""
+    return CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                        else f"\\u{ord(m[0]):04x}", text)
+
+
+class EscapingFormatter(logging.Formatter):
+    """The text format, with control characters in the message escaped."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().formatMessage(record))
 
 
 class JsonLineFormatter(logging.Formatter):
@@ -26,7 +47,8 @@ class JsonLineFormatter(logging.Formatter):
         line = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(
             timespec="milliseconds"), "level": record.levelname, "logger": record.name}
         line.update(record.msg if isinstance(record.msg, dict) else {"message": record.getMessage()})
-        return json.dumps(line, separators=(",", ":"), default=str)
+        # ensure_ascii escapes every control character (and U+2028/2029) inside the strings.
+        return json.dumps(line, separators=(",", ":"), default=str, ensure_ascii=True)
 
 
 def request_logger() -> logging.Logger:
@@ -45,7 +67,9 @@ def configure_logging(level: str) -> None:
     name = level.upper()
     if not isinstance(logging.getLevelName(name), int):
         raise ConfigError(f"setting LOG_LEVEL: unknown level {level!r}")
-    logging.basicConfig(level=name, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(EscapingFormatter(TEXT_FORMAT))
+    logging.basicConfig(level=name, handlers=[handler])
     logging.getLogger("jira_catalog_bridge").setLevel(name)
 
 

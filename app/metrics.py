@@ -8,6 +8,11 @@ How the cross-part metrics are fed:
 - `OUTBOX_DEPTH` is set from the outbox's counts (pending + in flight) each time metrics are scraped
   (`set_outbox_depth`);
 - `BACKFILL_EVENTS` counts events whose delivery id is the backfill's (`backfill-...`), as they arrive.
+
+Every label comes from a closed set, so that no request can add series: an HTTP method outside
+`METHODS` is `OTHER`, a path no route matches is `unmatched`, a status outside 100..599 is `other`,
+and the webhook label is only ever a configured identifier (unknown webhooks answer 404 before
+anything is counted).
 """
 
 import os
@@ -41,6 +46,7 @@ BACKFILL_EVENTS = Counter("bridge_backfill_events",
                           "Events delivered by scripts/backfill_history.py, by webhook and outcome",
                           ["webhook", "status"], registry=REGISTRY)
 BACKFILL_PREFIX = "backfill-"  # the backfill's delivery ids (scripts/backfill/events.py)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def render_metrics() -> tuple[bytes, str]:
@@ -62,7 +68,9 @@ def observe_event(webhook: str, status: str, translation_seconds: float,
 
 
 def observe_request(method: str, endpoint: str | None, code: int, seconds: float) -> None:
-    REQUEST_SECONDS.labels(method, endpoint or "unmatched", str(code)).observe(seconds)
+    """Observe one request's latency; `endpoint` is the matched route's name (None: unmatched)."""
+    REQUEST_SECONDS.labels(method if method in METHODS else "OTHER", endpoint or "unmatched",
+                           str(code) if 100 <= code <= 599 else "other").observe(seconds)
 
 
 def set_outbox_depth(counts: dict[str, int]) -> None:

@@ -21,6 +21,8 @@ from app import create_app
 from app.ingest.events import process_request
 from app.runtime import runtime_of
 
+SEED_TEXT = (ROOT / "tests/fixtures/jira-payloads/seed-issue-created.json").read_text()
+
 
 def rss_mib():
     with open("/proc/self/status") as status:
@@ -30,14 +32,13 @@ def rss_mib():
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-def bodies(count=1000):
-    """Raw seed payloads for `count` different issues."""
-    seed = json.loads((ROOT / "tests/fixtures/jira-payloads/seed-issue-created.json").read_text())
-    out = []
-    for i in range(count):
-        seed["issue"]["key"] = f"PI-{i + 1}"
-        out.append(json.dumps(seed).encode())
-    return out
+def body(number, issues=1000):
+    """The raw seed payload of event `number`: one of `issues` issues, with its own timestamp (an
+    identical body would be a duplicate)."""
+    seed = json.loads(SEED_TEXT)
+    seed["issue"]["key"] = f"PI-{number % issues + 1}"
+    seed["timestamp"] += number
+    return json.dumps(seed).encode()
 
 
 def main():
@@ -52,14 +53,14 @@ def main():
                       "JIRA_WEBHOOK_SECRET": "bench", "SQLITE_SYNCHRONOUS": args.sqlite_synchronous,
                       "LOG_LEVEL": "WARNING"})
     runtime = runtime_of(app)
-    config, payloads = runtime.configs["jira"], bodies()
+    config = runtime.configs["jira"]
     deadline = time.monotonic() + args.minutes * 60
     checkpoints, started, done = [], time.monotonic(), 0
     while done < args.events and time.monotonic() < deadline:
         for _ in range(min(args.checkpoint, args.events - done)):
             headers = {"X-Atlassian-Webhook-Identifier": f"rss-{done}"}
-            process_request(runtime.store, config, payloads[done % len(payloads)], headers, {},
-                            runtime.settings.MAX_JSON_DEPTH)
+            process_request(runtime.store, config, body(done), headers, {},
+                            runtime.settings.MAX_JSON_DEPTH, runtime.settings.MAX_ENTITIES_PER_EVENT)
             done += 1
         checkpoints.append((done, round(rss_mib(), 2), round(time.monotonic() - started, 1)))
         print(f"checkpoint events={done} rss_mib={checkpoints[-1][1]} seconds={checkpoints[-1][2]}",

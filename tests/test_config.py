@@ -14,6 +14,7 @@ def settings(**overrides):
 @pytest.mark.parametrize("name, raw", [
     ("ALLOW_UNSIGNED_WEBHOOKS", "maybe"), ("CREATE_MISSING_RELATED_ENTITIES", "2"),
     ("MAX_BODY_BYTES", "lots"), ("EVENT_RETENTION_DAYS", "-1"), ("MAX_JSON_DEPTH", "1.5"),
+    ("MAX_ENTITIES_PER_EVENT", "0"), ("MAX_ENTITIES_PER_EVENT", "many"),
 ])
 def test_a_bad_boolean_or_whole_number_names_its_setting(name, raw):
     with pytest.raises(ConfigError, match=f"setting {name}:"):
@@ -22,10 +23,12 @@ def test_a_bad_boolean_or_whole_number_names_its_setting(name, raw):
 
 def test_booleans_and_whole_numbers_are_read_from_their_words():
     read = settings(ALLOW_UNSIGNED_WEBHOOKS=" Yes ", CREATE_MISSING_RELATED_ENTITIES="off",
-                    MAX_BODY_BYTES="1024", EVENT_RETENTION_MAX_EVENTS=" 7 ")
+                    MAX_BODY_BYTES="1024", EVENT_RETENTION_MAX_EVENTS=" 7 ",
+                    MAX_ENTITIES_PER_EVENT="20000")
 
     assert read.ALLOW_UNSIGNED_WEBHOOKS is True and read.CREATE_MISSING_RELATED_ENTITIES is False
     assert (read.MAX_BODY_BYTES, read.EVENT_RETENTION_MAX_EVENTS) == (1024, 7)
+    assert read.MAX_ENTITIES_PER_EVENT == 20000
 
 
 @pytest.mark.parametrize("name, raw", [

@@ -1,13 +1,16 @@
-"""Logging: one JSON line per request with the event's id, webhook and status; LOG_LEVEL checked."""
+"""Logging: one JSON line per request with the event's id, webhook and status; LOG_LEVEL checked;
+no request can forge a line."""
 
 import json
 import logging
+import subprocess
+import sys
 
 import pytest
 
 from app.errors import ConfigError
-from app.logs import REQUEST_LOGGER, JsonLineFormatter, configure_logging
-from tests.support.helpers import post_event, seed_payload
+from app.logs import REQUEST_LOGGER, EscapingFormatter, JsonLineFormatter, configure_logging
+from tests.support.helpers import ROOT, post_event, seed_payload
 
 
 @pytest.fixture
@@ -50,3 +53,36 @@ def test_an_unknown_log_level_stops_startup_naming_log_level():
         configure_logging("nonsense")
 
     assert "'nonsense'" in caught.value.message
+
+
+FORGED = "2026-01-01 00:00:00,000 WARNING jira_catalog_bridge: forged"
+LOGGING_SCRIPT = """
+import sys
+from app import create_app
+client = create_app({"DATABASE_URL": sys.argv[1], "JIRA_WEBHOOK_SECRET": "s"}).test_client()
+client.get("/nowhere%0A" + sys.argv[2].replace(" ", "%20"))
+client.post("/webhooks/jira%0D%0A" + sys.argv[2].replace(" ", "%20"), data=b"{}")
+"""
+
+
+def test_control_characters_from_a_request_cannot_forge_a_log_line(tmp_path):
+    run = subprocess.run([sys.executable, "-c", LOGGING_SCRIPT, f"sqlite:///{tmp_path}/l.db", FORGED],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    lines = run.stderr.splitlines()
+    assert not [line for line in lines if line.startswith(FORGED[:10])], run.stderr
+    text_lines = [line for line in lines if "rejected GET /nowhere" in line]
+    assert len(text_lines) == 1 and "\\x0a" + FORGED in text_lines[0]
+    json_lines = [json.loads(line) for line in lines if line.startswith("{")]
+    assert {line["path"] for line in json_lines} == {"/nowhere\n" + FORGED,
+                                                     "/webhooks/jira\r\n" + FORGED}
+
+
+def test_the_text_format_escapes_controls_in_messages_but_keeps_tracebacks():
+    formatter = EscapingFormatter("%(message)s")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "path %s", ("/a\nb\u2028c\x1b",),
+                                   sys.exc_info())
+    first, *trace = formatter.format(record).splitlines()
+    assert first == "path /a\\x0ab\\u2028c\\x1b" and trace[-1] == "ValueError: boom"

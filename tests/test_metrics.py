@@ -20,8 +20,8 @@ def test_events_from_the_backfill_are_counted_apart(client):
 
 
 def test_workers_under_gunicorn_report_one_sum(served):
-    raw = json.dumps(seed_payload()).encode()
-    for _ in range(12):
+    for number in range(12):
+        raw = json.dumps(seed_payload(timestamp=1686916266117 + number)).encode()
         assert requests.post(served.base + "/webhooks/jira", data=raw, timeout=10,
                              headers=signed_headers(raw)).status_code == 202
     exposed = samples(requests.get(served.base + "/metrics", timeout=10,

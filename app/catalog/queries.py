@@ -95,14 +95,17 @@ def count_entities(engine: sa.Engine) -> dict[str, int]:
         return dict(conn.execute(query).all())
 
 
-def event_from_row(row: sa.Row, with_body: bool = False) -> dict:
-    """An event log entry as the API serves it."""
+def event_from_row(row: sa.Row, with_body: bool = False,
+                   hidden_headers: frozenset[str] = frozenset()) -> dict:
+    """An event log entry as the API serves it; `hidden_headers` (lower-case names) are left out
+    of its headers."""
     entry = {"id": row.id, "receivedAt": iso(row.received_at), "webhook": row.webhook,
              "deliveryId": row.delivery_id, "eventType": row.event_type, "status": row.status,
              "reason": row.reason, "detail": row.detail, "entities": row.entities,
              "version": row.version, "processedAt": iso(row.processed_at)}
     if with_body:
-        entry.update(headers=row.headers, query=row.query, body=row.body)
+        headers = {k: v for k, v in (row.headers or {}).items() if k.lower() not in hidden_headers}
+        entry.update(headers=headers, query=row.query, body=row.body)
     return entry
 
 
@@ -180,8 +183,9 @@ def entity_history(engine: sa.Engine, blueprint: str, identifier: str, limit: in
                 for row in conn.execute(query)]
 
 
-def get_event(engine: sa.Engine, event_id: int) -> dict | None:
-    """One event with its raw body and headers, or None."""
+def get_event(engine: sa.Engine, event_id: int,
+              hidden_headers: frozenset[str] = frozenset()) -> dict | None:
+    """One event with its raw body and headers (without `hidden_headers`), or None."""
     with engine.connect() as conn:
         row = conn.execute(sa.select(events).where(events.c.id == event_id)).first()
-    return event_from_row(row, with_body=True) if row else None
+    return event_from_row(row, True, hidden_headers) if row else None

@@ -1,6 +1,6 @@
 """Relations between entities: the targets they name, and placeholders for missing ones."""
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 
 import sqlalchemy as sa
 
@@ -8,6 +8,8 @@ from ..mapping.blueprints import Blueprint
 from ..mapping.translate import EntityChange
 from .engine import dialect_insert, utcnow
 from .tables import entities
+
+IN_CHUNK = 500
 
 
 def relation_targets(blueprints: dict[str, Blueprint], entity: dict) -> Iterator[tuple[str, str, list]]:
@@ -41,8 +43,14 @@ def placeholder_creator(blueprints: dict[str, Blueprint]) -> Callable[[sa.Connec
     return create_placeholders
 
 
-def live_rows(conn: sa.Connection, blueprint: str, identifiers: Iterable[str]) -> Sequence[sa.Row]:
-    """The live entity rows of `blueprint` among `identifiers`."""
-    return conn.execute(sa.select(entities).where(
-        entities.c.blueprint == blueprint, entities.c.identifier.in_(sorted(identifiers)),
-        entities.c.deleted.is_(False))).all()
+def live_rows(conn: sa.Connection, blueprint: str, identifiers: Iterable[str]) -> list[sa.Row]:
+    """The live entity rows of `blueprint` among `identifiers`, asked IN_CHUNK at a time (SQLite
+    bounds the variables of one statement)."""
+    wanted = sorted(identifiers)
+    rows = []
+    for start in range(0, len(wanted), IN_CHUNK):
+        rows.extend(conn.execute(sa.select(entities).where(
+            entities.c.blueprint == blueprint,
+            entities.c.identifier.in_(wanted[start:start + IN_CHUNK]),
+            entities.c.deleted.is_(False))).all())
+    return rows

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .store import EventOutcome, IncomingEvent
 
 EVENT_COLUMNS = ("received_at", "webhook", "delivery_id", "event_type", "headers", "query", "body",
-                 "version", "status", "reason", "detail", "entities", "processed_at")
+                 "body_digest", "version", "status", "reason", "detail", "entities", "processed_at")
 ENTITY_COLUMNS = ("blueprint", "identifier", "title", "icon", "team", "properties", "relations",
                   "version", "deleted", "created_at", "updated_at", "event_id")
 UPSERT_KEPT = ("title", "icon", "team", "properties", "relations", "deleted", "updated_at",
@@ -41,10 +41,12 @@ def dialect_module(name: str) -> ModuleType:
 
 @cache
 def event_insert(dialect_name: str) -> sa.Insert:
-    """INSERT an event unless its (webhook, delivery id) exists; RETURNING its id."""
+    """INSERT an event unless its (webhook, delivery id) or its (webhook, body digest) exists;
+    RETURNING its id."""
     stmt = dialect_module(dialect_name).insert(events).values(
         {name: sa.bindparam(name, type_=events.c[name].type) for name in EVENT_COLUMNS})
-    stmt = stmt.on_conflict_do_nothing(index_elements=["webhook", "delivery_id"])
+    # No conflict target: either unique constraint makes the event a duplicate.
+    stmt = stmt.on_conflict_do_nothing()
     return stmt.returning(events.c.id)
 
 
@@ -126,21 +128,24 @@ def driver_values(compiled: Compiled, params: dict) -> dict | list:
 
 
 def insert_event(conn: sa.Connection, event: "IncomingEvent", outcome: "EventOutcome", now: datetime) -> int | None:
-    """Insert the raw event with its expected outcome; None when its delivery id was already
-    recorded for this webhook."""
+    """Insert the raw event with its expected outcome; None when its delivery id or its body was
+    already recorded for this webhook."""
     row = run(conn, event_insert(conn.dialect.name), {
         "received_at": now, "webhook": event.webhook, "delivery_id": event.delivery_id,
         "event_type": event.event_type, "headers": event.headers, "query": event.query,
-        "body": event.body, "version": event.version, "status": outcome.status,
+        "body": event.body, "body_digest": event.body_digest, "version": event.version, "status": outcome.status,
         "reason": outcome.reason, "detail": outcome.detail, "entities": outcome.entities,
         "processed_at": now}).fetchone()
     return None if row is None else row[0]
 
 
-def find_event_id(conn: sa.Connection, event: "IncomingEvent") -> int | None:
-    """The id of the event that first carried this delivery id."""
-    return conn.execute(sa.select(events.c.id).where(
-        events.c.webhook == event.webhook, events.c.delivery_id == event.delivery_id)).scalar()
+def find_original(conn: sa.Connection, event: "IncomingEvent") -> sa.Row | None:
+    """The (id, entities) of the event that first carried this delivery id or this body."""
+    same = [events.c.delivery_id == event.delivery_id] if event.delivery_id is not None else []
+    if event.body_digest is not None:
+        same.append(events.c.body_digest == event.body_digest)
+    return conn.execute(sa.select(events.c.id, events.c.entities).where(
+        events.c.webhook == event.webhook, sa.or_(*same)).order_by(events.c.id).limit(1)).first()
 
 
 def settle_event(conn: sa.Connection, event_id: int, outcome: "EventOutcome", results: list[dict],

@@ -48,6 +48,7 @@ class IncomingEvent:
     delivery_id: str | None = None
     event_type: str | None = None
     version: int | None = None
+    body_digest: str | None = None
 
 
 @dataclass
@@ -98,13 +99,17 @@ class Store:
 
     def ingest(self, event: IncomingEvent, translation: Translation) -> EventOutcome:
         """Record a new event and apply its changes, committed before this returns (in a
-        transaction shared with concurrent requests); duplicates change nothing."""
+        transaction shared with concurrent requests); a duplicate (same delivery id or same body)
+        changes nothing and answers the entities its first delivery touched."""
         expected = expected_outcome(translation)
 
         def record(conn: sa.Connection) -> EventOutcome:
             event_id = statements.insert_event(conn, event, expected, utcnow())
             if event_id is None:
-                return EventOutcome(statements.find_event_id(conn, event), "duplicate")
+                original = statements.find_original(conn, event)
+                if original is None:  # pruned by retention meanwhile
+                    return EventOutcome(None, "duplicate")
+                return EventOutcome(original.id, "duplicate", original.entities or [])
             return self.apply_translation(conn, event_id, event.version, translation, expected)
 
         return self.committer.run(record)

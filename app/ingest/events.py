@@ -1,17 +1,24 @@
 """The event path of a verified request: parse the body, find its delivery id and version,
-translate it, record it with its effects."""
+translate it, record it with its effects.
+
+Credentials never reach the event log: the headers in UNSTORED_HEADERS and the header the
+configuration's security compares (`signatureHeaderName`, a plain secret or an HMAC signature) are
+dropped before the event is stored, and before the mappings see the headers, so that a replay reads
+what the first run read. Events stored before a header was named there are filtered when served
+(`hidden_headers`) and replayed (`stored_headers`).
+"""
 
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import NoReturn
 
 from ..catalog.statements import storable_text
 from ..catalog.store import EventOutcome, IncomingEvent, Store
 from ..errors import BadRequest
 from ..mapping.configs import WebhookConfig
-from ..mapping.translate import build_jq_input, build_jq_input_text, run_program, translate
+from ..mapping.translate import Failure, Translation, build_jq_input, build_jq_input_text, run_program, translate
 from ..metrics import clock, observe_event
 from .versions import source_version
 
@@ -21,6 +28,33 @@ UNSTORED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 # A body escaping a UTF-16 surrogate may hold a lone one, which jq refuses: such bodies are
 # translated from their text, by jq alone, so they fail as they always did.
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def stored_headers(security: dict, headers: Mapping[str, str]) -> dict[str, str]:
+    """The request's headers, lower-cased, as the event log keeps them: without credentials."""
+    unstored = UNSTORED_HEADERS | {security["signatureHeaderName"].lower()}
+    return {k.lower(): v for k, v in headers.items() if k.lower() not in unstored}
+
+
+def hidden_headers(configs: Iterable[WebhookConfig]) -> frozenset[str]:
+    """Header names never served from the event log: UNSTORED_HEADERS and every configuration's
+    signature header."""
+    return frozenset(UNSTORED_HEADERS | {c.security["signatureHeaderName"].lower() for c in configs})
+
+
+def body_digest(raw: bytes) -> str:
+    """The SHA-256 of the raw body, which makes a body sent again under a new delivery id a duplicate."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def cap_entities(translation: Translation, max_entities: int) -> Translation:
+    """The translation, or a failure `too_many_entities` when it changes more than `max_entities`
+    (one event's changes share a transaction that concurrent deliveries wait for)."""
+    if len(translation.changes) <= max_entities:
+        return translation
+    return Translation(failure=Failure(
+        "too_many_entities", f"the mappings produced {len(translation.changes)} entities, over "
+        f"MAX_ENTITIES_PER_EVENT ({max_entities}); a replay of the event applies them all"))
 
 
 def reject_constant(name: str) -> NoReturn:
@@ -105,21 +139,21 @@ def jq_input_for(text: str, body: dict, headers: dict[str, str], query: dict[str
 
 
 def process_request(store: Store, config: WebhookConfig, raw: bytes, headers: dict, query: dict,
-                    max_depth: int) -> EventOutcome:
+                    max_depth: int, max_entities: int) -> EventOutcome:
     """Translate a verified request and record it with its effects; returns the EventOutcome."""
     text, body = parse_body(raw, max_depth)
-    headers = {k.lower(): v for k, v in headers.items()}
+    headers = stored_headers(config.security, headers)
     query = visible_query(config, query)
     jq_input = jq_input_for(text, body, headers, query)
     event = IncomingEvent(
-        webhook=config.identifier, body=text, query=query,
-        headers={k: v for k, v in headers.items() if k not in UNSTORED_HEADERS},
+        webhook=config.identifier, body=text, query=query, headers=headers,
+        body_digest=body_digest(raw),
         delivery_id=delivery_id(config, headers, jq_input),
         event_type=storable_text(str(body.get("webhookEvent"))[:255])
         if "webhookEvent" in body else None,
         version=source_version(body))
     started = clock()
-    translation = translate(config, jq_input, body)
+    translation = cap_entities(translate(config, jq_input, body), max_entities)
     translated = clock() - started
     outcome = store.ingest(event, translation)
     observe_event(config.identifier, outcome.status, translated, event.delivery_id)

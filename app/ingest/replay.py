@@ -11,7 +11,7 @@ from ..catalog.tables import events
 from ..errors import NotFound
 from ..mapping.configs import WebhookConfig
 from ..mapping.translate import translate
-from .events import jq_input_for
+from .events import jq_input_for, stored_headers
 
 
 def replay_event(store: Store, configs: dict[str, WebhookConfig], event_id: int) -> EventOutcome:
@@ -24,7 +24,8 @@ def replay_event(store: Store, configs: dict[str, WebhookConfig], event_id: int)
         raise NotFound(f"event {event_id} came to webhook {row.webhook!r}, which no longer "
                        "has a configuration", "unknown_webhook")
     body = json.loads(row.body)
-    translation = translate(config, jq_input_for(row.body, body, row.headers, row.query), body)
+    headers = stored_headers(config.security, row.headers)
+    translation = translate(config, jq_input_for(row.body, body, headers, row.query), body)
     return store.reprocess(row.id, row.version, translation)
 
 

@@ -22,6 +22,9 @@ import sqlalchemy as sa
 STATUSES = ("pending", "inflight", "sent", "dead", "superseded")
 # Rows a newer change makes pointless; inflight rows are left to the worker holding them.
 SUPERSEDABLE = ("pending", "dead")
+# Entities per IN list: PostgreSQL's parser recursed past its stack depth on a tuple IN of 8,000
+# pairs, and SQLite bounds the variables of one statement.
+IN_CHUNK = 500
 
 
 def utcnow() -> datetime:
@@ -80,9 +83,11 @@ class Outbox:
             return
         t = self.table
         keys = sorted({(r["blueprint"], r["identifier"]) for r in rows})
-        conn.execute(sa.update(t).where(t.c.status.in_(SUPERSEDABLE),
-                                        sa.tuple_(t.c.blueprint, t.c.identifier).in_(keys))
-                     .values(status="superseded", updated_at=now))
+        for start in range(0, len(keys), IN_CHUNK):
+            chunk = keys[start:start + IN_CHUNK]
+            conn.execute(sa.update(t).where(t.c.status.in_(SUPERSEDABLE),
+                                            sa.tuple_(t.c.blueprint, t.c.identifier).in_(chunk))
+                         .values(status="superseded", updated_at=now))
         conn.execute(t.insert(), rows)
 
     def claim_batch(self, engine: sa.Engine, limit: int, lease_seconds: float = 300.0) -> list[Item]:

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..catalog import queries
 from ..errors import BridgeError, NotFound
+from ..ingest.events import hidden_headers
 from ..ingest.replay import replay_event
 from ..mapping.calculations import explain_calculations
 from ..runtime import current_runtime
@@ -67,7 +68,7 @@ def events():
 
 
 def stored_event(event_id: int) -> dict:
-    event = queries.get_event(engine(), event_id)
+    event = queries.get_event(engine(), event_id, hidden_headers(current_runtime().configs.values()))
     if event is None:
         raise NotFound(f"no event {event_id}", "event_not_found")
     return event

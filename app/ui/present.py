@@ -12,6 +12,8 @@ KEY_HEADERS = ("content-type", "user-agent", "x-atlassian-webhook-identifier",
                "x-atlassian-webhook-retry", "x-atlassian-webhook-flow", "x-forwarded-for")
 CREDENTIAL_WORDS = ("signature", "token", "secret", "auth", "cookie", "key")
 PAGE_SIZE = 50
+# Past this page the offset would outgrow what the databases accept; no log is that long.
+MAX_PAGE_NUMBER = 10**7
 
 
 def payload_preview(text: str) -> dict:
@@ -60,11 +62,13 @@ def parse_time(value: str | None) -> datetime | None:
 
 
 def page_number(raw: str | None) -> int:
-    """A 1-based page number from the query string."""
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
+    """A 1-based page number from the query string, at most MAX_PAGE_NUMBER."""
+    text = (raw or "1").strip()
+    if not (text.isascii() and text.isdigit()):
         return 1
+    if len(text) > len(str(MAX_PAGE_NUMBER)):
+        return MAX_PAGE_NUMBER
+    return min(MAX_PAGE_NUMBER, max(1, int(text)))
 
 
 def page_links(page: int, total: int, size: int = PAGE_SIZE) -> dict:

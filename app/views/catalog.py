@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, request
 
 from ..catalog import queries
 from ..errors import BadRequest, NotFound
+from ..ingest.events import hidden_headers
 from ..ingest.replay import replay_event
 from ..runtime import current_runtime
 from .auth import no_store, require_api_token
@@ -71,7 +72,8 @@ def list_events():
 
 @bp.get("/events/<int:event_id>")
 def get_event(event_id):
-    event = queries.get_event(current_runtime().store.engine, event_id)
+    state = current_runtime()
+    event = queries.get_event(state.store.engine, event_id, hidden_headers(state.configs.values()))
     if event is None:
         raise NotFound(f"no event {event_id}", "event_not_found")
     return jsonify({"ok": True, "event": event})

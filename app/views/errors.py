@@ -9,7 +9,7 @@ from ..errors import BridgeError, TooManyRequests, error_body
 
 log = logging.getLogger("jira_catalog_bridge.errors")
 HTTP_REASONS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-                413: "payload_too_large", 431: "headers_too_large"}
+                413: "body_too_large", 431: "headers_too_large"}
 
 
 def answer(status: int, reason: str, message: str) -> tuple[Response, int]:

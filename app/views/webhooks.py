@@ -2,7 +2,7 @@
 
 from flask import Blueprint, g, jsonify, request
 
-from ..errors import UnsupportedMediaType
+from ..errors import PayloadTooLarge, UnsupportedMediaType
 from ..ingest.events import process_request
 from ..ingest.security import verify_request
 from ..runtime import current_runtime
@@ -15,12 +15,13 @@ def receive(identifier):
     """Verify the signature over the raw body, then translate and record the event."""
     state = current_runtime()
     config = state.webhook(identifier)
-    raw = request.get_data(cache=False)
+    raw = read_body(state.settings.MAX_BODY_BYTES)
     verify_request(config.security, raw, request.headers, request.args,
                    state.settings.ALLOW_UNSIGNED_WEBHOOKS)
     check_content_type(request.mimetype)
     outcome = process_request(state.store, config, raw, dict(request.headers),
-                              request.args.to_dict(), state.settings.MAX_JSON_DEPTH)
+                              request.args.to_dict(), state.settings.MAX_JSON_DEPTH,
+                              state.settings.MAX_ENTITIES_PER_EVENT)
     g.event_fields = {"event_id": outcome.event_id, "event_status": outcome.status,
                       "entities": len(outcome.entities)}
     answer = {"ok": True, "eventId": outcome.event_id, "status": outcome.status,
@@ -29,6 +30,20 @@ def receive(identifier):
     if outcome.detail:
         answer["failure"] = outcome.detail
     return jsonify(answer), 202
+
+
+def read_body(max_bytes: int) -> bytes:
+    """The raw body; 413 `body_too_large` past `max_bytes`, whether its length was announced
+    (Content-Length) or not (chunked).
+
+    Werkzeug stops a chunked stream at the limit without saying whether more followed, so the
+    stream is read with a limit one byte higher: a body that reaches it is over the limit.
+    """
+    request.max_content_length = max_bytes + 1
+    raw = request.get_data(cache=False)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"body over MAX_BODY_BYTES ({max_bytes} bytes)")
+    return raw
 
 
 def check_content_type(mimetype: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -49,16 +50,21 @@ def delivery_client(endpoint: str, policy: RetryPolicy, timeout: float) -> KeepA
 
 
 class Poster:
-    """Signs and posts events to the endpoint, retrying throttling and server errors."""
+    """Signs and posts events to the endpoint, retrying throttling and server errors.
+
+    Every body carries the run's id (``backfillRun``): the service answers a body it has already
+    recorded as a duplicate, and a later run must still re-apply what it selects again (an issue
+    pruned since, for one)."""
 
     def __init__(self, endpoint: str, secret: str | None, policy: RetryPolicy, timeout: float):
         self.endpoint = endpoint
         self.secret = secret
         self.http = delivery_client(endpoint, policy, timeout)
+        self.run_id = str(uuid.uuid4())
 
     def post(self, event: dict) -> Outcome:
         """Deliver one event; a 401/403/404 aborts the whole run since every other event would fail too."""
-        body = encode(event)
+        body = encode({**event, "backfillRun": self.run_id})
         try:
             response = self.http.request("POST", self.endpoint, data=body, headers=delivery_headers(body, self.secret))
         except GaveUp as exc:

@@ -11,7 +11,7 @@ from app.catalog.tables import entities, events
 def event_row(delivery_id):
     return {"received_at": datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC),
             "webhook": "jira", "delivery_id": delivery_id, "event_type": "jira:issue_created",
-            "headers": {"x-a": "é"}, "query": {}, "body": '{"a": 1}', "version": 2 ** 62,
+            "headers": {"x-a": "é"}, "query": {}, "body": '{"a": 1}', "body_digest": None, "version": 2 ** 62,
             "status": "applied", "reason": None, "detail": None,
             "entities": [{"identifier": "PI-1"}], "processed_at": None}
 

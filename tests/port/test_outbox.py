@@ -156,3 +156,13 @@ def test_prune_drops_only_old_delivered_items(outbox_db):
         assert outbox.prune(conn, older_than_seconds=-1) == 2
 
     assert counts(engine, outbox) == {"inflight": 1, "dead": 1}
+
+
+def test_twenty_thousand_changes_are_queued_in_one_transaction(outbox_db):
+    engine, outbox = outbox_db
+    changes = [Change.upsert("jiraIssue", {"identifier": f"PI-{n}"}) for n in range(20_000)]
+    enqueue(engine, outbox, *changes)
+    enqueue(engine, outbox, *changes)
+    with engine.connect() as conn:
+        counts = outbox.count_by_status(conn)
+    assert (counts["pending"], counts["superseded"]) == (20_000, 20_000)

@@ -39,11 +39,10 @@ def run_runaway(base, answers):
         "payload": json.dumps(seed_payload())}))
 
 
-def test_runaway_runs_leave_health_and_webhooks_answering(sqlite_url, monkeypatch):
-    monkeypatch.setenv("CATALOG_API_TOKEN", TOKEN)
-    monkeypatch.setenv("JQ_TIMEOUT_SECONDS", "5")
-    monkeypatch.setenv("PLAYGROUND_CONCURRENCY", "2")
-    with procfile_web(sqlite_url, workers=2) as base:
+def test_runaway_runs_leave_health_and_webhooks_answering(sqlite_url, tmp_path):
+    with procfile_web(sqlite_url, 2, tmp_path / "served.log", CATALOG_API_TOKEN=TOKEN,
+                      JQ_TIMEOUT_SECONDS="5", PLAYGROUND_CONCURRENCY="2") as server:
+        base = server.base
         answers = []
         runs = [threading.Thread(target=run_runaway, args=(base, answers)) for _ in range(4)]
         for run in runs:

@@ -106,7 +106,7 @@ def test_oversize_body_is_413_and_changes_nothing(app, client):
     before = catalog_snapshot(client)
     payload = seed_payload(padding="x" * limit)
     response = post_event(client, payload)
-    assert response.status_code == 413 and response.json["reason"] == "payload_too_large"
+    assert response.status_code == 413 and response.json["reason"] == "body_too_large"
     assert catalog_snapshot(client) == before
 
 
