@@ -89,6 +89,8 @@ class BoundedReadWorker(ThreadWorker):
     read (see the module docstring)."""
 
     def handle(self, conn):
+        if self.cfg.is_ssl or prior_knowledge_allowed(self.cfg, conn.client):
+            return super().handle(conn)  # gunicorn reads the TLS or HTTP/2 handshake itself
         if not isinstance(conn.sock, DeadlineSocket):
             conn.sock = DeadlineSocket(conn.sock, header_timeout, self.cfg.timeout)
         if not getattr(conn, "head_read", False):
@@ -101,8 +103,6 @@ class BoundedReadWorker(ThreadWorker):
     def gather_head(self, conn):
         """None once the first request's line and headers are in; else what `handle` returns:
         DEFER (back to the event loop until more arrives) or False (close)."""
-        if self.cfg.is_ssl or prior_knowledge_allowed(self.cfg, conn.client):
-            return self.start_reading(conn, b"")
         buffered = getattr(conn, "head", b"")
         conn.sock.setblocking(False)
         try:
