@@ -1,8 +1,18 @@
 """gunicorn settings read automatically from the working directory (Procfile, bin/serve, bench/).
 
-Threads: each worker serves WEB_THREADS requests at once (gunicorn's gthread worker when above 1).
+Threads: each worker serves WEB_THREADS requests at once (BoundedReadWorker, gunicorn's gthread).
 Concurrent deliveries of a worker then share one database commit (app/catalog/store.py), which with
 SQLite's synchronous=FULL is an fsync saved per event; the command line's --threads overrides it.
+
+Slow clients: with gunicorn's own gthread worker a client that sends its headers slowly holds one of
+the WEB_THREADS threads for as long as it likes. BoundedReadWorker gathers a new connection's request
+line and headers in the worker's event loop and hands the connection to a thread only once they are
+complete; a connection gets WEB_HEADER_TIMEOUT seconds from its first byte to complete them (and
+`keepalive` seconds to send that first byte), after which it is closed. Later requests on a kept-alive
+connection are read in a thread, bounded by the same timeout, and a stalled request body or a client
+that stops reading the answer frees its thread after `timeout` seconds. The request line, header
+count and header size limits are gunicorn's defaults, stated here. Behind a buffering proxy (Heroku's
+router, nginx) slow clients never reach gunicorn: docs/deploy.md.
 
 Metrics: every worker writes its samples to PROMETHEUS_MULTIPROC_DIR so that `GET /metrics` in any
 worker reports the whole server. A fresh folder is made per server start unless one is given.
@@ -11,18 +21,139 @@ worker reports the whole server. A fresh folder is made per server start unless 
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
+from gunicorn.http2.negotiation import prior_knowledge_allowed
+from gunicorn.workers.gthread import _DEFER as DEFER
+from gunicorn.workers.gthread import ThreadWorker
 
-def read_threads():
-    """WEB_THREADS, a whole number of at least 1 (default 16)."""
-    value = os.environ.get("WEB_THREADS", "16")
+HEAD_CHUNK = 65536
+
+
+def read_whole(name, default):
+    """A whole-number server setting of at least 1."""
+    value = os.environ.get(name, str(default))
     if not value.isdigit() or int(value) < 1:
-        raise SystemExit(f"setting WEB_THREADS: expected a whole number of at least 1, got {value!r}")
+        raise SystemExit(f"setting {name}: expected a whole number of at least 1, got {value!r}")
     return int(value)
 
 
-threads = read_threads()
+class DeadlineSocket:
+    """A client socket whose reads give up (as if the client had gone) `header_seconds` after a
+    request's first read while its line and headers are read, and after `stall` seconds without
+    data once they are (sends wait at most `stall` too)."""
+
+    def __init__(self, sock, header_seconds, stall):
+        self._sock = sock
+        self.header_seconds = header_seconds
+        self.stall = stall
+        self.reading_headers = False
+        self.deadline = None
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+    @property
+    def raw(self):
+        return self._sock
+
+    def expire(self):
+        """Give up on this client: further reads (gunicorn's lingering close) end at once."""
+        self.reading_headers, self.deadline = True, 0.0
+
+    def start_request(self):
+        """The next request's line and headers are due within `header_seconds` of its first read."""
+        self.reading_headers, self.deadline = True, None
+
+    def headers_read(self):
+        self.reading_headers = False
+        self._sock.settimeout(self.stall)
+
+    def recv(self, size, *flags):
+        if self.reading_headers and self.deadline is None:
+            self.deadline = time.monotonic() + self.header_seconds
+        wait = self.deadline - time.monotonic() if self.reading_headers else self.stall
+        if wait <= 0:
+            return b""
+        self._sock.settimeout(wait)
+        try:
+            return self._sock.recv(size, *flags)
+        except TimeoutError:
+            return b""
+
+
+class BoundedReadWorker(ThreadWorker):
+    """gunicorn's gthread worker that gathers a connection's first request line and headers in its
+    event loop, so that a slow client holds no thread while it types, and that bounds every later
+    read (see the module docstring)."""
+
+    def handle(self, conn):
+        if self.cfg.is_ssl or prior_knowledge_allowed(self.cfg, conn.client):
+            return super().handle(conn)  # gunicorn reads the TLS or HTTP/2 handshake itself
+        if not isinstance(conn.sock, DeadlineSocket):
+            conn.sock = DeadlineSocket(conn.sock, header_timeout, self.cfg.timeout)
+        if not getattr(conn, "head_read", False):
+            waiting = self.gather_head(conn)
+            if waiting is not None:
+                return waiting
+        conn.sock.start_request()
+        return super().handle(conn)
+
+    def gather_head(self, conn):
+        """None once the first request's line and headers are in; else what `handle` returns:
+        DEFER (back to the event loop until more arrives) or False (close)."""
+        buffered = getattr(conn, "head", b"")
+        conn.sock.setblocking(False)
+        try:
+            data = conn.sock.raw.recv(HEAD_CHUNK)
+        except BlockingIOError:
+            data = None
+        except OSError:
+            data = b""
+        if data == b"":
+            conn.sock.expire()
+            return False
+        buffered += data or b""
+        if b"\r\n\r\n" in buffered or len(buffered) > head_limit(self.cfg):
+            return self.start_reading(conn, buffered)
+        conn.head = buffered
+        if buffered and getattr(conn, "head_deadline", None) is None:
+            conn.head_deadline = time.monotonic() + header_timeout
+        if buffered and time.monotonic() > conn.head_deadline:
+            conn.sock.expire()
+            return False
+        conn.data_ready = False
+        return DEFER
+
+    def start_reading(self, conn, buffered):
+        """Hand the gathered bytes to gunicorn's parser and read on with deadlines."""
+        conn.head_read = True
+        conn.sock.setblocking(True)
+        conn.init()
+        conn.parser.unreader.unread(buffered)
+        return None
+
+    def handle_request(self, req, conn):
+        conn.sock.headers_read()
+        return super().handle_request(req, conn)
+
+
+def head_limit(cfg):
+    """The most bytes a request line and headers within gunicorn's limits can take."""
+    return cfg.limit_request_line + cfg.limit_request_fields * (cfg.limit_request_field_size + 2) + 4
+
+
+threads = read_whole("WEB_THREADS", 16)
+header_timeout = read_whole("WEB_HEADER_TIMEOUT", 5)
+worker_class = BoundedReadWorker
+# Also how long a new connection may wait before its first byte (gunicorn's pending connections).
+keepalive = 5
+timeout = 30
+graceful_timeout = 30
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
 MADE_HERE = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if MADE_HERE:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bridge-metrics-")

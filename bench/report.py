@@ -155,7 +155,9 @@ def backfill_rows(runs):
 
 def other_rows(runs):
     """Rows pointing at the benchmarks of other parts, when this run performed them."""
-    titles = {"port_delivery": "Port delivery rate (bench/port_delivery.py)"}
+    titles = {"port_delivery": "Port delivery rate (bench/port_delivery.py)",
+              "slowloris": "/healthz under 100 slow clients (bench/slowloris.py)",
+              "slowloris-reconnect": "… the slow clients reconnecting"}
     return [(title, "as its issue asks", f"see `{name}` below", "its own baseline, same run", "",
              "ran" if runs[name]["returncode"] == 0 else "**failed**")
             for name, title in titles.items() if name in runs]

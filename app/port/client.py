@@ -4,19 +4,25 @@ The client makes one attempt per call and classifies failures; the delivery loop
 retry. `PortRetryableError` covers 429, 5xx, timeouts and connection errors (and failed token
 requests, since bad credentials are fixed by the operator, not by parking items);
 `PortPermanentError` covers the other 4xx answers.
+
+A 429 pauses every client of the same credentials and base URL in this process (see
+`app.port.ratelimit`): until Port's wait has passed, their calls fail fast with `PortRetryableError`
+and nothing reaches Port.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from ..config import DEFAULT_PORT_BASE_URL
+from .ratelimit import RateLimitPause, retry_after_of, shared_pause
+
+log = logging.getLogger("jira_catalog_bridge.port")
 
 DEFAULT_TIMEOUT = 10.0
 # Refresh this long before the token's stated expiry, so a request never carries a stale token.
@@ -68,41 +74,6 @@ def bool_param(value: bool) -> str:
     return "true" if value else "false"
 
 
-def seconds_until(raw: object, now: float | None = None) -> float | None:
-    """Seconds to wait from a header value: delta seconds, epoch seconds, HTTP date or ISO 8601."""
-    if raw is None or str(raw).strip() == "":
-        return None
-    text = str(raw).strip()
-    now = time.time() if now is None else now
-    try:
-        number = float(text)
-    except ValueError:
-        moment = parse_moment(text)
-        return None if moment is None else max(0.0, moment.timestamp() - now)
-    # Large numbers are epoch timestamps, small ones a delay in seconds.
-    return max(0.0, number - now) if number > 1e9 else max(0.0, number)
-
-
-def parse_moment(text: str) -> datetime | None:
-    """An HTTP date or ISO 8601 timestamp as an aware datetime, or None."""
-    for parse in (parsedate_to_datetime, datetime.fromisoformat):
-        try:
-            moment = parse(text)
-        except (TypeError, ValueError):
-            continue
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return None
-
-
-def retry_after_of(response: requests.Response) -> float | None:
-    """Port's requested wait: `Retry-After`, else `x-ratelimit-reset` when the budget is spent."""
-    wait = seconds_until(response.headers.get("Retry-After"))
-    if wait is None and (response.status_code == 429
-                         or response.headers.get("x-ratelimit-remaining") == "0"):
-        wait = seconds_until(response.headers.get("x-ratelimit-reset"))
-    return wait
-
-
 def json_or_text(response: requests.Response) -> object:
     """The response body as JSON when it is JSON, else as text."""
     try:
@@ -134,13 +105,15 @@ class PortClient:
 
     def __init__(self, base_url: str | None, client_id: str, client_secret: str,
                  session: requests.Session | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 rate_limit: RateLimitPause | None = None):
         self.base_url = (base_url or DEFAULT_PORT_BASE_URL).rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
         self.session = session or requests.Session()
         self.timeout = timeout
         self.clock = clock
+        self.rate_limit = rate_limit or shared_pause(self.base_url, client_id)
         self._token = None
         self._token_expires_at = 0.0
 
@@ -223,7 +196,25 @@ class PortClient:
         return {"Authorization": f"Bearer {self.access_token()}"}
 
     def _send(self, method: str, path: str, **kwargs) -> requests.Response:
-        """One HTTP exchange; network trouble becomes PortRetryableError."""
+        """One HTTP exchange, unless a 429 pause is in force; network trouble and the pause
+        become PortRetryableError."""
+        wait = self.rate_limit.remaining()
+        if wait > 0:
+            raise PortRetryableError(f"Port's rate limit holds requests back for another {wait:.1f}s",
+                                     wait, 429)
+        response = self._exchange(method, path, **kwargs)
+        if response.status_code == 429:
+            self._pause_for(response)
+        return response
+
+    def _pause_for(self, response: requests.Response) -> None:
+        """Hold back every request of these credentials in this process for Port's wait."""
+        self.rate_limit.extend(retry_after_of(response))
+        log.warning("Port answered 429: no request goes to Port from this process for %.1fs",
+                    self.rate_limit.remaining())
+
+    def _exchange(self, method: str, path: str, **kwargs) -> requests.Response:
+        """The HTTP request itself; network trouble becomes PortRetryableError."""
         try:
             return self.session.request(method, self.base_url + path, timeout=self.timeout,
                                         **kwargs)

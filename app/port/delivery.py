@@ -1,7 +1,8 @@
 """The delivery loop: sends the outbox to Port, in order per entity, in bulk where it can.
 
 It runs in the Procfile's `worker:` process (`app.worker`), or inside the web process with
-`RUN_WORKER_IN_WEB=true` (see `app.port.forwarding`).
+`RUN_WORKER_IN_WEB=true` (see `app.port.forwarding`). While Port's rate limit pauses the client
+(a 429), no batch is claimed and a batch under way hands its unsent items back.
 """
 
 import json
@@ -49,12 +50,16 @@ class Dead:
 
 SENT = "sent"
 PRUNE_INTERVAL = 3600.0
+# Past this many doublings every backoff step is PORT_BACKOFF_MAX_SECONDS; capping the exponent
+# keeps an item retried for days from overflowing the float.
+MAX_DOUBLINGS = 32
 
 
 def backoff_delay(attempts: int, settings: PortSettings, retry_after: float | None = None,
                   rng: random.Random | ModuleType = random) -> float:
     """Exponential backoff with jitter (50-100% of the step), never shorter than `retry_after`."""
-    step = min(settings.backoff_max, settings.backoff_base * 2 ** max(0, attempts - 1))
+    doublings = min(MAX_DOUBLINGS, max(0, attempts - 1))
+    step = min(settings.backoff_max, settings.backoff_base * 2 ** doublings)
     delay = step * (0.5 + rng.random() / 2)
     return max(delay, retry_after or 0.0)
 
@@ -182,13 +187,18 @@ def deliver_once(engine: sa.Engine, outbox: Outbox, client: PortClient, settings
 
     Items not sent within half their lease are handed back, so that a slow Port never lets a
     lease expire while this worker still holds the item (another worker could then send it too).
+    So are the items not yet sent when Port's rate limit pauses the client; nothing is claimed
+    while it does.
     """
     started = time.monotonic()
+    if client.rate_limit.remaining() > 0:
+        return DeliveryStats()
     items = outbox.claim_batch(engine, settings.batch_size, settings.lease_seconds)
     stats = DeliveryStats(claimed=len(items))
     plan = plan_requests(items, settings)
     for position, (kind, blueprint, request_items) in enumerate(plan):
-        if time.monotonic() - started > settings.lease_seconds / 2:
+        if (time.monotonic() - started > settings.lease_seconds / 2
+                or client.rate_limit.remaining() > 0):
             unsent = [item for _, _, planned in plan[position:] for item in planned]
             with engine.begin() as conn:
                 outbox.release(conn, unsent)
@@ -209,7 +219,8 @@ def prune_delivered(engine: sa.Engine, outbox: Outbox, settings: PortSettings) -
 
 def run_forever(engine: sa.Engine, outbox: Outbox, client: PortClient, settings: PortSettings,
                 stop_event: threading.Event) -> None:
-    """Deliver until `stop_event` is set, idling `poll_interval` when nothing is due."""
+    """Deliver until `stop_event` is set, idling `poll_interval` when nothing is due and for as
+    long as Port's rate limit pauses the client."""
     next_prune = 0.0
     while not stop_event.is_set():
         try:
@@ -221,5 +232,7 @@ def run_forever(engine: sa.Engine, outbox: Outbox, client: PortClient, settings:
             # E.g. the database restarting: claimed items return once their lease expires.
             log.exception("outbox delivery pass failed")
             stats = DeliveryStats()
-        if stats.claimed == 0:
-            stop_event.wait(settings.poll_interval)
+        idle = max(client.rate_limit.remaining(),
+                   settings.poll_interval if stats.claimed == 0 else 0.0)
+        if idle > 0:
+            stop_event.wait(idle)

@@ -161,3 +161,30 @@ def test_catalog_webhook_is_signed_like_the_jira_one(client):
     forged = post_event(client, body, webhook="jira-catalog", secret="not-the-secret")
     assert forged.status_code == 401 and forged.json["reason"] == "invalid_signature"
     assert client.get("/v1/blueprints/jiraProject/entities/PA").status_code == 404
+
+
+# "a@" + dots + "@" makes the naive pattern's domain part backtrack quadratically; at this length
+# it exceeds Oniguruma's retry limit ("retry-limit-in-match over") and failed the whole user event.
+CRAFTED_ADDRESS = "a@" + "." * 20_000 + "@"
+
+
+@pytest.mark.parametrize("address", [CRAFTED_ADDRESS, "a@" + "." * 20_000 + " ",
+                                     "jdoe@example.com\n", "junk\njdoe@example.com"],
+                         ids=["crafted", "crafted-space", "trailing-newline", "second-line"])
+def test_address_that_is_no_address_counts_as_absent_over_the_webhook(client, address):
+    user = {"accountId": "U-CRAFT", "displayName": "Crafted", "active": True,
+            "emailAddress": address}
+
+    response = post_event(client, catalog_event("user", user, "user_updated"),
+                          webhook="jira-catalog")
+
+    assert response.status_code == 202 and response.json["status"] == "applied", response.json
+    entity = read_entity(client, "user", "U-CRAFT")
+    assert entity["properties"]["displayName"] == "Crafted"
+    assert entity["properties"].get("emailAddress") is None
+
+
+def test_plain_address_is_kept(config):
+    user = {"accountId": "U-OK", "emailAddress": "j.doe@mail.example.com"}
+    [change] = changes_of(config, catalog_event("user", user, "user_created"))
+    assert change.entity["properties"]["emailAddress"] == "j.doe@mail.example.com"

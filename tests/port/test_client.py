@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.port.client import PortClient, PortPermanentError, PortRetryableError, seconds_until
+from app.port.client import PortClient, PortPermanentError, PortRetryableError
+from app.port.ratelimit import RETRY_AFTER_CEILING, seconds_until
 
 
 def test_upsert_stores_the_seed_entity(port_client, fake_port, seed_entity):
@@ -103,21 +104,21 @@ def test_delete_in_unknown_blueprint_is_permanent(port_client):
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
-def test_overload_is_retryable_with_retry_after(port_client, fake_port, seed_entity, status):
+def test_overload_is_retryable_with_retry_after(limited_client, fake_port, seed_entity, status):
     fake_port.fail_next(1, status, retry_after=7)
 
     with pytest.raises(PortRetryableError) as caught:
-        port_client.upsert("jiraIssue", seed_entity)
+        limited_client.upsert("jiraIssue", seed_entity)
 
     assert caught.value.retry_after == 7.0
     assert caught.value.status == status
 
 
-def test_ratelimit_reset_is_honoured_without_retry_after(port_client, fake_port, seed_entity):
+def test_ratelimit_reset_is_honoured_without_retry_after(limited_client, fake_port, seed_entity):
     fake_port.fail_next(1, 429, ratelimit_reset=12)
 
     with pytest.raises(PortRetryableError) as caught:
-        port_client.upsert("jiraIssue", seed_entity)
+        limited_client.upsert("jiraIssue", seed_entity)
     assert caught.value.retry_after == 12.0
 
 
@@ -155,3 +156,53 @@ def test_blueprints_are_read_and_created(port_client, issue_blueprint):
 ])
 def test_wait_headers_are_parsed(raw, expected):
     assert seconds_until(raw, now=1700000000.0) == expected
+
+
+BOGUS_WAITS = {"1e300": RETRY_AFTER_CEILING, "inf": RETRY_AFTER_CEILING, "-inf": 0.0,
+               "nan": None, "-1e300": 0.0, "-7": 0.0, "99999999999999999999": RETRY_AFTER_CEILING,
+               "Fri, 31 Dec 9999 23:59:59 GMT": RETRY_AFTER_CEILING,
+               "Mon, 01 Jan 1990 00:00:00 GMT": 0.0, "9999-12-31T23:59:59Z": RETRY_AFTER_CEILING,
+               "Tue, 99 Nov 2023 99:99:99 GMT": None}
+
+
+@pytest.mark.parametrize("raw", BOGUS_WAITS)
+def test_bogus_retry_after_is_clamped_over_http(limited_client, fake_port, seed_entity, raw):
+    fake_port.fail_next(1, 429, retry_after=raw)
+
+    with pytest.raises(PortRetryableError) as caught:
+        limited_client.upsert("jiraIssue", seed_entity)
+
+    expected = BOGUS_WAITS[raw]
+    assert caught.value.status == 429
+    assert caught.value.retry_after == (None if expected is None else pytest.approx(expected, abs=1))
+    assert limited_client.rate_limit.remaining() <= RETRY_AFTER_CEILING
+
+
+def test_requests_wait_out_a_429_without_reaching_port(limited_client, fake_port, seed_entity):
+    fake_port.fail_next(1, 429, retry_after=30)
+    with pytest.raises(PortRetryableError):
+        limited_client.upsert("jiraIssue", seed_entity)
+    seen = len(fake_port.requests())
+
+    for call in (lambda: limited_client.upsert("jiraIssue", seed_entity),
+                 lambda: limited_client.bulk_upsert("jiraIssue", [seed_entity]),
+                 lambda: limited_client.delete("jiraIssue", "PI-1")):
+        with pytest.raises(PortRetryableError, match="rate limit") as caught:
+            call()
+        assert 25 < caught.value.retry_after <= 30
+
+    assert len(fake_port.requests()) == seen
+
+
+def test_clients_of_the_same_credentials_share_the_pause(fake_port, seed_entity):
+    first = PortClient(fake_port.base_url, "test-client", "test-secret", timeout=2.0)
+    second = PortClient(fake_port.base_url + "/", "test-client", "test-secret", timeout=2.0)
+    other = PortClient(fake_port.base_url, "other-client", "test-secret", timeout=2.0)
+    fake_port.fail_next(1, 429, retry_after=1)
+
+    with pytest.raises(PortRetryableError):
+        first.upsert("jiraIssue", seed_entity)
+
+    assert second.rate_limit is first.rate_limit and second.rate_limit.remaining() > 0
+    assert other.rate_limit.remaining() == 0
+

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.port.client import PortClient
 from app.port.delivery import backoff_delay, chunk_upserts, deliver_once
 from app.port.outbox import Change
+from app.port.ratelimit import RETRY_AFTER_CEILING
 from tests.support.port_helpers import (
     accepted_writes,
     drain,
@@ -91,12 +92,12 @@ def test_overload_backs_off_then_delivers(outbox_db, port_client, fake_port, fas
     assert fake_port.entity("jiraIssue", "PI-1") is not None
 
 
-def test_retry_after_is_honoured(outbox_db, port_client, fake_port, fast_settings):
+def test_retry_after_is_honoured(outbox_db, limited_client, fake_port, fast_settings):
     engine, outbox = outbox_db
     enqueue(engine, outbox, issue("PI-1"))
     fake_port.fail_next(1, 429, retry_after=3600)
 
-    deliver_once(engine, outbox, port_client, fast_settings)
+    deliver_once(engine, outbox, limited_client, fast_settings)
 
     with engine.connect() as conn:
         [item], _ = outbox.list_items(conn, status="pending")
@@ -104,7 +105,55 @@ def test_retry_after_is_honoured(outbox_db, port_client, fake_port, fast_setting
                                               outbox.table.c.updated_at)).one()
     assert "429" in item["last_error"]
     assert (due - updated).total_seconds() >= 3600
-    assert deliver_once(engine, outbox, port_client, fast_settings).claimed == 0
+    assert deliver_once(engine, outbox, limited_client, fast_settings).claimed == 0
+
+
+@pytest.mark.parametrize("raw", ["1e300", "inf", "nan", "-5", "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_bogus_retry_after_is_bounded_in_delivery(outbox_db, limited_client, fake_port,
+                                                  fast_settings, raw):
+    engine, outbox = outbox_db
+    enqueue(engine, outbox, issue("PI-1"))
+    fake_port.fail_next(1, 429, retry_after=raw)
+
+    stats = deliver_once(engine, outbox, limited_client, fast_settings)
+
+    assert stats.retried == 1
+    with engine.connect() as conn:
+        due, updated = conn.execute(sa.select(outbox.table.c.next_attempt_at,
+                                              outbox.table.c.updated_at)).one()
+    assert 0 <= (due - updated).total_seconds() <= RETRY_AFTER_CEILING + 1
+
+
+def test_backoff_of_an_item_retried_for_days_stays_bounded(fast_settings):
+    settings = replace(fast_settings, backoff_base=1.0, backoff_max=300.0)
+
+    assert 150 <= backoff_delay(5000, settings) <= 300
+
+
+def test_a_429_pauses_every_send_of_the_process_until_it_expires(outbox_db, fake_port,
+                                                                  fast_settings):
+    engine, outbox = outbox_db
+    # Two clients of the same credentials, as two delivery threads of one process have.
+    first = PortClient(fake_port.base_url, "test-client", "test-secret", timeout=2.0)
+    second = PortClient(fake_port.base_url, "test-client", "test-secret", timeout=2.0)
+    first.access_token(), second.access_token()
+    enqueue(engine, outbox, *[issue(f"PI-{n}") for n in range(30)],
+            *[Change.delete("jiraIssue", f"PI-{n}") for n in range(40, 43)])
+    fake_port.fail_next(1, 429, retry_after=2)
+
+    stats = deliver_once(engine, outbox, first, fast_settings)
+    [limited] = [r for r in fake_port.requests() if r.status == 429]
+    assert (stats.sent, stats.retried, stats.released) == (0, 1, 32)
+    with running_loop(engine, outbox, first, replace(fast_settings, bulk=False)), \
+            running_loop(engine, outbox, second, fast_settings):
+        wait_for(lambda: settled(engine, outbox))
+
+    later = [r for r in fake_port.requests() if r.at > limited.at]
+    assert later and min(r.at for r in later) >= limited.answered_at + 2
+    with engine.connect() as conn:
+        assert outbox.count_by_status(conn)["dead"] == 0
+    assert stored_summaries(fake_port) == {f"PI-{n}": "v1" for n in range(30)}
+    assert sorted(r.status for r in fake_port.requests("DELETE")) == [404, 404, 404, 429]
 
 
 def test_token_expiry_mid_run_is_refreshed(outbox_db, port_client, fake_port, fast_settings):

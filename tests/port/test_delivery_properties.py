@@ -10,6 +10,7 @@ from app.config import PortSettings
 from app.port.client import PortClient
 from app.port.delivery import deliver_once
 from app.port.outbox import Change, Outbox
+from app.port.ratelimit import RateLimitPause
 from tests.support.fake_port import FakePort
 from tests.support.port_helpers import accepted_writes, drain, issue, shipped_blueprint, stored_summaries
 
@@ -53,7 +54,8 @@ def test_newest_state_arrives_exactly_once(steps):
     metadata = sa.MetaData()
     outbox = Outbox(define_outbox_table(metadata))
     metadata.create_all(engine)
-    client = PortClient(fake.base_url, "test-client", "test-secret", timeout=2.0)
+    client = PortClient(fake.base_url, "test-client", "test-secret", timeout=2.0,
+                        rate_limit=RateLimitPause(default_wait=0.001))
     expected, counter = {}, [0]
     try:
         for kind, arg in steps:

@@ -8,6 +8,7 @@ fail the next requests, to be down (refusing connections), to revoke tokens or t
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -142,6 +143,7 @@ class FakePortHandler(BaseHTTPRequestHandler):
         except PortReply as reply:
             status, body, headers = reply.status, reply.body, reply.headers
         logged.status = status
+        logged.answered_at = time.monotonic()
         with state.lock:
             state.log.append(logged)
         self.answer(status, body, headers)

@@ -37,13 +37,16 @@ def error_reply(status, error, message):
 
 @dataclass
 class LoggedRequest:
-    """One request as the fake saw it, with the status it answered."""
+    """One request as the fake saw it, with the status it answered; `at` and `answered_at` are
+    `time.monotonic()` when it arrived and when its answer was ready."""
 
     method: str
     path: str
     query: dict
     body: object
     status: int = 0
+    at: float = field(default_factory=time.monotonic)
+    answered_at: float = 0.0
 
 
 @dataclass
