@@ -173,7 +173,7 @@ def write_report(runs, with_postgres, load_before, load_after, quick):
     """Write BENCHMARKS.md; returns its path."""
     rows = translate_rows() + served_rows("served-sqlite-full", "Served, SQLite, synchronous=FULL")
     rows += served_rows("served-sqlite-normal", "Served, SQLite, synchronous=NORMAL")
-    rows += served_rows("served-sqlite-full-threads1", "Served, SQLite, FULL, sync workers")
+    rows += served_rows("served-sqlite-full-threads1", "Served, SQLite, FULL, one thread per worker")
     rows += served_rows("served-postgres-full", "Served, PostgreSQL")
     rows += sqlite_writes_rows(runs) + rss_rows() + backfill_rows(runs) + other_rows(runs)
     parts = [HEADER.format(when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -210,7 +210,7 @@ NOTES = """- `translate`: per-event time of four ways to translate the seed payl
   answers 202) and the durable-write floor (a Flask app that parses the JSON, INSERTs the body into one
   table of the same database and commits before its 202: bench/floor_app.py), under the same gunicorn
   settings, runs alternating: 2 workers of 16 threads (gthread),
-  as gunicorn.conf.py ships, no access log; the *sync workers* row runs all three with `--threads 1`.
+  as gunicorn.conf.py ships, no access log; the *one thread per worker* row runs all three with `--threads 1`.
   Requests are signed seed payloads for 2,000 issues with a unique delivery id each (bench/signed.lua);
   after the runs the event log must hold one applied event per 202 (plus at most the requests in flight
   when wrk stopped). `synchronous=FULL` fsyncs the WAL at every commit (survives power loss);

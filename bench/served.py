@@ -1,16 +1,18 @@
 """Served throughput of POST /webhooks/jira against a no-op and a durable-write floor, same gunicorn.
 
     python3 bench/served.py [--database sqlite|postgres|both] [--seconds 10] [--runs 3]
-                            [--connections 8] [--workers 2] [--threads 16] [--bodies 2000]
+                            [--connections 8] [--workers 2] [--threads 16] [--bodies 60000]
 
-Three servers run `gunicorn --workers N --threads T` (no access log) on 127.0.0.1: by default the
-shipped gunicorn.conf.py's 16 threads (gthread workers); `--threads 1` gives sync workers.
+Three servers run `gunicorn --config gunicorn.conf.py --workers N --threads T` (the shipped worker class
+and limits, no access log) on 127.0.0.1: by default the shipped 16 threads; `--threads 1` gives one
+thread per worker.
 - *no-op* (bench/noop_app.py): parses the JSON body and answers 202, the target's baseline;
 - *floor* (bench/floor_app.py): parses the body, INSERTs it into one table of the same database and
   commits before the 202: what acknowledging only durably stored events costs at least;
 - *app*: the service.
-wrk (Debian's) posts pre-signed seed payloads in rotation (bench/signed.lua), each request with a
-unique delivery id, so every request is fully processed: signature, translation, a committed event
+wrk (Debian's) posts pre-signed seed payloads (bench/signed.lua), each body once per server (the service
+answers a body it has seen as a duplicate) and each request with a unique delivery id, so every request
+is fully processed: signature, translation, a committed event
 and entity. Runs alternate no-op / floor / app so that the machine's noise hits all alike. After the
 runs the event log is counted: it must hold one applied event per answered request (up to the few in
 flight when wrk stopped).
@@ -36,6 +38,7 @@ from app.ingest.security import sign_body
 
 SECRET = "bench-secret"
 SHIPPED_THREADS = 16  # gunicorn.conf.py's WEB_THREADS default
+WRK_THREADS = 2
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -62,8 +65,8 @@ def free_port():
 def gunicorn(app_spec, workers, env, log_path, chdir=ROOT, threads=1):
     """A gunicorn server for the duration of the block; yields its base URL."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-               str(workers), "--threads", str(threads), app_spec]
+    command = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--bind",
+               f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads), app_spec]
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=chdir, env={**os.environ, **env}, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
@@ -89,15 +92,17 @@ def wait_for(base, process, seconds=60):
     raise SystemExit("gunicorn did not answer in time")
 
 
-def run_wrk(base, seconds, connections, bodies_file, run_id):
-    """One wrk run; its summary as a dict (requests/s, p50/p99 in ms, errors)."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+def run_wrk(base, seconds, connections, bodies_file, run_id, first_body):
+    """One wrk run sending bodies from `first_body` on; its summary as a dict (requests/s, p50/p99
+    in ms, errors, and `next_body`: the first body a next run to the same server may send)."""
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
                "-s", str(ROOT / "bench/signed.lua"), base, "--", run_id, "/webhooks/jira",
-               str(bodies_file)]
+               str(bodies_file), str(first_body), str(WRK_THREADS)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(text for text in output.splitlines() if text.startswith("WRKJSON "))
     stats = json.loads(line[len("WRKJSON "):])
     stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
+    stats["next_body"] = first_body + stats["most_per_thread"] * WRK_THREADS
     stats["errors"] = sum(stats[k] for k in ("status_errors", "connect_errors", "read_errors",
                                              "write_errors", "timeouts"))
     return stats
@@ -148,14 +153,17 @@ def bench_database(kind, args, folder, bodies_file):
                 gunicorn("app:create_app()", args.workers, env, folder / f"app-{kind}.log",
                          threads=args.threads) as app:
             servers = (("noop", noop), ("floor", floor), ("app", app))
-            for _, base in servers:
-                run_wrk(base, 2, args.connections, bodies_file, f"warm-{kind}-{uuid.uuid4().hex}")
+            next_body = {}
+            for name, base in servers:
+                next_body[name] = run_wrk(base, 2, args.connections, bodies_file,
+                                          f"warm-{kind}-{uuid.uuid4().hex}", 0)["next_body"]
             answered = count_events(url).get("applied", 0)
             for i in range(args.runs):
                 for name, base in servers:
                     run_id = f"{name}-{kind}-{i}-{uuid.uuid4().hex[:8]}"
                     runs[name].append(run_wrk(base, args.seconds, args.connections, bodies_file,
-                                              run_id))
+                                              run_id, next_body[name]))
+                    next_body[name] = runs[name][-1]["next_body"]
         events = count_events(url)
     answered += sum(r["requests"] - r["errors"] for r in runs["app"])
     return report(label(kind, args), runs, events, answered)
@@ -199,8 +207,9 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=SHIPPED_THREADS,
-                        help="gunicorn --threads for all three servers (1: sync workers; above: gthread)")
-    parser.add_argument("--bodies", type=int, default=2000)
+                        help="gunicorn --threads for all three servers (1: one thread per worker)")
+    parser.add_argument("--bodies", type=int, default=60000,
+                        help="distinct signed bodies; each server's runs send each once until they run out")
     parser.add_argument("--sqlite-synchronous", choices=["FULL", "NORMAL"], default="FULL",
                         help="the app's SQLITE_SYNCHRONOUS (FULL: fsync per commit)")
     args = parser.parse_args()
