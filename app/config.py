@@ -46,6 +46,8 @@ class PortSettings:
         return bool(self.client_id) and bool(self.client_secret)
 
 
+MAX_POSITIVE = 1e6
+
 PORT_SETTING_NAMES = {
     "client_id": "PORT_CLIENT_ID",
     "client_secret": "PORT_CLIENT_SECRET",
@@ -122,13 +124,14 @@ def normalise_database_url(url: str) -> str:
 
 
 def parse_positive(name: str, raw: object, kind: type) -> int | float:
-    """A positive number setting (`kind` is int or float)."""
+    """A positive number setting (`kind` is int or float), at most MAX_POSITIVE: seconds and days
+    beyond it would overflow date arithmetic, and nan or inf would compare false everywhere."""
     try:
         value = kind(str(raw).strip())
     except ValueError:
         raise ConfigError(f"setting {name}: expected a number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"setting {name}: must be positive, got {raw!r}")
+    if not 0 < value <= MAX_POSITIVE:
+        raise ConfigError(f"setting {name}: must be positive and at most {MAX_POSITIVE:g}, got {raw!r}")
     return value
 
 

@@ -90,6 +90,9 @@ def test_forwarding_is_enabled_only_with_both_credentials(client_id, client_secr
 @pytest.mark.parametrize("name, raw", [
     ("PORT_WORKER_POLL_SECONDS", "0"), ("PORT_TIMEOUT_SECONDS", "-1"),
     ("PORT_WORKER_BATCH_SIZE", "1.5"), ("PORT_MERGE", "maybe"),
+    ("PORT_BACKOFF_MAX_SECONDS", "nan"), ("PORT_BACKOFF_BASE_SECONDS", "inf"),
+    ("PORT_BACKOFF_MAX_SECONDS", "1e300"), ("PORT_OUTBOX_RETENTION_DAYS", "1e7"),
+    ("JQ_TIMEOUT_SECONDS", "nan"),
 ])
 def test_a_bad_port_setting_names_itself(name, raw):
     with pytest.raises(ConfigError, match=f"setting {name}:"):

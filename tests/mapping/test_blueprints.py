@@ -6,7 +6,7 @@ import pytest
 
 from app.config import PROJECT_ROOT
 from app.errors import ConfigError
-from app.mapping.blueprints import Blueprint, load_blueprints
+from app.mapping.blueprints import Blueprint, load_blueprints, matches_format
 from app.mapping.calculations import compile_calculations, explain_calculations
 
 
@@ -52,3 +52,13 @@ def test_a_relation_to_an_unknown_blueprint_stops_startup(tmp_path, relation):
     with pytest.raises(ConfigError) as caught:
         load_blueprints(tmp_path)
     assert "relation 'link'" in str(caught.value) and "is not a blueprint" in str(caught.value)
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("ada@example.com", True), ("a.b+c@sub.example.org", True), ("a@b.c", True),
+    ("a@.bc", False), ("a@bc.", False), ("a@bc", False), ("@example.com", False),
+    ("ada@", False), ("a@b@c.d", False), ("a b@c.d", False), ("a@b.c\n", False),
+    ("a@" + "." * 20000 + "@", False), ("a@" + "." * 20000, True),
+])
+def test_email_format(value, valid):
+    assert matches_format("email", value) is valid
