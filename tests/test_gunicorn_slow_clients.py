@@ -51,15 +51,16 @@ def closed_by_server(sock, seconds):
         return False
 
 
-def test_healthz_answers_while_slow_clients_hold_more_connections_than_threads(gunicorn_server):
-    socks = [open_slow(gunicorn_server) for _ in range(SLOW_CLIENTS)]
+def test_healthz_answers_while_slow_clients_hold_more_connections_than_threads(served):
+    base = served.base
+    socks = [open_slow(base) for _ in range(SLOW_CLIENTS)]
     stop = threading.Event()
     dripping = threading.Thread(target=drip, args=(socks, stop))
     dripping.start()
     try:
         answers = []
         for _ in range(12):
-            answers.append(requests.get(gunicorn_server + "/healthz", timeout=10).status_code)
+            answers.append(requests.get(base + "/healthz", timeout=10).status_code)
             time.sleep(0.25)
     finally:
         stop.set()
@@ -70,12 +71,13 @@ def test_healthz_answers_while_slow_clients_hold_more_connections_than_threads(g
         sock.close()
 
 
-def test_a_request_arriving_in_pieces_within_the_header_timeout_is_served(gunicorn_server):
+def test_a_request_arriving_in_pieces_within_the_header_timeout_is_served(served):
+    base = served.base
     raw = json.dumps(seed_payload()).encode()
     headers = {"Content-Length": str(len(raw)), **signed_headers(raw)}
     head = "POST /webhooks/jira HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
     head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
-    with socket.create_connection(address(gunicorn_server), timeout=10) as sock:
+    with socket.create_connection(address(base), timeout=10) as sock:
         for piece in (head[:20], head[20:60], head[60:], raw[:100], raw[100:]):
             sock.sendall(piece.encode() if isinstance(piece, str) else piece)
             time.sleep(0.3)
