@@ -35,6 +35,13 @@ def test_a_python_without_the_requirements_runs_the_script_with_the_repository_v
     assert result.stdout.startswith(f"usage: {script.rsplit('/', 1)[1]}")
 
 
+def test_the_documented_command_runs_with_the_python3_on_the_path():
+    result = subprocess.run(["python3", "scripts/backfill_history.py", "--help"], cwd=ROOT, env=user_environment(),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: backfill_history.py")
+
+
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_without_a_venv_the_script_says_how_to_create_it(bare_python, tmp_path, script):
     _, clone = fresh_clone(tmp_path)
