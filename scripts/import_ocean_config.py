@@ -10,11 +10,20 @@ What cannot be converted is said on stderr and in the output's header (docs/cata
 
 import argparse
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
 
-import yaml
+# Run as a file (python scripts/import_ocean_config.py): make the repository root importable.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from scripts.repo_python import use_repo_python  # noqa: E402
+
+if __name__ == "__main__":
+    use_repo_python(__file__)
+
+import yaml  # noqa: E402
 
 
 @dataclass(frozen=True)

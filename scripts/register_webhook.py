@@ -8,6 +8,11 @@ import sys
 # Run as a file (python scripts/register_webhook.py): make the repository root importable.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from scripts.repo_python import use_repo_python  # noqa: E402
+
+if __name__ == "__main__":
+    use_repo_python(__file__)
+
 from scripts.backfill.cli import EXIT_OK, run_guarded, secrets_in_environment  # noqa: E402
 from scripts.backfill.config import (  # noqa: E402
     DEFAULT_JQL,
