@@ -16,7 +16,7 @@ from .catalog.relations import placeholder_creator
 from .catalog.store import Store
 from .config import Settings, environment_for_substitution, load_settings
 from .ingest.retention import PruneSchedule
-from .ingest.security import is_configured
+from .ingest.security import is_configured, missing_secret_message
 from .jq import sandbox
 from .mapping.blueprints import load_blueprints
 from .mapping.configs import WebhookConfig, load_webhook_configs
@@ -77,8 +77,8 @@ def warn_unsigned(configs: dict[str, WebhookConfig], allow_unsigned: bool) -> No
             log.warning("webhook %r has no secret and ALLOW_UNSIGNED_WEBHOOKS=true: it accepts "
                         "unsigned requests from anyone who can reach it", config.identifier)
         else:
-            log.warning("webhook %r has no secret configured: it refuses every request (401 "
-                        "webhook_secret_not_configured)", config.identifier)
+            log.warning("webhook %r refuses every request (401 webhook_secret_not_configured): %s",
+                        config.identifier, missing_secret_message(config.source, config.references))
 
 
 def warn_short_token(token: str) -> None:

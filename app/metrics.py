@@ -7,16 +7,19 @@ worker writes its samples there and `GET /metrics` (in any worker) reports the s
 How the cross-part metrics are fed:
 - `OUTBOX_DEPTH` is set from the outbox's counts (pending + in flight) each time metrics are scraped
   (`set_outbox_depth`);
-- `BACKFILL_EVENTS` counts events whose delivery id is the backfill's (`backfill-...`), as they arrive.
+- `BACKFILL_EVENTS` counts events whose delivery id is the backfill's (`backfill-...`), as they arrive;
+- `bridge_webhook_refusals_total` is read from the database's refusal counters when scraped
+  (`render_metrics(refusals=...)`), so every worker and instance reports the same total.
 
 Every label comes from a closed set, so that no request can add series: an HTTP method outside
 `METHODS` is `OTHER`, a path no route matches is `unmatched`, a status outside 100..599 is `other`,
-and the webhook label is only ever a configured identifier (unknown webhooks answer 404 before
-anything is counted).
+the webhook label is only ever a configured identifier (unknown webhooks answer 404 before
+anything is counted), and a refusal's reason one of app.ingest.refusals.REASONS.
 """
 
 import os
 import time
+from collections.abc import Mapping
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -27,6 +30,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import CounterMetricFamily
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -49,13 +53,36 @@ BACKFILL_PREFIX = "backfill-"  # the backfill's delivery ids (scripts/backfill/e
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-def render_metrics() -> tuple[bytes, str]:
-    """The exposition text and its content type, summed over workers in multiprocess mode."""
+REFUSALS = "bridge_webhook_refusals"
+
+
+class Families:
+    """A collector of metric families built for one scrape."""
+
+    def __init__(self, *families: CounterMetricFamily):
+        self.families = families
+
+    def collect(self):
+        return self.families
+
+
+def render_metrics(refusals: Mapping[tuple[str, str], int] | None = None,
+                   refusals_help: str = "Webhook deliveries refused") -> tuple[bytes, str]:
+    """The exposition text and its content type, summed over workers in multiprocess mode, with
+    `refusals` ({(webhook, reason): count}, counted in the database) as bridge_webhook_refusals_total."""
+    registry = REGISTRY
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    text = generate_latest(registry)
+    if refusals is not None:
+        family = CounterMetricFamily(REFUSALS, refusals_help, labels=["webhook", "reason"])
+        for (webhook, reason), count in sorted(refusals.items()):
+            family.add_metric([webhook, reason], count)
+        scrape = CollectorRegistry(auto_describe=False)
+        scrape.register(Families(family))
+        text += generate_latest(scrape)
+    return text, CONTENT_TYPE_LATEST
 
 
 def observe_event(webhook: str, status: str, translation_seconds: float,

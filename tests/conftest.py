@@ -90,6 +90,14 @@ def app(settings_overrides):
 
 
 @pytest.fixture
+def another_app(app, settings_overrides):
+    """A second app on the same database as `app`: another worker or instance."""
+    second = create_app(settings_overrides)
+    yield second
+    runtime_of(second).store.close()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -30,6 +30,17 @@ def test_workers_under_gunicorn_report_one_sum(served):
     assert exposed[("bridge_translation_seconds_count", (("webhook", "jira"),))] == 12
 
 
+def test_refusals_under_gunicorn_are_the_database_total_in_every_worker(served):
+    raw = json.dumps(seed_payload()).encode()
+    for _ in range(8):
+        assert requests.post(served.base + "/webhooks/jira", data=raw, timeout=10,
+                             headers=signed_headers(raw, "a-wrong-secret")).status_code == 401
+    key = ("bridge_webhook_refusals_total", (("reason", "invalid_signature"), ("webhook", "jira")))
+    for _ in range(4):  # new connections, answered by either worker
+        assert samples(requests.get(served.base + "/metrics", timeout=10,
+                                    headers=bearer(served.token())).text)[key] == 8
+
+
 def test_the_outbox_gauge_counts_changes_pending_or_in_flight():
     set_outbox_depth({"pending": 2, "inflight": 3, "sent": 40, "dead": 1, "superseded": 7})
 

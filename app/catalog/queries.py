@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..errors import BadRequest
 from ..mapping.blueprints import Blueprint
 from ..mapping.calculations import add_calculations
 from .relations import live_rows, relation_targets
-from .tables import entities, event_entities, events
+from .tables import entities, event_entities, events, webhook_refusals
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -109,6 +110,30 @@ def event_from_row(row: sa.Row, with_body: bool = False,
     return entry
 
 
+# The statuses a stored event can have (a duplicate delivery is answered, never stored).
+EVENT_STATUSES = ("applied", "stale", "ignored", "failed")
+
+
+def check_event_filters(engine: sa.Engine, webhooks: Iterable[str], status: str | None = None,
+                        webhook: str | None = None) -> None:
+    """BadRequest naming what is allowed when `status` is not an event status, or `webhook` is
+    neither configured (`webhooks`) nor in the event log: a filter that can match nothing."""
+    if status and status not in EVENT_STATUSES:
+        raise BadRequest(f"status {status[:64]!r} is not an event status; use one of "
+                         f"{', '.join(EVENT_STATUSES)}", "invalid_status")
+    known = sorted(webhooks)
+    if webhook and webhook not in known and not has_events(engine, webhook):
+        raise BadRequest(f"webhook {webhook[:64]!r} is neither configured nor in the event log; "
+                         f"configured: {', '.join(known) or 'none'}", "invalid_webhook")
+
+
+def has_events(engine: sa.Engine, webhook: str) -> bool:
+    """Whether the event log holds any event of `webhook`."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(events.c.id).where(events.c.webhook == webhook)
+                            .limit(1)).first() is not None
+
+
 def event_conditions(status: str | None = None, webhook: str | None = None, event_type: str | None = None,
                      since: datetime | None = None, until: datetime | None = None) -> list[sa.ColumnElement[bool]]:
     """WHERE clauses for the event log's filters; `since`/`until` are aware datetimes."""
@@ -189,3 +214,14 @@ def get_event(engine: sa.Engine, event_id: int,
     with engine.connect() as conn:
         row = conn.execute(sa.select(events).where(events.c.id == event_id)).first()
     return event_from_row(row, True, hidden_headers) if row else None
+
+
+def list_refusals(engine: sa.Engine) -> list[dict]:
+    """Every refusal counter: webhook, reason, count and the first and last refusal's times,
+    most recently refused first."""
+    query = sa.select(webhook_refusals).order_by(webhook_refusals.c.last_at.desc(),
+                                                 webhook_refusals.c.webhook, webhook_refusals.c.reason)
+    with engine.connect() as conn:
+        return [{"webhook": row.webhook, "reason": row.reason, "count": row.count,
+                 "firstAt": iso(row.first_at), "lastAt": iso(row.last_at)}
+                for row in conn.execute(query)]

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPICursor
 
 from ..mapping.translate import EntityChange
-from .tables import entities, event_entities, events
+from .tables import entities, event_entities, events, webhook_refusals
 
 if TYPE_CHECKING:
     from .store import EventOutcome, IncomingEvent
@@ -79,6 +79,19 @@ def event_settle() -> sa.Update:
     return events.update().where(events.c.id == sa.bindparam("settled_id")).values(
         {name: sa.bindparam(name, type_=events.c[name].type)
          for name in ("status", "reason", "detail", "entities", "processed_at")})
+
+
+@cache
+def refusal_upsert(dialect_name: str) -> sa.Insert:
+    """Count one refused delivery: its (webhook, reason) row is created or incremented."""
+    stmt = dialect_module(dialect_name).insert(webhook_refusals).values(
+        webhook=sa.bindparam("webhook", type_=webhook_refusals.c.webhook.type),
+        reason=sa.bindparam("reason", type_=webhook_refusals.c.reason.type), count=sa.literal_column("1"),
+        first_at=sa.bindparam("now", type_=webhook_refusals.c.first_at.type),
+        last_at=sa.bindparam("now", type_=webhook_refusals.c.last_at.type))
+    return stmt.on_conflict_do_update(
+        index_elements=["webhook", "reason"],
+        set_={"count": webhook_refusals.c.count + sa.literal_column("1"), "last_at": stmt.excluded.last_at})
 
 
 @dataclass(frozen=True)
@@ -177,6 +190,11 @@ def apply_change(conn: sa.Connection, change: EntityChange, version: int | None,
     # RETURNING, not rowcount: psycopg reports 1 even when the WHERE clause skipped the update.
     touched = run(conn, entity_upsert(conn.dialect.name, deleting), row).fetchone()
     return "applied" if touched is not None else "stale"
+
+
+def count_refusal(conn: sa.Connection, webhook: str, reason: str, now: datetime) -> None:
+    """Add one to the refusals of `webhook` for `reason`."""
+    run(conn, refusal_upsert(conn.dialect.name), {"webhook": webhook, "reason": reason, "now": now})
 
 
 def storable_text(text: str | None) -> str | None:

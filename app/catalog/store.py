@@ -114,6 +114,12 @@ class Store:
 
         return self.committer.run(record)
 
+    def count_refusal(self, webhook: str, reason: str) -> None:
+        """Count one refused delivery (a counter row per webhook and reason, never its body),
+        committed with concurrent requests' writes."""
+        now = utcnow()
+        self.committer.run(lambda conn: statements.count_refusal(conn, webhook, reason, now))
+
     def reprocess(self, event_id: int, version: int | None, translation: Translation) -> EventOutcome:
         """Re-apply a stored event with a fresh translation (replay), newest-wins still holding."""
         with writing(self.engine, self.write_lock) as conn:
@@ -152,8 +158,10 @@ def change_result(change: EntityChange, result: str) -> dict[str, str]:
 
 
 def make_outcome(event_id: int | None, translation: Translation, results: list[dict]) -> EventOutcome:
-    """The EventOutcome of a translation whose changes had these results."""
-    failure = translation.failure.as_dict() if translation.failure else None
+    """The EventOutcome of a translation whose changes had these results; a failed or an ignored
+    event's detail says why."""
+    why = translation.failure or (translation.ignored if not results else None)
+    failure = why.as_dict() if why else None
     return EventOutcome(event_id, event_status(translation, results), results,
                         failure["reason"] if failure else None, failure)
 

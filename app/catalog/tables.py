@@ -112,3 +112,14 @@ auth_failures = sa.Table(
     sa.Column("window_start", sa.DateTime(timezone=True), primary_key=True),
     sa.Column("failures", sa.Integer, nullable=False),
 )
+
+# Webhook deliveries refused before they became events (a wrong secret, a body that is not JSON):
+# one counter row per webhook and reason, never the bodies, so that a flood cannot fill the database.
+webhook_refusals = sa.Table(
+    "webhook_refusals", metadata,
+    sa.Column("webhook", sa.String(255), primary_key=True),
+    sa.Column("reason", sa.String(64), primary_key=True),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
+)

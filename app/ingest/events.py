@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import NoReturn
 
 from ..catalog.statements import storable_text
@@ -55,6 +56,20 @@ def cap_entities(translation: Translation, max_entities: int) -> Translation:
     return Translation(failure=Failure(
         "too_many_entities", f"the mappings produced {len(translation.changes)} entities, over "
         f"MAX_ENTITIES_PER_EVENT ({max_entities}); a replay of the event applies them all"))
+
+
+def explain_ignored(translation: Translation, event_type: str | None) -> Translation:
+    """The translation, with why it changes nothing when it has neither changes nor a failure:
+    no mapping's filter matched the event type, or the mappings that matched found no items."""
+    if translation.changes or translation.failure:
+        return translation
+    shown = event_type if event_type is not None else "(the body has no webhookEvent)"
+    if translation.matched:
+        which = ", ".join(str(index) for index in translation.matched)
+        why = Failure("no_items", f"mapping {which} matched {shown} but its itemsToParse gave no items")
+    else:
+        why = Failure("no_mapping_matched", f"no mapping's filter matched: {shown}")
+    return replace(translation, ignored=why)
 
 
 def reject_constant(name: str) -> NoReturn:
@@ -153,7 +168,8 @@ def process_request(store: Store, config: WebhookConfig, raw: bytes, headers: di
         if "webhookEvent" in body else None,
         version=source_version(body))
     started = clock()
-    translation = cap_entities(translate(config, jq_input, body), max_entities)
+    translation = explain_ignored(cap_entities(translate(config, jq_input, body), max_entities),
+                                  event.event_type)
     translated = clock() - started
     outcome = store.ingest(event, translation)
     observe_event(config.identifier, outcome.status, translated, event.delivery_id)

@@ -11,7 +11,7 @@ from ..catalog.tables import events
 from ..errors import NotFound
 from ..mapping.configs import WebhookConfig
 from ..mapping.translate import translate
-from .events import jq_input_for, stored_headers
+from .events import explain_ignored, jq_input_for, stored_headers
 
 
 def replay_event(store: Store, configs: dict[str, WebhookConfig], event_id: int) -> EventOutcome:
@@ -25,7 +25,8 @@ def replay_event(store: Store, configs: dict[str, WebhookConfig], event_id: int)
                        "has a configuration", "unknown_webhook")
     body = json.loads(row.body)
     headers = stored_headers(config.security, row.headers)
-    translation = translate(config, jq_input_for(row.body, body, headers, row.query), body)
+    translation = explain_ignored(translate(config, jq_input_for(row.body, body, headers, row.query), body),
+                                  row.event_type)
     return store.reprocess(row.id, row.version, translation)
 
 

@@ -15,14 +15,30 @@ def is_configured(security: dict) -> bool:
                                             security["queryToken"])
 
 
+def missing_secret_message(source: str, references: Mapping[str, str]) -> str:
+    """What to set when a configuration has no secret: the setting its security.secret reads
+    (`references`, e.g. {"secret": "JIRA_WEBHOOK_SECRET"}) and the file (`source`) that names it."""
+    unsigned = "or ALLOW_UNSIGNED_WEBHOOKS=true to accept unsigned requests"
+    name = references.get("secret")
+    if name is None:
+        return (f"no secret configured: security.secret in {source} is empty; set it (for example "
+                f"secret: ${{JIRA_WEBHOOK_SECRET}}), {unsigned}")
+    token = references.get("queryToken")
+    token_hint = f" (or {token}, read by security.queryToken)" if token else ""
+    return (f"no secret configured: {source} sets security.secret to ${{{name}}} and {name} is unset "
+            f"or empty; set {name} to the secret registered in Jira{token_hint}, {unsigned}")
+
+
 def verify_request(security: dict, raw_body: bytes, headers: Mapping[str, str], query_args: Mapping[str, str],
-                   allow_unsigned: bool = False) -> None:
-    """Raise Unauthorized unless the request proves it knows the configuration's secret."""
+                   allow_unsigned: bool = False, source: str = "the webhook configuration",
+                   references: Mapping[str, str] | None = None) -> None:
+    """Raise Unauthorized unless the request proves it knows the configuration's secret;
+    `source` (its file) and `references` (the settings it reads) name what to set when it has none."""
     if not is_configured(security):
         if allow_unsigned:
             return
-        raise Unauthorized("this webhook has no secret configured; set it (see the README) or "
-                           "set ALLOW_UNSIGNED_WEBHOOKS=true", "webhook_secret_not_configured")
+        raise Unauthorized(missing_secret_message(source, references or {}),
+                           "webhook_secret_not_configured")
     header_name = security["signatureHeaderName"]
     if security["secret"] and header_name and headers.get(header_name) is not None:
         return verify_signature(security, raw_body, headers.get(header_name))

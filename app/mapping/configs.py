@@ -108,6 +108,19 @@ class WebhookConfig:
     request_id_program: object = None
     description: str = ""
     icon: str = ""
+    # The setting each security value reads when it is written as a single ${NAME}
+    # (secret -> JIRA_WEBHOOK_SECRET): what error messages tell the operator to set.
+    references: dict = field(default_factory=dict)
+
+
+def security_references(raw: object) -> dict[str, str]:
+    """{security key: NAME} for each security value of a loaded document that is exactly `${NAME}`."""
+    security = raw.get("security") if isinstance(raw, dict) else None
+    if not isinstance(security, dict):
+        return {}
+    found = {key: ENV_REFERENCE.fullmatch(value) for key, value in security.items()
+             if isinstance(value, str) and key not in SECURITY_JQ_FIELDS}
+    return {key: match.group(1) for key, match in found.items() if match}
 
 
 def substitute_env(document: object, env: dict[str, str]) -> object:
@@ -170,7 +183,7 @@ def build_config(raw: object, source: str, env: dict[str, str], blueprints: dict
         security=security, mappings=mappings, source=source,
         request_id_program=compile_field(request_id, source, "security", "requestIdentifierPath")
         if request_id else None,
-        description=data["description"], icon=data["icon"])
+        description=data["description"], icon=data["icon"], references=security_references(raw))
 
 
 def describe_errors(messages: object, prefix: str = "") -> str:

@@ -42,10 +42,14 @@ class Failure:
 
 @dataclass(frozen=True)
 class Translation:
-    """The outcome of translating one event."""
+    """The outcome of translating one event: its changes or its failure; `matched` holds the
+    indexes of the mappings whose filter matched, and `ignored` why an event without changes or
+    failure changed nothing."""
 
     changes: tuple = ()
     failure: Failure | None = None
+    matched: tuple = ()
+    ignored: Failure | None = None
 
 
 def build_jq_input(body: dict, headers: dict[str, str], query_params: dict[str, str]) -> dict:
@@ -95,7 +99,7 @@ def translate(config: WebhookConfig, jq_input: dict | str, body: dict | None = N
     moved = moved_keys(body)
     if translation.failure or not moved:
         return translation
-    return Translation(changes=add_move_deletes(translation.changes, moved))
+    return Translation(changes=add_move_deletes(translation.changes, moved), matched=translation.matched)
 
 
 def translate_mappings(config: WebhookConfig, jq_input: dict | str) -> Translation:
@@ -104,7 +108,7 @@ def translate_mappings(config: WebhookConfig, jq_input: dict | str) -> Translati
     `jq_input` is the document (see build_jq_input), whose strings must be valid Unicode (no lone
     surrogate), or its JSON text; only a document takes the fast path."""
     document = jq_input if isinstance(jq_input, dict) else None
-    changes = []
+    changes, matched = [], []
     for mapping in config.mappings:
         try:
             result = evaluate_mapping(mapping, document, jq_input)
@@ -114,12 +118,13 @@ def translate_mappings(config: WebhookConfig, jq_input: dict | str) -> Translati
             return Translation(failure=Failure(exc.reason, exc.message, mapping.index))
         if not result["matched"]:
             continue
+        matched.append(mapping.index)
         for produced in result["entities"]:
             change = make_change(mapping, produced)
             if isinstance(change, Failure):
                 return Translation(failure=change)
             changes.append(change)
-    return Translation(changes=tuple(changes))
+    return Translation(changes=tuple(changes), matched=tuple(matched))
 
 
 def make_change(mapping: Mapping, produced: dict) -> EntityChange | Failure:

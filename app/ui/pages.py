@@ -7,15 +7,17 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from ..catalog import queries
-from ..errors import BridgeError, NotFound
+from ..errors import BadRequest, BridgeError, NotFound
 from ..ingest.events import hidden_headers
+from ..ingest.refusals import list_refusals
 from ..ingest.replay import replay_event
 from ..mapping.calculations import explain_calculations
 from ..runtime import current_runtime
 from . import bp
 from .present import PAGE_SIZE, page_links, page_number, parse_time, payload_preview, pretty, visible_headers
 
-STATUSES = ("applied", "stale", "ignored", "failed")
+STATUSES = queries.EVENT_STATUSES
+TIME_FILTERS = {"since": "From (UTC)", "until": "Until (UTC)"}
 
 
 @bp.app_template_filter("pretty")
@@ -42,29 +44,54 @@ def overview():
     state = current_runtime()
     rows = queries.pipeline_overview(engine(), state.configs, datetime.now(UTC))
     outbox = state.forwarding.counts() if state.forwarding.enabled else None
+    refusals = list_refusals(state.store, state.configs)
     return render_template("overview.html", rows=rows, configs=state.configs,
                            statuses=STATUSES, counts=queries.count_entities(engine()),
-                           blueprints=state.blueprints, outbox=outbox)
+                           blueprints=state.blueprints, outbox=outbox, refusals=refusals,
+                           refused=refused_per_webhook(refusals))
+
+
+def refused_per_webhook(refusals: list[dict]) -> dict[str, int]:
+    """Refused deliveries per webhook, every reason together."""
+    totals = {}
+    for row in refusals:
+        totals[row["webhook"]] = totals.get(row["webhook"], 0) + row["count"]
+    return totals
 
 
 def event_filters() -> tuple[dict[str, str], dict]:
-    """The event list's filters from the query string, as given and as query arguments."""
+    """The event list's filters from the query string, as given and as query arguments;
+    BadRequest naming the filter when one can match nothing (an unknown status, a bad time)."""
     given = {name: request.args.get(name, "").strip()
              for name in ("webhook", "status", "event_type", "since", "until")}
     parsed = {name: given[name] or None for name in ("webhook", "status", "event_type")}
-    parsed.update(since=parse_time(given["since"]), until=parse_time(given["until"]))
+    queries.check_event_filters(engine(), current_runtime().configs, parsed["status"],
+                                parsed["webhook"])
+    for name, label in TIME_FILTERS.items():
+        parsed[name] = parse_time(given[name])
+        if given[name] and parsed[name] is None:
+            raise BadRequest(f"{label} {given[name][:64]!r} is not a date and time "
+                             "(YYYY-MM-DDTHH:MM)", "invalid_time")
     return given, parsed
 
 
 @bp.get("/events")
 def events():
-    given, parsed = event_filters()
+    """The event log, filtered; a filter that can match nothing is answered 400 with the reason
+    above the form, not an empty list."""
     page = page_number(request.args.get("page"))
+    try:
+        given, parsed = event_filters()
+    except BadRequest as exc:
+        return render_events(request.args.to_dict(), [], page_links(1, 0), exc.message), 400
     items, total = queries.list_events(engine(), PAGE_SIZE, (page - 1) * PAGE_SIZE, **parsed)
-    return render_template("events.html", events=items, filters=given, statuses=STATUSES,
+    return render_events(given, items, page_links(page, total))
+
+
+def render_events(filters: dict, items: list[dict], paging: dict, error: str | None = None) -> str:
+    return render_template("events.html", events=items, filters=filters, statuses=STATUSES,
                            webhooks=sorted(current_runtime().configs),
-                           event_types=queries.event_types(engine()),
-                           paging=page_links(page, total))
+                           event_types=queries.event_types(engine()), paging=paging, error=error)
 
 
 def stored_event(event_id: int) -> dict:

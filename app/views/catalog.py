@@ -9,6 +9,7 @@ from ..ingest.replay import replay_event
 from ..runtime import current_runtime
 from .auth import no_store, require_api_token
 from .paging import page_args, paged
+from .webhooks import explanation
 
 bp = Blueprint("catalog", __name__, url_prefix="/v1")
 
@@ -63,10 +64,12 @@ def get_entity(blueprint, identifier):
 
 @bp.get("/events")
 def list_events():
+    """`?status=` an event status, `?webhook=` a configured one (or one in the log); 400 otherwise."""
+    state = current_runtime()
+    filters = {"status": request.args.get("status"), "webhook": request.args.get("webhook")}
+    queries.check_event_filters(state.store.engine, state.configs, **filters)
     limit, offset = page_args()
-    items, total = queries.list_events(current_runtime().store.engine, limit, offset,
-                                       status=request.args.get("status"),
-                                       webhook=request.args.get("webhook"))
+    items, total = queries.list_events(state.store.engine, limit, offset, **filters)
     return paged("events", items, total, limit, offset)
 
 
@@ -85,4 +88,4 @@ def replay(event_id):
     state = current_runtime()
     outcome = replay_event(state.store, state.configs, event_id)
     return jsonify({"ok": True, "eventId": outcome.event_id, "status": outcome.status,
-                    "entities": outcome.entities, "failure": outcome.detail})
+                    "entities": outcome.entities, "failure": None, **explanation(outcome)})

@@ -3,6 +3,7 @@
 from flask import Blueprint, Response
 
 from ..access.tokens import api_token
+from ..ingest.refusals import metric_help, refusal_counts
 from ..metrics import render_metrics, set_outbox_depth
 from ..runtime import current_runtime
 from .auth import API_TOKEN_SETTING, no_store, require_bearer
@@ -17,5 +18,6 @@ def metrics():
     require_bearer(state.settings.METRICS_TOKEN or api_token(state.settings, state.store.engine),
                    f"METRICS_TOKEN, else the API token: {API_TOKEN_SETTING}", "invalid_metrics_token")
     set_outbox_depth(state.forwarding.counts())
-    body, content_type = render_metrics()
+    body, content_type = render_metrics(refusal_counts(state.store, state.configs),
+                                        metric_help(state.configs.values()))
     return no_store(Response(body, content_type=content_type))

@@ -30,7 +30,8 @@ def list_outbox():
     """Items oldest first, `?status=` one of pending/inflight/sent/dead/superseded."""
     status = request.args.get("status")
     if status is not None and status not in STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(STATUSES)}", "invalid_status")
+        raise BadRequest(f"status {status[:64]!r} is not an outbox status; use one of "
+                         f"{', '.join(STATUSES)}", "invalid_status")
     limit, offset = page_args()
     forwarding = current_runtime().forwarding
     rows, total = forwarding.list_items(status, limit, offset)

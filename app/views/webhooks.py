@@ -1,9 +1,12 @@
 """POST /webhooks/<identifier>: Jira (or any sender) delivers events here."""
 
 from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import PayloadTooLarge, UnsupportedMediaType
+from ..catalog.store import EventOutcome
+from ..errors import BridgeError, PayloadTooLarge, UnsupportedMediaType
 from ..ingest.events import process_request
+from ..ingest.refusals import record_refusal
 from ..ingest.security import verify_request
 from ..runtime import current_runtime
 
@@ -12,24 +15,40 @@ bp = Blueprint("webhooks", __name__)
 
 @bp.post("/webhooks/<identifier>")
 def receive(identifier):
-    """Verify the signature over the raw body, then translate and record the event."""
+    """Verify the signature over the raw body, then translate and record the event; a refused
+    delivery is counted (app.ingest.refusals) before it is answered."""
     state = current_runtime()
     config = state.webhook(identifier)
-    raw = read_body(state.settings.MAX_BODY_BYTES)
-    verify_request(config.security, raw, request.headers, request.args,
-                   state.settings.ALLOW_UNSIGNED_WEBHOOKS)
-    check_content_type(request.mimetype)
-    outcome = process_request(state.store, config, raw, dict(request.headers),
-                              request.args.to_dict(), state.settings.MAX_JSON_DEPTH,
-                              state.settings.MAX_ENTITIES_PER_EVENT)
+    try:
+        raw = read_body(state.settings.MAX_BODY_BYTES)
+        verify_request(config.security, raw, request.headers, request.args,
+                       state.settings.ALLOW_UNSIGNED_WEBHOOKS, config.source, config.references)
+        check_content_type(request.mimetype)
+        outcome = process_request(state.store, config, raw, dict(request.headers),
+                                  request.args.to_dict(), state.settings.MAX_JSON_DEPTH,
+                                  state.settings.MAX_ENTITIES_PER_EVENT)
+    except BridgeError as exc:
+        record_refusal(state.store, config, exc.reason)
+        raise
+    except RequestEntityTooLarge:
+        record_refusal(state.store, config, PayloadTooLarge.reason)
+        raise
     g.event_fields = {"event_id": outcome.event_id, "event_status": outcome.status,
                       "entities": len(outcome.entities)}
     answer = {"ok": True, "eventId": outcome.event_id, "status": outcome.status,
               "entities": [{k: e[k] for k in ("blueprint", "identifier", "operation", "result")}
-                           for e in outcome.entities]}
-    if outcome.detail:
-        answer["failure"] = outcome.detail
+                           for e in outcome.entities], **explanation(outcome)}
     return jsonify(answer), 202
+
+
+def explanation(outcome: EventOutcome) -> dict:
+    """A failed or ignored event's `reason` and `message`, and a failed one's `failure` detail."""
+    if not outcome.detail:
+        return {}
+    fields = {"reason": outcome.detail["reason"], "message": outcome.detail["message"]}
+    if outcome.status == "failed":
+        fields["failure"] = outcome.detail
+    return fields
 
 
 def read_body(max_bytes: int) -> bytes:

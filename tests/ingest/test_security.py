@@ -1,11 +1,12 @@
 """Signature checks: HMAC over raw bytes, plain secrets, URL tokens, unsigned configurations."""
 
 import json
+import logging
 
 import pytest
 
 from app.errors import Unauthorized
-from app.ingest.security import sign_body, verify_request
+from app.ingest.security import missing_secret_message, sign_body, verify_request
 from tests.support.helpers import SECRET, post_event, seed_payload
 
 BODY = b'{"webhookEvent": "jira:issue_created"}'
@@ -64,6 +65,23 @@ def test_unconfigured_secret_refuses_over_http(tmp_path):
     response = post_event(app.test_client(), seed_payload())
     assert response.status_code == 401
     assert response.json["reason"] == "webhook_secret_not_configured"
+
+
+def test_no_secret_names_the_referenced_setting_and_the_file(tmp_path, caplog):
+    from app import create_app
+    with caplog.at_level(logging.WARNING, logger="jira_catalog_bridge"):
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "JIRA_WEBHOOK_SECRET": ""})
+    message = post_event(app.test_client(), seed_payload()).json["message"]
+    warning = next(r.getMessage() for r in caplog.records if "'jira' refuses every" in r.getMessage())
+    for text in (message, warning):
+        assert "mappings/jira.yaml sets security.secret to ${JIRA_WEBHOOK_SECRET}" in text
+        assert "set JIRA_WEBHOOK_SECRET to the secret registered in Jira" in text
+        assert "see the README" not in text
+
+
+def test_a_literal_empty_secret_names_the_file():
+    message = missing_secret_message("mappings/other.yaml", {})
+    assert message.startswith("no secret configured: security.secret in mappings/other.yaml is empty")
 
 
 def test_allow_unsigned_accepts_and_warns(tmp_path, caplog):

@@ -89,7 +89,7 @@ def log_in(page, base):
 
 def see_event_and_entity(page, base, event_id):
     """From the overview to the event, and from the event to its entity."""
-    assert "applied 1" in page.locator("table.grid").first.inner_text()
+    assert "1 applied" in page.locator("table.grid").first.inner_text()
     assert page.inner_text("table.outbox tbody td >> nth=0") == "1"
     shoot(page, "02-overview")
     page.click("nav >> text=Events")

@@ -21,9 +21,10 @@ def test_overview_counts_events_by_status_and_entities(client, csrf):
     post_event(client, failing_issue("PI-3"))
     post_event(client, {"webhookEvent": "sprint_started"})
     page = text(client, "/")
-    assert page.count('badge-applied">applied</span> 2') == 2
-    assert page.count('badge-failed">failed</span> 1') == 2
-    assert page.count('badge-ignored">ignored</span> 1') == 2
+    assert page.count('2 <span class="badge badge-applied">applied</span>') == 2
+    assert page.count('1 <span class="badge badge-failed">failed</span>') == 2
+    assert page.count('1 <span class="badge badge-ignored">ignored</span>') == 2
+    assert 'title="2 events applied in the last hour"' in page
     assert '<td class="num">2</td>' in page
 
 
@@ -131,3 +132,31 @@ def test_overview_counts_the_port_outbox_when_forwarding_is_on(settings_override
     counts = re.search(r'<table class="grid compact outbox">.*?</table>', page, re.S).group(0)
     assert re.findall(r'<td class="num">(?:<span[^>]*>)?(\d+)', counts) == ["1", "1", "1", "0"]
     runtime_of(app).store.close()
+
+
+def test_an_event_filter_that_can_match_nothing_shows_why(client, csrf):
+    post_event(client, issue("PI-1"))
+    for query, reason in [("status=bogus", "use one of applied, stale, ignored, failed"),
+                          ("webhook=jria", "configured: jira, jira-catalog"),
+                          ("since=yesterday", "From (UTC) &#39;yesterday&#39; is not a date and time")]:
+        answer = client.get(f"/events?{query}")
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and 'role="alert"' in page and reason in page
+        assert "No events match" not in page and '<td class="num"><a href="/events/' not in page
+
+
+def test_an_ignored_event_page_says_why(client, csrf):
+    event_id = post_event(client, {"webhookEvent": "jira:version_released"}).json["eventId"]
+    page = text(client, f"/events/{event_id}")
+    assert "Why it was ignored" in page and "no_mapping_matched" in page
+    assert "no mapping&#39;s filter matched: jira:version_released" in page
+    assert "no mapping&#39;s filter matched: jira:version_released" in text(client, "/events")
+
+
+def test_the_overview_shows_refused_deliveries_with_their_fix(client, csrf):
+    for _ in range(2):
+        post_event(client, issue("PI-1"), secret="wrong")
+    page = text(client, "/")
+    assert 'href="#refused">2 deliveries refused</a>' in page
+    assert '<code>invalid_signature</code>' in page and 'badge-failed">2</span>' in page
+    assert "the secret in Jira differs from JIRA_WEBHOOK_SECRET" in page

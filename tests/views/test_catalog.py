@@ -1,6 +1,8 @@
 """The read API: blueprints, entities (paged) and events."""
 
-from tests.support.helpers import issue, post_event
+from app import create_app
+from app.runtime import runtime_of
+from tests.support.helpers import SECRET, issue, post_event
 
 
 def post_issue(client, key, summary="s", timestamp=1700000000000):
@@ -39,5 +41,29 @@ def test_events_filter_by_status_and_webhook(client):
     post_event(client, {"webhookEvent": "board_created"})
     assert [e["status"] for e in client.get("/v1/events").json["events"]] == ["ignored", "applied"]
     assert client.get("/v1/events?status=applied").json["total"] == 1
-    assert client.get("/v1/events?webhook=other").json["total"] == 0
+    assert client.get("/v1/events?webhook=jira-catalog").json["total"] == 0
     assert client.get("/v1/events/999999").status_code == 404
+
+
+def test_an_event_filter_that_can_match_nothing_is_a_400_naming_what_is_allowed(client):
+    status = client.get("/v1/events?status=bogus")
+    assert (status.status_code, status.json["reason"]) == (400, "invalid_status")
+    assert status.json["message"] == ("status 'bogus' is not an event status; use one of "
+                                      "applied, stale, ignored, failed")
+    webhook = client.get("/v1/events?webhook=jria")
+    assert (webhook.status_code, webhook.json["reason"]) == (400, "invalid_webhook")
+    assert webhook.json["message"].endswith("configured: jira, jira-catalog")
+    assert client.get("/v1/events?status=").status_code == 200
+
+
+def test_a_webhook_no_longer_configured_is_still_a_filter_while_its_events_are_logged(
+        database_url, mappings_dir):
+    settings = {"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET,
+                "MAPPINGS_DIR": str(mappings_dir)}
+    first = create_app(settings)
+    post_issue(first.test_client(), "PI-1", timestamp=1700000000000)
+    runtime_of(first).store.close()
+    (mappings_dir / "jira.yaml").rename(mappings_dir / "jira.yaml.off")
+    second = create_app(settings)
+    assert second.test_client().get("/v1/events?webhook=jira").json["total"] == 1
+    runtime_of(second).store.close()

@@ -60,3 +60,24 @@ def test_outbox_depth_is_read_from_the_outbox_when_scraped(app, client):
                                          for i in (1, 2)])
     exposed = samples(client.get("/metrics").get_data(as_text=True))
     assert exposed[("bridge_outbox_depth", ())] == 2
+
+
+def refusal_samples(client):
+    exposed = samples(client.get("/metrics").get_data(as_text=True))
+    return {dict(labels)["webhook"] + "/" + dict(labels)["reason"]: value
+            for (name, labels), value in exposed.items() if name == "bridge_webhook_refusals_total"}
+
+
+def test_refusals_are_exposed_from_the_database_for_configured_webhooks_only(client, app, another_app):
+    post_event(client, seed_payload(), secret="wrong")
+    post_event(client, seed_payload(), secret="wrong")
+    runtime_of(app).store.count_refusal("no-longer-configured", "invalid_signature")
+    runtime_of(app).store.count_refusal("jira", "made_up_reason")
+    exposed = refusal_samples(another_app.test_client())
+    assert exposed["jira/invalid_signature"] == 2
+    assert exposed["jira-catalog/invalid_signature"] == 0
+    assert {key.split("/")[0] for key in exposed} == {"jira", "jira-catalog"}
+    assert "jira/made_up_reason" not in exposed and len(exposed) == 2 * 10
+    text = another_app.test_client().get("/metrics").get_data(as_text=True)
+    assert "# TYPE bridge_webhook_refusals_total counter" in text
+    assert "invalid_signature: the secret in Jira differs from JIRA_WEBHOOK_SECRET" in text

@@ -11,6 +11,7 @@ def test_outbox_status_filter_is_checked(client):
     response = client.get("/v1/outbox?status=lost")
 
     assert response.status_code == 400 and response.get_json()["reason"] == "invalid_status"
+    assert response.get_json()["message"].endswith(f"use one of {', '.join(STATUSES)}")
 
 
 def test_an_empty_outbox_answers_no_items_and_a_zero_count_per_status(client):
