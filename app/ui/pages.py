@@ -120,7 +120,7 @@ def entities(blueprint):
     search = request.args.get("q", "").strip()
     page = page_number(request.args.get("page"))
     items, total = queries.list_entities(engine(), blueprint, PAGE_SIZE, (page - 1) * PAGE_SIZE,
-                                         search=search or None)
+                                         search=search or None, natural=True)
     return render_template("entities.html", blueprint=target, entities=items, search=search,
                            columns=list_columns(target), paging=page_links(page, total))
 

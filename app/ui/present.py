@@ -5,6 +5,8 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from ..mapping.blueprints import Blueprint
+
 PRETTY_LIMIT = 200_000
 # Bodies larger than this are shown as stored, without parsing them for indentation.
 PARSE_LIMIT = 10_000_000
@@ -84,7 +86,7 @@ def page_links(page: int, total: int, size: int = PAGE_SIZE) -> dict:
             "previous": page - 1 if page > 1 else None, "next": page + 1 if page < last else None}
 
 
-def list_columns(blueprint) -> list[dict]:
+def list_columns(blueprint: Blueprint) -> list[dict]:
     """The entity list's columns after identifier and title: the SCANNED_FIELDS the blueprint has,
     then its other scalar properties, LIST_COLUMNS at most; a relation column names its target."""
     names = [n for n in SCANNED_FIELDS if n in blueprint.properties or n in blueprint.relations]
@@ -98,7 +100,7 @@ def list_columns(blueprint) -> list[dict]:
     return columns
 
 
-def split_properties(blueprint, entity: dict) -> tuple[list[str], list[str]]:
+def split_properties(blueprint: Blueprint, entity: dict) -> tuple[list[str], list[str]]:
     """(the blueprint's properties the entity sets, those it leaves empty), in blueprint order;
     a property the entity sets outside the blueprint comes last among the set ones."""
     values = entity.get("properties") or {}
