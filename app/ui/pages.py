@@ -14,7 +14,17 @@ from ..ingest.replay import replay_event
 from ..mapping.calculations import explain_calculations
 from ..runtime import current_runtime
 from . import bp
-from .present import PAGE_SIZE, page_links, page_number, parse_time, payload_preview, pretty, visible_headers
+from .present import (
+    PAGE_SIZE,
+    list_columns,
+    page_links,
+    page_number,
+    parse_time,
+    payload_preview,
+    pretty,
+    split_properties,
+    visible_headers,
+)
 
 STATUSES = queries.EVENT_STATUSES
 TIME_FILTERS = {"since": "From (UTC)", "until": "Until (UTC)"}
@@ -137,9 +147,9 @@ def entities(blueprint):
     search = request.args.get("q", "").strip()
     page = page_number(request.args.get("page"))
     items, total = queries.list_entities(engine(), blueprint, PAGE_SIZE, (page - 1) * PAGE_SIZE,
-                                         search=search or None)
+                                         search=search or None, natural=True)
     return render_template("entities.html", blueprint=target, entities=items, search=search,
-                           columns=list(target.properties)[:4], paging=page_links(page, total))
+                           columns=list_columns(target), paging=page_links(page, total))
 
 
 @bp.get("/entities/<blueprint>/<path:identifier>")
@@ -149,6 +159,8 @@ def entity(blueprint, identifier):
     history = queries.entity_history(engine(), blueprint, identifier)
     if item is None and not history:
         raise NotFound(f"no entity {identifier!r} of blueprint {blueprint!r}", "entity_not_found")
+    filled, empty = split_properties(target, item) if item else ([], [])
     return render_template("entity.html", blueprint=target, entity=item, identifier=identifier,
+                           filled=filled, empty=empty,
                            calculated=explain_calculations(target, item) if item else {},
                            history=history)

@@ -14,18 +14,20 @@ def initial_form() -> dict[str, str]:
     """The form as first shown: a configuration from disk and a stored event to try it on."""
     state = current_runtime()
     configs = state.configs
-    chosen = configs.get(request.args.get("config", "")) or next(iter(configs.values()), None)
+    name = request.args.get("config", "")
+    name = name if name in configs else next(iter(configs), "")
     event_id = request.args.get("event", "")
     if not event_id:
         latest, _total = queries.list_events(state.store.engine, 1, 0)
         event_id = str(latest[0]["id"]) if latest else ""
-    return {"config_text": playground.editor_text(chosen) if chosen else "",
+    return {"config_text": playground.editor_text(configs[name]) if name else "", "config": name,
             "source": "event" if event_id else "paste", "event_id": event_id, "payload": ""}
 
 
 def posted_form() -> dict[str, str]:
+    """The posted form; `config` is the configuration the editor was loaded from."""
     return {name: request.form.get(name, "") for name in
-            ("config_text", "source", "event_id", "payload")}
+            ("config_text", "config", "source", "event_id", "payload")}
 
 
 def mapping_input(form: dict[str, str]) -> str:

@@ -1,8 +1,11 @@
-"""Shaping stored data for pages: capped pretty JSON, the headers worth showing, filters."""
+"""Shaping stored data for pages: capped pretty JSON, the headers worth showing, filters, the
+columns of an entity list."""
 
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+
+from ..mapping.blueprints import Blueprint
 
 PRETTY_LIMIT = 200_000
 # Bodies larger than this are shown as stored, without parsing them for indentation.
@@ -14,6 +17,11 @@ CREDENTIAL_WORDS = ("signature", "token", "secret", "auth", "cookie", "key")
 PAGE_SIZE = 50
 # Past this page the offset would outgrow what the databases accept; no log is that long.
 MAX_PAGE_NUMBER = 10**7
+# What a reader scans an entity list for, first where a blueprint has them (properties or relations).
+SCANNED_FIELDS = ("status", "issueType", "assignee", "priority")
+# Long text, or a repeat of the title column: never a list column.
+UNSCANNED_FIELDS = ("description", "summary")
+LIST_COLUMNS = 4
 
 
 def payload_preview(text: str) -> dict:
@@ -76,3 +84,26 @@ def page_links(page: int, total: int, size: int = PAGE_SIZE) -> dict:
     last = max(1, (total + size - 1) // size)
     return {"page": page, "last": last, "total": total,
             "previous": page - 1 if page > 1 else None, "next": page + 1 if page < last else None}
+
+
+def list_columns(blueprint: Blueprint) -> list[dict]:
+    """The entity list's columns after identifier and title: the SCANNED_FIELDS the blueprint has,
+    then its other scalar properties, LIST_COLUMNS at most; a relation column names its target."""
+    names = [n for n in SCANNED_FIELDS if n in blueprint.properties or n in blueprint.relations]
+    names += [n for n, spec in blueprint.properties.items() if n not in names
+              and n not in UNSCANNED_FIELDS and spec.get("type") not in ("array", "object")]
+    columns = []
+    for name in names[:LIST_COLUMNS]:
+        spec = blueprint.properties.get(name) or blueprint.relations[name]
+        target = None if name in blueprint.properties else spec["target"]
+        columns.append({"name": name, "title": spec.get("title") or name, "target": target})
+    return columns
+
+
+def split_properties(blueprint: Blueprint, entity: dict) -> tuple[list[str], list[str]]:
+    """(the blueprint's properties the entity sets, those it leaves empty), in blueprint order;
+    a property the entity sets outside the blueprint comes last among the set ones."""
+    values = entity.get("properties") or {}
+    names = list(blueprint.properties) + [n for n in values if n not in blueprint.properties]
+    filled = [n for n in names if values.get(n) not in (None, "", [], {})]
+    return filled, [n for n in names if n not in filled]

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import BridgeError, TooManyRequests, error_body
@@ -10,11 +10,25 @@ from ..errors import BridgeError, TooManyRequests, error_body
 log = logging.getLogger("jira_catalog_bridge.errors")
 HTTP_REASONS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                 413: "body_too_large", 431: "headers_too_large"}
+# Paths machines call: their unknown routes answer JSON; any other unknown page is the UI's 404.
+MACHINE_PREFIXES = ("/v1", "/webhooks", "/metrics", "/healthz")
+
+
+def wants_page(status: int) -> bool:
+    """Whether a 404 is a person's unknown UI page (a GET outside MACHINE_PREFIXES)."""
+    path = request.path
+    return status == 404 and request.method in ("GET", "HEAD") and not any(
+        path == prefix or path.startswith(prefix + "/") for prefix in MACHINE_PREFIXES)
+
+
+def log_rejection(status: int, reason: str, message: str) -> None:
+    """One log line per rejected request."""
+    log.warning("rejected %s %s: %d %s: %s", request.method, request.path, status, reason, message)
 
 
 def answer(status: int, reason: str, message: str) -> tuple[Response, int]:
     """Log the rejection and answer it as JSON."""
-    log.warning("rejected %s %s: %d %s: %s", request.method, request.path, status, reason, message)
+    log_rejection(status, reason, message)
     return jsonify(error_body(reason, message)), status
 
 
@@ -30,6 +44,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(exc):
         reason = HTTP_REASONS.get(exc.code, exc.name.lower().replace(" ", "_"))
+        if wants_page(exc.code):
+            log_rejection(exc.code, reason, exc.description)
+            return render_template("error.html", status=404, message="There is no page at this address."), 404
         response = answer(exc.code, reason, exc.description or exc.name)
         if exc.code == 405 and exc.valid_methods:
             response[0].headers["Allow"] = ", ".join(exc.valid_methods)

@@ -18,7 +18,7 @@ from .config import (
     env_first,
     read_jira_settings,
 )
-from .runner import Backfill
+from .runner import EXIT_INTERRUPTED, Backfill
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dry-run", action="store_true", help="map locally and print what would change")
     parser.add_argument("--mappings-dir", default=None, help="mapping files for --dry-run (default: <repo>/mappings)")
     parser.add_argument("--prune", action="store_true", help="delete entities a complete run did not produce")
-    parser.add_argument("--blueprint", help="blueprint to prune (default jiraIssue/jiraProject/jiraUser)")
+    defaults = ", ".join(f"{kind}: {blueprint}" for kind, blueprint in DEFAULT_BLUEPRINTS.items())
+    parser.add_argument("--blueprint", help=f"blueprint to prune, the one the --kind's events produce "
+                                            f"(default by --kind: {defaults})")
     parser.add_argument("--prune-threshold", type=float, default=0.9,
                         help="refuse to prune more than this share of the catalog (default 0.9)")
     parser.add_argument("--catalog-token", help="bearer token of the catalog read API (env CATALOG_API_TOKEN)")
@@ -102,7 +104,7 @@ def run_guarded(action: Callable[[], int], secrets: list[str]) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - one masked line instead of a traceback that may hold tokens
         print(f"error: {type(exc).__name__}: {redact(str(exc), secrets)}", file=sys.stderr)
         return EXIT_FAILED

@@ -82,14 +82,16 @@ class WorkerPool:
         self.handle = handle
         self.queue: queue.Queue = queue.Queue(maxsize=size * 4)
         self.error: BaseException | None = None
+        self.discarding = False
         self.threads = [threading.Thread(target=self.work, name=f"poster-{n}", daemon=True) for n in range(size)]
         for thread in self.threads:
             thread.start()
 
     def work(self) -> None:
-        """Worker loop: handle items until the stop marker; after an error, drain without handling."""
+        """Worker loop: handle items until the stop marker; after an error or ``discard``, drain
+        without handling."""
         while (item := self.queue.get()) is not None:
-            if self.error is None:
+            if self.error is None and not self.discarding:
                 try:
                     self.handle(item)
                 except BaseException as exc:  # noqa: BLE001 - re-raised in the producer's thread
@@ -109,6 +111,10 @@ class WorkerPool:
         """Re-raise the first error a worker hit."""
         if self.error is not None:
             raise self.error
+
+    def discard(self) -> None:
+        """Drop the queued items; those being handled finish (an interrupted run stops soon)."""
+        self.discarding = True
 
     def close(self) -> None:
         """Let the workers finish what is queued, then stop them."""

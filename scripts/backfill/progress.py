@@ -54,13 +54,16 @@ class Stats:
         """Deliveries that failed, at the endpoint or on the way to it."""
         return self.statuses["failed"]
 
-    def summary(self, kind: str) -> str:
-        """The final line: fetched, posted, applied, ignored, failed, seconds and rate."""
+    def summary(self, kind: str, dry_run: bool = False) -> str:
+        """The final line: fetched, posted, applied, ignored, failed, seconds and rate; a dry run
+        posts nothing, so it counts what was translated and would apply."""
         seconds = time.monotonic() - self.started
         ignored = sum(self.statuses[s] for s in IGNORED_STATUSES)
         rate = self.posted / seconds if seconds > 0 else 0.0
-        return (f"fetched={self.fetched} posted={self.posted} applied={self.statuses['applied']} "
-                f"ignored={ignored} failed={self.failed} seconds={seconds:.1f} {kind}s/s={rate:.1f}")
+        done = (f"translated={self.posted} would_apply={self.statuses['applied']}" if dry_run
+                else f"posted={self.posted} applied={self.statuses['applied']}")
+        return (f"fetched={self.fetched} {done} ignored={ignored} failed={self.failed} "
+                f"seconds={seconds:.1f} {kind}s/s={rate:.1f}" + (" (dry run: nothing posted)" if dry_run else ""))
 
 
 class Progress:
@@ -73,7 +76,14 @@ class Progress:
         self.done = 0
         self.total = total
         self.started = self.last_log = time.monotonic()
-        self.bar = tqdm(total=total, unit=kind, file=self.stream, dynamic_ncols=True) if self.stream.isatty() else None
+        self.bar = None
+        if self.stream.isatty():
+            self.bar = tqdm(total=total, unit=f" {kind}s", file=self.stream, dynamic_ncols=True,
+                            bar_format=None if total is not None else self.unknown_total_format())
+
+    def unknown_total_format(self) -> str:
+        """The bar's line while Jira has not told the total: a count and the time, no empty rate."""
+        return f"{self.kind}s: {{n_fmt}} done, total not known yet [{{elapsed}}]"
 
     def set_total(self, total: int | None) -> None:
         """Update the expected total once the source tells it."""
@@ -82,6 +92,7 @@ class Progress:
                 self.total = total
                 if self.bar is not None:
                     self.bar.total = total
+                    self.bar.bar_format = None
                     self.bar.refresh()
 
     def advance(self, count: int = 1) -> None:

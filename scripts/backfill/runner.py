@@ -14,6 +14,8 @@ from .poster import Poster, WorkerPool
 from .progress import Progress, Stats, log
 from .retry import RetryPolicy
 
+EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
+
 
 def item_label(kind: str, item: dict) -> str:
     """How failures name an item: issue or project key, user account id or name."""
@@ -38,26 +40,47 @@ class Backfill:
         else:
             self.deliver = Poster(settings.endpoint, settings.secret, policy, settings.jira.timeout).post
         self.stats = Stats()
+        self.expected: int | None = None
         self.checkpoint = Checkpoint(settings.checkpoint, {"url": settings.jira.url, "kind": self.kind,
                                                             "jql": settings.jql})
 
     def run(self) -> int:
-        """Import, report and prune; returns the exit code (0 all good, 1 something failed)."""
+        """Import, report and prune; returns the exit code (0 all good, 1 something failed or
+        Jira stopped early, 130 interrupted)."""
         cloud = self.jira.detect_deployment() == "cloud"
         cursor = self.checkpoint.load() if self.settings.resume else None
         if cursor is not None:
             log(f"resuming {self.kind} import at {cursor!r}")
-        self.import_pages(cursor, cloud)
-        for label, message in self.stats.failures:
-            log(f"failed: {label}: {message}")
-        complete = self.stats.failed == 0
+        try:
+            self.import_pages(cursor, cloud)
+        except KeyboardInterrupt:
+            self.report()
+            log("interrupted: " + ("nothing was posted" if self.settings.dry_run else
+                                   "the checkpoint keeps what was posted; --resume continues from it"))
+            return EXIT_INTERRUPTED
+        succeeded, short = self.report(), self.stopped_early()
+        complete = succeeded and not short
         if complete and not self.settings.dry_run:
             self.checkpoint.clear()
-        print(self.stats.summary(self.kind), flush=True)
         pruned = self.prune(cloud) if self.settings.prune and complete else True
         if self.settings.prune and not complete:
             log("prune skipped: the import was incomplete")
         return 0 if complete and pruned else 1
+
+    def report(self) -> bool:
+        """Log the failures and print the summary; returns whether nothing failed."""
+        for label, message in self.stats.failures:
+            log(f"failed: {label}: {message}")
+        print(self.stats.summary(self.kind, self.settings.dry_run), flush=True)
+        return self.stats.failed == 0
+
+    def stopped_early(self) -> bool:
+        """Whether Jira's pages ended before the total it announced (say so when they did)."""
+        if self.expected is None or self.stats.fetched >= self.expected:
+            return False
+        log(f"warning: Jira stopped early at {self.stats.fetched} of {self.expected} {self.kind}s: its pages "
+            f"came back empty before the total it announced; the import is incomplete (nothing is pruned)")
+        return True
 
     def import_pages(self, cursor, cloud: bool) -> None:
         """Fetch pages on this thread while the pool posts their items; the checkpoint follows the pool."""
@@ -75,11 +98,15 @@ class Backfill:
         try:
             for page in self.jira.pages(self.kind, self.settings.jql, cursor):
                 if page.total is not None:
-                    progress.set_total(page.total - (cursor if isinstance(cursor, int) else 0))
+                    self.expected = page.total - (cursor if isinstance(cursor, int) else 0)
+                    progress.set_total(self.expected)
                 self.stats.add_fetched(len(page.items))
                 page_id = tracker.open(page.cursor, page.next_cursor, len(page.items))
                 for item in page.items:
                     pool.put((page_id, item))
+        except KeyboardInterrupt:
+            pool.discard()
+            raise
         finally:
             pool.close()
             progress.close()

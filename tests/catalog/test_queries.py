@@ -68,3 +68,12 @@ def test_entity_search_matches_identifier_or_title_without_wildcards(client, eng
     found, total = queries.list_entities(engine, "jiraIssue", 10, 0, search="100%")
     assert [e["identifier"] for e in found] == ["PI-2"]
     assert queries.list_entities(engine, "jiraIssue", 10, 0, search="pi-")[1] == 3
+
+
+def test_entities_are_listed_in_natural_identifier_order_across_pages(client, engine):
+    keys = ["OPS-10", "OPS-2", "OPS-144", "OPS-1", "ABC-20", "OPS-9", "ABC-3", "OPS-100"]
+    for key in keys:
+        post_event(client, issue(key))
+    pages = [queries.list_entities(engine, "jiraIssue", 3, offset, natural=True)[0] for offset in (0, 3, 6)]
+    assert [e["identifier"] for page in pages for e in page] == \
+        ["ABC-3", "ABC-20", "OPS-1", "OPS-2", "OPS-9", "OPS-10", "OPS-100", "OPS-144"]

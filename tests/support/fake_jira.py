@@ -108,8 +108,11 @@ class FakeJira(JsonServer):
     def __init__(self, mode: str = "server", issues=(), projects=(), users=(), page_cap: int = 100,
                  latency: float = 0.0, user: str = "bot@example.com", token: str = "jira-token",
                  pat: str | None = None, approximate_count: bool = True, teams=(), members=None,
-                 org_id: str = "org-1"):
+                 org_id: str = "org-1", stops_at: int | None = None):
         super().__init__(latency)
+        # Server search answers empty pages from this startAt on while still announcing the full
+        # total, as instances under index trouble do.
+        self.stops_at = stops_at
         self.teams, self.members, self.org_id = list(teams), dict(members or {}), org_id
         self.mode, self.page_cap, self.user, self.token, self.pat = mode, page_cap, user, token, pat
         self.issues, self.projects, self.users = list(issues), list(projects), list(users)
@@ -180,8 +183,9 @@ class FakeJira(JsonServer):
             return 400, {"errorMessages": [str(exc)], "errors": {}}, {}
         start, size = int(params.get("startAt", 0)), min(int(params.get("maxResults", 50)), self.page_cap)
         fields = field_list(params.get("fields")) or ["*navigable"]
+        served = found if self.stops_at is None else found[:self.stops_at]
         return 200, {"expand": "schema,names", "startAt": start, "maxResults": size, "total": len(found),
-                     "issues": [select_fields(i, fields) for i in found[start:start + size]]}, {}
+                     "issues": [select_fields(i, fields) for i in served[start:start + size]]}, {}
 
     def search_cloud(self, request: Request):
         """/rest/api/2/search/jql: nextPageToken paging, isLast, fields defaulting to id."""

@@ -14,8 +14,8 @@ def crashing_client(app):
     return app.test_client()
 
 
-def test_an_unknown_route_is_a_json_404_not_found(client):
-    response = client.get("/no/such/route")
+def test_an_unknown_api_route_is_a_json_404_not_found(client):
+    response = client.get("/v1/no/such/route")
 
     assert response.status_code == 404 and response.mimetype == "application/json"
     assert response.json["reason"] == "not_found"
@@ -38,7 +38,8 @@ def test_an_unexpected_exception_is_500_internal_error_without_its_text(crashing
 
 
 @pytest.mark.parametrize("method, path, status", [
-    ("get", "/no/such/route", 404), ("delete", "/healthz", 405), ("get", "/boom", 500),
+    ("get", "/v1/no/such/route", 404), ("post", "/no/such/route", 404), ("delete", "/healthz", 405),
+    ("get", "/boom", 500),
     ("get", "/v1/blueprints/nope", 404), ("get", "/v1/events?limit=x", 400),
     ("post", "/webhooks/nope", 404),
 ])
