@@ -16,7 +16,7 @@ router, nginx) slow clients never reach gunicorn: docs/deploy.md.
 
 Startup: the master checks the settings, the mappings and the database before it starts workers
 (`on_starting`, app.factory.check_startup) and stops with one line naming what is wrong; logs are
-JSON lines unless LOG_FORMAT=text, gunicorn's own included (app.logs.gunicorn_log_config). gunicorn's
+JSON lines unless LOG_FORMAT=text, gunicorn's own included (`logconfig_dict`). gunicorn's
 control socket is off: its default path is one per user, shared by every server on the host.
 
 Metrics: every worker writes its samples to PROMETHEUS_MULTIPROC_DIR so that `GET /metrics` in any
@@ -33,9 +33,10 @@ from gunicorn.http2.negotiation import prior_knowledge_allowed
 from gunicorn.workers.gthread import _DEFER as DEFER
 from gunicorn.workers.gthread import ThreadWorker
 
+# Only modules that leave prometheus-client unimported: it picks its multiprocess mode when imported,
+# so not before PROMETHEUS_MULTIPROC_DIR is set below.
 from app.config import server_setting
 from app.errors import ConfigError
-from app.logs import gunicorn_log_config
 
 HEAD_CHUNK = 65536
 
@@ -153,11 +154,25 @@ def head_limit(cfg):
     return cfg.limit_request_line + cfg.limit_request_fields * (cfg.limit_request_field_size + 2) + 4
 
 
+def log_config(log_format):
+    """gunicorn's error log on stderr in `log_format` (app.logs.make_formatter); its access log
+    off, since the app writes a line per request; the root logger left to the app."""
+    stderr = {"class": "logging.StreamHandler", "formatter": "bridge", "stream": "ext://sys.stderr"}
+    return {"version": 1, "disable_existing_loggers": False,
+            "root": {"level": "INFO", "handlers": []},
+            "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["error_console"],
+                                           "propagate": False},
+                        "gunicorn.access": {"level": "WARNING", "handlers": [],
+                                            "propagate": False}},
+            "handlers": {"console": stderr, "error_console": stderr},
+            "formatters": {"bridge": {"()": "app.logs.make_formatter", "log_format": log_format}}}
+
+
 threads = read_whole("WEB_THREADS")
 header_timeout = read_whole("WEB_HEADER_TIMEOUT")
 control_socket_disable = True
 # A bad LOG_FORMAT is reported by on_starting's check; until then gunicorn writes JSON.
-logconfig_dict = gunicorn_log_config(
+logconfig_dict = log_config(
     "text" if os.environ.get("LOG_FORMAT", "").strip().lower() == "text" else "json")
 worker_class = BoundedReadWorker
 # Also how long a new connection may wait before its first byte (gunicorn's pending connections).

@@ -1,6 +1,7 @@
 """Logging: one line per record on stderr, in one format for the whole stream (LOG_FORMAT: a JSON
 object per line, or text for a terminal), one line per HTTP request, and the request latency metric
-beside it. Under gunicorn its own log lines take the same format (`gunicorn_log_config`).
+beside it. Under gunicorn its own log lines take the same format (gunicorn.conf.py's
+`logconfig_dict` builds its formatter with `make_formatter`).
 
 The request line carries method, path (never the query string: it may hold the URL token), HTTP status,
 duration, and for webhook deliveries the webhook, delivery id, event id and event status.
@@ -99,23 +100,6 @@ def write_fatal(message: str) -> None:
     else:
         sys.stderr.write(message + "\n")
         sys.stderr.flush()
-
-
-def gunicorn_log_config(log_format: str) -> dict:
-    """gunicorn's `logconfig_dict`: its error log on stderr in `log_format` (its access log is
-    off; the app writes the request lines), leaving the root logger to `configure_logging`."""
-    formatter = ({"()": "app.logs.JsonLineFormatter"} if log_format == "json"
-                 else {"()": "app.logs.EscapingFormatter", "fmt": TEXT_FORMAT})
-    stderr = {"class": "logging.StreamHandler", "formatter": "bridge",
-              "stream": "ext://sys.stderr"}
-    return {"version": 1, "disable_existing_loggers": False,
-            "root": {"level": "INFO", "handlers": []},
-            "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["error_console"],
-                                           "propagate": False},
-                        "gunicorn.access": {"level": "WARNING", "handlers": [],
-                                            "propagate": False}},
-            "handlers": {"console": stderr, "error_console": stderr},
-            "formatters": {"bridge": formatter}}
 
 
 def init_app(app: Flask) -> None:
