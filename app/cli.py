@@ -90,8 +90,7 @@ def backup_command(path):
         backup_sqlite(engine, path)
     except ConfigError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"backed up {database_location(engine.url)} to "
-               f"{path.resolve()}")
+    click.echo(f"backed up {database_location(engine.url)} to {path.resolve()}")
 
 
 @click.command("api-token")

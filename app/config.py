@@ -78,8 +78,8 @@ PORT_SETTING_NAMES = {
 @dataclass(frozen=True)
 class Settings:
     """Every setting the app reads; the README's settings table mirrors this class (`port` holds
-    the `PORT_*` settings, by the names in PORT_SETTING_NAMES). The server's own settings (PORT,
-    WEB_CONCURRENCY, WEB_THREADS) are read by the Procfile and gunicorn.conf.py."""
+    the `PORT_*` settings, by the names in PORT_SETTING_NAMES). The server's own settings
+    (SERVER_SETTINGS) are read by the Procfile and gunicorn.conf.py through `server_setting`."""
 
     DATABASE_URL: str = f"sqlite:///{PROJECT_ROOT / 'instance' / 'catalog.sqlite3'}"
     MAPPINGS_DIR: str = str(PROJECT_ROOT / "mappings")

@@ -96,11 +96,12 @@ def load_runtime(settings: Settings,
     forwarding to Port; the Runtime and the schema revisions this upgrade applied."""
     blueprints = load_blueprints(Path(settings.MAPPINGS_DIR) / "blueprints")
     configs = load_webhook_configs(settings.MAPPINGS_DIR, environment, blueprints)
-    store = Store(open_engine(settings.DATABASE_URL, settings.SQLITE_SYNCHRONOUS))
-    check_reachable(store.engine)
-    applied = upgrade_schema(store.engine)
+    engine = open_engine(settings.DATABASE_URL, settings.SQLITE_SYNCHRONOUS)
+    check_reachable(engine)
+    store = Store(engine)
+    applied = upgrade_schema(engine)
     if applied:
-        log.info("%s: applied schema revisions %s", database_location(store.engine.url),
+        log.info("%s: applied schema revisions %s", database_location(engine.url),
                  ", ".join(applied))
     announce_generated_token(settings, store)
     if settings.CREATE_MISSING_RELATED_ENTITIES:

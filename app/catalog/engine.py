@@ -37,8 +37,7 @@ def check_reachable(engine: sa.Engine) -> None:
             pass
     except sa.exc.DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise ConfigError(f"setting DATABASE_URL: cannot connect to "
-                          f"{database_location(engine.url)}"
+        raise ConfigError(f"setting DATABASE_URL: cannot connect to {database_location(engine.url)}"
                           f": {reason}") from None
 
 
