@@ -73,8 +73,8 @@ def make_formatter(log_format: str) -> logging.Formatter:
 
 def configure_logging(level: str, log_format: str = "json") -> None:
     """Every record on stderr in `log_format`: this module's handler on the root logger (added
-    once), and gunicorn's error log when it runs under gunicorn. Alembic's progress lines only
-    at DEBUG: `upgrade-db` says what it applied."""
+    once), Python's warnings through it, and gunicorn's error log when it runs under gunicorn.
+    Alembic's progress lines only at DEBUG: `upgrade-db` says what it applied."""
     name = level.upper()
     if not isinstance(logging.getLevelName(name), int):
         raise ConfigError(f"setting LOG_LEVEL: unknown level {level!r}")
@@ -88,6 +88,7 @@ def configure_logging(level: str, log_format: str = "json") -> None:
     for each in [handler, *logging.getLogger("gunicorn.error").handlers]:
         each.setFormatter(formatter)
     root.setLevel(name)
+    logging.captureWarnings(True)
     logging.getLogger("jira_catalog_bridge").setLevel(name)
     logging.getLogger("alembic").setLevel(name if name == "DEBUG" else "WARNING")
 

@@ -103,3 +103,22 @@ def test_the_text_format_escapes_controls_in_messages_but_keeps_tracebacks():
                                    sys.exc_info())
     first, *trace = formatter.format(record).splitlines()
     assert first == "path /a\\x0ab\\u2028c\\x1b" and trace[-1] == "ValueError: boom"
+
+
+PYTHON_WARNING_SCRIPT = """
+import sys, warnings
+from app import create_app
+create_app({"DATABASE_URL": sys.argv[1], "JIRA_WEBHOOK_SECRET": "s"})
+warnings.warn("an old call", DeprecationWarning)
+"""
+
+
+def test_python_warnings_are_json_lines_too(tmp_path):
+    run = subprocess.run([sys.executable, "-W", "always", "-c", PYTHON_WARNING_SCRIPT,
+                          f"sqlite:///{tmp_path}/w.db"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    records = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
+
+    assert [r["logger"] for r in records if "an old call" in r["message"]] == ["py.warnings"]
+    assert [line for line in run.stderr.splitlines()
+            if "an old call" in line and not line.startswith("{")] == []
