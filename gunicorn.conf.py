@@ -14,6 +14,11 @@ that stops reading the answer frees its thread after `timeout` seconds. The requ
 count and header size limits are gunicorn's defaults, stated here. Behind a buffering proxy (Heroku's
 router, nginx) slow clients never reach gunicorn: docs/deploy.md.
 
+Startup: the master checks the settings, the mappings and the database before it starts workers
+(`on_starting`, app.factory.check_startup) and stops with one line naming what is wrong; logs are
+JSON lines unless LOG_FORMAT=text, gunicorn's own included (`logconfig_dict`). gunicorn's
+control socket is off: its default path is one per user, shared by every server on the host.
+
 Metrics: every worker writes its samples to PROMETHEUS_MULTIPROC_DIR so that `GET /metrics` in any
 worker reports the whole server. A fresh folder is made per server start unless one is given.
 """
@@ -28,15 +33,20 @@ from gunicorn.http2.negotiation import prior_knowledge_allowed
 from gunicorn.workers.gthread import _DEFER as DEFER
 from gunicorn.workers.gthread import ThreadWorker
 
+# Only modules that leave prometheus-client unimported: it picks its multiprocess mode when imported,
+# so not before PROMETHEUS_MULTIPROC_DIR is set below.
+from app.config import server_setting
+from app.errors import ConfigError
+
 HEAD_CHUNK = 65536
 
 
-def read_whole(name, default):
-    """A whole-number server setting of at least 1."""
-    value = os.environ.get(name, str(default))
-    if not value.isdigit() or int(value) < 1:
-        raise SystemExit(f"setting {name}: expected a whole number of at least 1, got {value!r}")
-    return int(value)
+def read_whole(name):
+    """A whole-number server setting of at least 1 (app.config.SERVER_SETTINGS)."""
+    try:
+        return server_setting(name)
+    except ConfigError as exc:
+        raise SystemExit(f"jira-catalog-bridge cannot start: {exc.message}") from None
 
 
 class DeadlineSocket:
@@ -144,8 +154,26 @@ def head_limit(cfg):
     return cfg.limit_request_line + cfg.limit_request_fields * (cfg.limit_request_field_size + 2) + 4
 
 
-threads = read_whole("WEB_THREADS", 16)
-header_timeout = read_whole("WEB_HEADER_TIMEOUT", 5)
+def log_config(log_format):
+    """gunicorn's error log on stderr in `log_format` (app.logs.make_formatter); its access log
+    off, since the app writes a line per request; the root logger left to the app."""
+    stderr = {"class": "logging.StreamHandler", "formatter": "bridge", "stream": "ext://sys.stderr"}
+    return {"version": 1, "disable_existing_loggers": False,
+            "root": {"level": "INFO", "handlers": []},
+            "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["error_console"],
+                                           "propagate": False},
+                        "gunicorn.access": {"level": "WARNING", "handlers": [],
+                                            "propagate": False}},
+            "handlers": {"console": stderr, "error_console": stderr},
+            "formatters": {"bridge": {"()": "app.logs.make_formatter", "log_format": log_format}}}
+
+
+threads = read_whole("WEB_THREADS")
+header_timeout = read_whole("WEB_HEADER_TIMEOUT")
+control_socket_disable = True
+# A bad LOG_FORMAT is reported by on_starting's check; until then gunicorn writes JSON.
+logconfig_dict = log_config(
+    "text" if os.environ.get("LOG_FORMAT", "").strip().lower() == "text" else "json")
 worker_class = BoundedReadWorker
 # Also how long a new connection may wait before its first byte (gunicorn's pending connections).
 keepalive = 5
@@ -160,8 +188,11 @@ if MADE_HERE:
 
 
 def on_starting(server):
-    """Samples left by an earlier server in a given folder would be counted again: remove them
-    (only prometheus-client's `*.db` files; anything else in the folder is left alone)."""
+    """Check the app's configuration once before any worker starts; then remove the samples an
+    earlier server left in a given metrics folder, which would be counted again (only
+    prometheus-client's `*.db` files; anything else in the folder is left alone)."""
+    from app.factory import check_startup
+    check_startup()
     folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     for samples in folder.glob("*.db"):

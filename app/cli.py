@@ -1,13 +1,17 @@
 """`flask --app app ...` commands: replay stored events, prune the event log, upgrade the schema,
-print or rotate the API token, and inspect or re-queue the outbox towards Port."""
+back up the SQLite catalog, print or rotate the API token, and inspect or re-queue the outbox
+towards Port."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .access.tokens import api_token, rotate_api_token
+from .catalog.engine import backup_sqlite, database_location
+from .catalog.migrate import current_revision, upgrade_schema
 from .errors import ConfigError
 from .ingest.replay import replay_event, select_event_ids
 from .ingest.retention import prune_events
@@ -64,9 +68,29 @@ def prune_command(days, max_events, include_failed):
 @click.command("upgrade-db")
 @with_appcontext
 def upgrade_command():
-    """Bring the database schema to the newest revision (the Procfile's release phase)."""
-    current_runtime().store.create_schema()
-    click.echo("database schema is up to date")
+    """Bring the database schema to the newest revision (the Procfile's release phase) and say
+    which revisions that applied: loading the app upgrades it, this reports that once."""
+    engine = current_runtime().store.engine
+    where = database_location(engine.url)
+    applied = current_app.config.pop("SCHEMA_REVISIONS_APPLIED", []) + upgrade_schema(engine)
+    if applied:
+        click.echo(f"{where}: applied schema revisions {', '.join(applied)}")
+    else:
+        click.echo(f"{where}: schema already up to date at revision {current_revision(engine)}")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path):
+    """Copy the SQLite catalog to the new file PATH while the service runs (PostgreSQL: use
+    pg_dump). Restore: stop the service, copy the file to DATABASE_URL's path, start it."""
+    engine = current_runtime().store.engine
+    try:
+        backup_sqlite(engine, path)
+    except ConfigError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"backed up {database_location(engine.url)} to {path.resolve()}")
 
 
 @click.command("api-token")
@@ -110,6 +134,6 @@ def show_status():
 
 def init_app(app: Flask) -> None:
     """Register the commands on `app`'s `flask` command line."""
-    for command in (replay_command, prune_command, upgrade_command, api_token_command,
-                    outbox_cli):
+    for command in (replay_command, prune_command, upgrade_command, backup_command,
+                    api_token_command, outbox_cli):
         app.cli.add_command(command)

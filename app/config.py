@@ -1,6 +1,11 @@
-"""Settings: read once from the environment (and test overrides), validated at startup."""
+"""Settings: read once from the environment (and test overrides), validated at startup.
+
+`python -m app.config` checks the web server's own settings (SERVER_SETTINGS) before the Procfile
+starts gunicorn, which reads WEB_CONCURRENCY when it is imported and fails on a bad value with a
+bare ValueError."""
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -14,6 +19,9 @@ DEFAULT_PORT_BASE_URL = "https://api.getport.io"
 # Port refuses bodies over 1 MiB; keep room for the `{"entities": []}` envelope and rounding.
 BULK_MAX_BYTES = 1024 * 1024 - 4096
 BULK_MAX_ENTITIES = 20
+LOG_FORMATS = ("json", "text")
+# gunicorn's settings (Procfile, bin/serve, gunicorn.conf.py) and their defaults.
+SERVER_SETTINGS = {"PORT": 8000, "WEB_CONCURRENCY": 2, "WEB_THREADS": 16, "WEB_HEADER_TIMEOUT": 5}
 
 
 @dataclass(frozen=True)
@@ -70,8 +78,8 @@ PORT_SETTING_NAMES = {
 @dataclass(frozen=True)
 class Settings:
     """Every setting the app reads; the README's settings table mirrors this class (`port` holds
-    the `PORT_*` settings, by the names in PORT_SETTING_NAMES). The server's own settings (PORT,
-    WEB_CONCURRENCY, WEB_THREADS) are read by the Procfile and gunicorn.conf.py."""
+    the `PORT_*` settings, by the names in PORT_SETTING_NAMES). The server's own settings
+    (SERVER_SETTINGS) are read by the Procfile and gunicorn.conf.py through `server_setting`."""
 
     DATABASE_URL: str = f"sqlite:///{PROJECT_ROOT / 'instance' / 'catalog.sqlite3'}"
     MAPPINGS_DIR: str = str(PROJECT_ROOT / "mappings")
@@ -86,6 +94,7 @@ class Settings:
     EVENT_RETENTION_DAYS: int = 30
     EVENT_RETENTION_MAX_EVENTS: int = 0
     LOG_LEVEL: str = "INFO"
+    LOG_FORMAT: str = "json"
     CREATE_MISSING_RELATED_ENTITIES: bool = False
     JQ_TIMEOUT_SECONDS: float = 3.0
     JQ_MEMORY_MB: int = 512
@@ -182,6 +191,8 @@ def validate_settings(settings: Settings) -> Settings:
     if settings.SQLITE_SYNCHRONOUS.upper() not in {"FULL", "NORMAL", "EXTRA"}:
         raise ConfigError("setting SQLITE_SYNCHRONOUS: expected FULL, NORMAL or EXTRA, "
                           f"got {settings.SQLITE_SYNCHRONOUS!r}")
+    if settings.LOG_FORMAT.strip().lower() not in LOG_FORMATS:
+        raise ConfigError(f"setting LOG_FORMAT: expected json or text, got {settings.LOG_FORMAT!r}")
     if not settings.DATABASE_URL.startswith(("sqlite", "postgres")):
         raise ConfigError("setting DATABASE_URL: expected a sqlite:/// or postgresql:// URL")
     for name, least in (("MAX_BODY_BYTES", 1), ("MAX_ENTITIES_PER_EVENT", 1), ("JQ_MEMORY_MB", 64),
@@ -189,7 +200,8 @@ def validate_settings(settings: Settings) -> Settings:
         if getattr(settings, name) < least:
             raise ConfigError(f"setting {name}: must be at least {least}")
     return replace(settings, DATABASE_URL=normalise_database_url(settings.DATABASE_URL),
-                   SQLITE_SYNCHRONOUS=settings.SQLITE_SYNCHRONOUS.upper())
+                   SQLITE_SYNCHRONOUS=settings.SQLITE_SYNCHRONOUS.upper(),
+                   LOG_FORMAT=settings.LOG_FORMAT.strip().lower())
 
 
 def environment_for_substitution(overrides: Mapping | None = None,
@@ -198,3 +210,24 @@ def environment_for_substitution(overrides: Mapping | None = None,
     source = dict(os.environ if environ is None else environ)
     source.update({k: str(v) for k, v in (overrides or {}).items() if v is not None})
     return source
+
+
+def server_setting(name: str, environ: Mapping | None = None) -> int:
+    """One of SERVER_SETTINGS: a whole number of at least 1, its default when unset."""
+    raw = (os.environ if environ is None else environ).get(name, str(SERVER_SETTINGS[name]))
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ConfigError(f"setting {name}: expected a whole number of at least 1, got {raw!r}")
+    return int(raw)
+
+
+def check_server_settings() -> None:
+    """`python -m app.config`: exit with one line naming the first bad server setting."""
+    try:
+        for name in SERVER_SETTINGS:
+            server_setting(name)
+    except ConfigError as exc:
+        sys.exit(f"jira-catalog-bridge cannot start: {exc.message}")
+
+
+if __name__ == "__main__":
+    check_server_settings()

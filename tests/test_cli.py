@@ -1,13 +1,34 @@
 """The `flask` commands: upgrade-db, prune-events, api-token and the outbox's status, retry and
 resync."""
 
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
 import pytest
+import requests
 
 from app import create_app
+from app.catalog.engine import database_location
 from app.runtime import runtime_of
 from tests.support.clients import app_api_token
-from tests.support.helpers import load_fixture, post_event, post_mix, seed_payload
+from tests.support.helpers import (
+    ROOT,
+    SECRET,
+    issue,
+    load_fixture,
+    post_event,
+    post_mix,
+    seed_payload,
+    signed_headers,
+    wait_for,
+)
 from tests.support.port_helpers import deliver, forwarding_overrides
+from tests.support.served import procfile_web
 
 
 @pytest.fixture
@@ -15,10 +36,14 @@ def settings_overrides(database_url, fake_port):
     return forwarding_overrides(database_url, fake_port)
 
 
-def test_upgrade_db_says_the_schema_is_up_to_date(app):
-    result = app.test_cli_runner().invoke(args=["upgrade-db"])
+def test_upgrade_db_says_which_revisions_it_applied_then_that_none_were_due(app):
+    where = database_location(runtime_of(app).store.engine.url)
+    first = app.test_cli_runner().invoke(args=["upgrade-db"])
+    again = app.test_cli_runner().invoke(args=["upgrade-db"])
 
-    assert result.exit_code == 0 and result.output == "database schema is up to date\n"
+    assert first.exit_code == 0 and again.exit_code == 0
+    assert first.output == f"{where}: applied schema revisions 0001, 0002, 0003, 0004\n"
+    assert again.output == f"{where}: schema already up to date at revision 0004\n"
 
 
 def test_prune_events_with_zero_days_deletes_all_but_failed_events(app, client):
@@ -110,3 +135,56 @@ def test_api_token_rotate_refuses_when_the_token_is_configured(settings_override
 
     assert printed.stdout.strip() == "configured-token"
     assert rotated.exit_code != 0 and "CATALOG_API_TOKEN is set" in rotated.output
+
+
+def test_backup_copies_the_sqlite_catalog_while_webhooks_are_written(tmp_path):
+    database = tmp_path / "live.db"
+    copy = tmp_path / "backups" / "copy.db"
+    acknowledged, stop = [], threading.Event()
+
+    def write_events(base):
+        while not stop.is_set():
+            body = json.dumps(issue(f"PI-{len(acknowledged) + 1}")).encode()
+            response = requests.post(base + "/webhooks/jira", data=body,
+                                     headers=signed_headers(body), timeout=30)
+            assert response.status_code == 202
+            acknowledged.append(response.json()["eventId"])
+
+    with procfile_web(f"sqlite:///{database}", 2, tmp_path / "web.log") as served:
+        writer = threading.Thread(target=write_events, args=(served.base,))
+        writer.start()
+        wait_for(lambda: len(acknowledged) >= 20, seconds=60)
+        before = set(acknowledged)
+        backup = run_flask(["backup", str(copy)], database)
+        wait_for(lambda: len(acknowledged) >= len(before) + 20, seconds=60)
+        stop.set()
+        writer.join()
+
+    assert backup.returncode == 0, backup.stderr
+    assert backup.stdout == f"backed up {database} to {copy}\n"
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        stored = {row[0] for row in conn.execute("SELECT id FROM events")}
+    assert before <= stored and len(stored) < len(acknowledged)
+
+
+def test_backup_refuses_an_existing_path_and_postgresql(tmp_path, postgres_url):
+    existing = tmp_path / "there.db"
+    existing.write_bytes(b"keep me")
+
+    refused = run_flask(["backup", str(existing)], tmp_path / "c.db")
+    on_postgres = run_flask(["backup", str(tmp_path / "new.db")], postgres_url)
+
+    assert refused.returncode == 1 and existing.read_bytes() == b"keep me"
+    assert f"Error: backup: {existing} already exists; choose a new path" in refused.stderr
+    assert on_postgres.returncode == 1 and not (tmp_path / "new.db").exists()
+    assert "back up PostgreSQL with pg_dump" in on_postgres.stderr
+
+
+def run_flask(arguments, database):
+    """`flask --app app ...` as a process on `database` (a SQLite path or a URL)."""
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    env = {**os.environ, "DATABASE_URL": url, "JIRA_WEBHOOK_SECRET": SECRET,
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    return subprocess.run(["flask", "--app", "app", *arguments], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)

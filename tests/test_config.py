@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.config import PORT_SETTING_NAMES, PortSettings, load_settings
+from app.config import PORT_SETTING_NAMES, SERVER_SETTINGS, PortSettings, load_settings, server_setting
 from app.errors import ConfigError
 
 
@@ -126,3 +126,22 @@ def test_sqlite_synchronous_is_upper_cased():
 def test_an_unknown_sqlite_synchronous_is_refused():
     with pytest.raises(ConfigError, match="SQLITE_SYNCHRONOUS"):
         settings(SQLITE_SYNCHRONOUS="off")
+
+
+def test_log_format_is_json_by_default_text_on_request_and_nothing_else():
+    assert load_settings(environ={}).LOG_FORMAT == "json"
+    assert load_settings({"LOG_FORMAT": " Text "}, environ={}).LOG_FORMAT == "text"
+    with pytest.raises(ConfigError, match="setting LOG_FORMAT: expected json or text, got 'xml'"):
+        load_settings({"LOG_FORMAT": "xml"}, environ={})
+
+
+@pytest.mark.parametrize("raw", ["abc", "0", "-1", "", "2.5"])
+def test_a_bad_server_setting_names_itself(raw):
+    with pytest.raises(ConfigError, match=f"setting WEB_CONCURRENCY: expected a whole number of at "
+                                          f"least 1, got {raw!r}"):
+        server_setting("WEB_CONCURRENCY", {"WEB_CONCURRENCY": raw})
+
+
+def test_server_settings_have_their_defaults():
+    assert [server_setting(name, {}) for name in SERVER_SETTINGS] == [8000, 2, 16, 5]
+    assert server_setting("WEB_CONCURRENCY", {"WEB_CONCURRENCY": "4"}) == 4

@@ -6,6 +6,7 @@ import pytest
 
 from app import create_app
 from app.errors import ConfigError
+from app.factory import check_startup
 from app.runtime import runtime_of
 from tests.support.helpers import SECRET, edit_jira
 
@@ -39,10 +40,18 @@ def test_the_created_app_registers_its_flask_commands(app):
     assert set(commands["outbox"].commands) == {"retry", "resync", "status"}
 
 
-def test_a_short_api_token_is_warned_about_at_startup(sqlite_url, caplog):
+def test_a_short_api_token_is_warned_about_at_the_web_servers_start(sqlite_url, caplog):
     with caplog.at_level(logging.WARNING, logger="jira_catalog_bridge"):
-        app = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET,
+        check_startup({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": SECRET,
+                       "CATALOG_API_TOKEN": "short"})
+
+    assert any("CATALOG_API_TOKEN is shorter" in r.getMessage() for r in caplog.records)
+
+
+def test_building_the_app_warns_about_nothing(sqlite_url, caplog):
+    with caplog.at_level(logging.INFO, logger="jira_catalog_bridge"):
+        app = create_app({"DATABASE_URL": sqlite_url, "JIRA_WEBHOOK_SECRET": "",
                           "CATALOG_API_TOKEN": "short"})
     runtime_of(app).store.close()
 
-    assert any("CATALOG_API_TOKEN is shorter" in r.getMessage() for r in caplog.records)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

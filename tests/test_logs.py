@@ -59,22 +59,39 @@ FORGED = "2026-01-01 00:00:00,000 WARNING jira_catalog_bridge: forged"
 LOGGING_SCRIPT = """
 import sys
 from app import create_app
-client = create_app({"DATABASE_URL": sys.argv[1], "JIRA_WEBHOOK_SECRET": "s"}).test_client()
+client = create_app({"DATABASE_URL": sys.argv[1], "JIRA_WEBHOOK_SECRET": "s",
+                     "LOG_FORMAT": sys.argv[3]}).test_client()
 client.get("/nowhere%0A" + sys.argv[2].replace(" ", "%20"))
 client.post("/webhooks/jira%0D%0A" + sys.argv[2].replace(" ", "%20"), data=b"{}")
 """
 
 
-def test_control_characters_from_a_request_cannot_forge_a_log_line(tmp_path):
-    run = subprocess.run([sys.executable, "-c", LOGGING_SCRIPT, f"sqlite:///{tmp_path}/l.db", FORGED],
-                         cwd=ROOT, capture_output=True, text=True, timeout=60)
-    lines = run.stderr.splitlines()
-    assert not [line for line in lines if line.startswith(FORGED[:10])], run.stderr
-    text_lines = [line for line in lines if "rejected GET /nowhere" in line]
-    assert len(text_lines) == 1 and "\\x0a" + FORGED in text_lines[0]
-    json_lines = [json.loads(line) for line in lines if line.startswith("{")]
-    assert {line["path"] for line in json_lines} == {"/nowhere\n" + FORGED,
-                                                     "/webhooks/jira\r\n" + FORGED}
+def logged_lines(tmp_path, log_format):
+    """The stderr lines of an app in `log_format` that answered two requests with forged lines
+    in their paths."""
+    run = subprocess.run([sys.executable, "-c", LOGGING_SCRIPT, f"sqlite:///{tmp_path}/l.db", FORGED,
+                          log_format], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return [line for line in run.stderr.splitlines() if line.strip()
+            and not line.startswith(("=", " ", "No CATALOG", "Sign in", "and send", "Print it"))]
+
+
+def test_every_record_is_one_json_line_and_cannot_be_forged(tmp_path):
+    lines = logged_lines(tmp_path, "json")
+    records = [json.loads(line) for line in lines]
+    assert {r["path"] for r in records if "path" in r} == {"/nowhere\n" + FORGED,
+                                                          "/webhooks/jira\r\n" + FORGED}
+    [rejected] = [r for r in records if r.get("message", "").startswith("rejected GET /nowhere")]
+    assert rejected["level"] == "WARNING" and "\n" + FORGED in rejected["message"]
+
+
+def test_log_format_text_writes_every_record_as_escaped_text(tmp_path):
+    lines = logged_lines(tmp_path, "text")
+    assert not [line for line in lines if line.startswith(("{", FORGED[:10]))], lines
+    [rejected] = [line for line in lines if "rejected GET /nowhere" in line]
+    assert "\\x0a" + FORGED in rejected
+    [request] = [line for line in lines if "method=POST" in line]
+    assert f'path="/webhooks/jira\\r\\n{FORGED}"' in request and "status=404" in request
 
 
 def test_the_text_format_escapes_controls_in_messages_but_keeps_tracebacks():
@@ -86,3 +103,22 @@ def test_the_text_format_escapes_controls_in_messages_but_keeps_tracebacks():
                                    sys.exc_info())
     first, *trace = formatter.format(record).splitlines()
     assert first == "path /a\\x0ab\\u2028c\\x1b" and trace[-1] == "ValueError: boom"
+
+
+PYTHON_WARNING_SCRIPT = """
+import sys, warnings
+from app import create_app
+create_app({"DATABASE_URL": sys.argv[1], "JIRA_WEBHOOK_SECRET": "s"})
+warnings.warn("an old call", DeprecationWarning)
+"""
+
+
+def test_python_warnings_are_json_lines_too(tmp_path):
+    run = subprocess.run([sys.executable, "-W", "always", "-c", PYTHON_WARNING_SCRIPT,
+                          f"sqlite:///{tmp_path}/w.db"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    records = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
+
+    assert [r["logger"] for r in records if "an old call" in r["message"]] == ["py.warnings"]
+    assert [line for line in run.stderr.splitlines()
+            if "an old call" in line and not line.startswith("{")] == []

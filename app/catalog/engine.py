@@ -8,6 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..errors import ConfigError
 from .statements import dialect_module
 
 
@@ -16,6 +17,49 @@ def open_engine(url: str, sqlite_synchronous: str = "FULL") -> sa.Engine:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     return create_db_engine(url, sqlite_synchronous)
+
+
+def database_location(url: str | sa.URL) -> str:
+    """Where `url` points, for log lines and messages: a SQLite file's absolute path (three
+    slashes are relative to the working directory, four absolute), or a server URL without its
+    password."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ":memory:"
+        return database if database == ":memory:" else str(Path(database).resolve())
+    return parsed.render_as_string(hide_password=True)
+
+
+def check_reachable(engine: sa.Engine) -> None:
+    """Connect once; an unreachable or refusing server is a ConfigError naming DATABASE_URL."""
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise ConfigError(f"setting DATABASE_URL: cannot connect to {database_location(engine.url)}"
+                          f": {reason}") from None
+
+
+def backup_sqlite(engine: sa.Engine, target: Path) -> None:
+    """Copy the SQLite catalog to the new file `target` (its folder made when missing) with
+    SQLite's online backup, which takes a consistent snapshot (WAL included) while other
+    connections keep writing."""
+    if engine.dialect.name != "sqlite":
+        raise ConfigError("backup copies the SQLite catalog only; back up PostgreSQL with "
+                          f"pg_dump ({database_location(engine.url)})")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.open("xb").close()
+    except FileExistsError:
+        raise ConfigError(f"backup: {target} already exists; choose a new path") from None
+    source = sqlite3.connect(engine.url.database, timeout=30)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
 
 
 def create_db_engine(url: str, sqlite_synchronous: str = "FULL") -> sa.Engine:

@@ -51,12 +51,23 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def upgrade_schema(engine: sa.Engine) -> None:
-    """Bring the database to the newest schema revision (a no-op when it is there already)."""
-    if current_revision(engine) == head_revision():
-        return
+def revisions_between(start: str | None, head: str | None) -> list[str]:
+    """The revisions after `start` up to `head`, oldest first."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return [script.revision for script in reversed(list(scripts.iterate_revisions(head, start)))]
+
+
+def upgrade_schema(engine: sa.Engine) -> list[str]:
+    """Bring the database to the newest schema revision; the revisions this call applied, oldest
+    first (none when it was there already, or another process upgraded it meanwhile)."""
+    head = head_revision()
+    if current_revision(engine) == head:
+        return []
     config = alembic_config()
     with migration_lock(engine):
         with engine.begin() as conn:
+            applied = revisions_between(MigrationContext.configure(conn).get_current_revision(),
+                                        head)
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
+    return applied

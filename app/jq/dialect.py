@@ -3,8 +3,10 @@
 Programs are compiled here to check them, and evaluated in the sandbox (app/jq/sandbox.py)."""
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import jq
 
@@ -12,6 +14,9 @@ from . import sandbox
 
 # Port's connector disables jq's `env` and `$ENV` so a mapping cannot read the server's secrets.
 SANDBOX_PREFIX = "def env: {}; {} as $ENV | "
+# jq's first error: its words, then where, then the program's line with markers.
+JQ_ERROR = re.compile(r"jq: error: (?P<what>.+?) at <top-level>, line (?P<line>\d+), "
+                      r"column (?P<column>\d+):")
 
 
 class JqCompileError(ValueError):
@@ -105,24 +110,58 @@ def read_single_quoted(expression: str, start: int) -> tuple[str, int]:
     raise JqCompileError("unterminated single-quoted string")
 
 
-def compile_program(program: str) -> Program:
-    """Check that a full jq program compiles behind the `env` sandbox prefix; the Program to run."""
-    text = SANDBOX_PREFIX + program
+def compile_program(program: str, opening: str = "", closing: str = "") -> Program:
+    """Check that a full jq program compiles behind the `env` sandbox prefix; the Program to run.
+    A compile error's column counts in `program` (which `opening` and `closing` wrap)."""
+    text = SANDBOX_PREFIX + opening + program + closing
     try:
         jq.compile(text)
     except ValueError as exc:
-        raise JqCompileError(clean_jq_message(str(exc))) from None
+        raise JqCompileError(describe_compile_error(str(exc), opening, program, closing)) from None
     return Program(text)
 
 
 def compile_expression(expression: str) -> Program:
     """Compile one Port-style mapping expression (single quotes allowed)."""
-    return compile_program(f"({rewrite_single_quotes(expression)})")
+    return compile_program(rewrite_single_quotes(expression), "(", ")")
 
 
-def clean_jq_message(message: str) -> str:
-    """jq's compile error without the sandbox prefix it was compiled behind."""
-    return " ".join(message.replace(SANDBOX_PREFIX, "").split())
+def describe_compile_error(message: str, opening: str, program: str, closing: str = "") -> str:
+    """jq's first compile error in its own words, with the line and column in `program` when it
+    points into it: what jq locates in the generated text (sandbox prefix, `opening`) is moved
+    back, and a place past the end (a missing operand, where jq meets `closing`) is said as
+    such."""
+    found = JQ_ERROR.search(message)
+    if found is None:
+        return " ".join(message.replace(SANDBOX_PREFIX, "").split())
+    line, column = int(found["line"]), int(found["column"])
+    lines = program.split("\n")
+    if line == 1:
+        column -= first_line_offset(opening)
+    if line > len(lines) or column < 1:
+        return found["what"]
+    if column > len(lines[line - 1]):
+        if line < len(lines):
+            return found["what"]
+        met_closing = f"unexpected {closing!r}"
+        if closing and met_closing in found["what"]:
+            return found["what"].replace(met_closing, "unexpected end of the expression")
+        return f"{found['what']} at the end of the expression"
+    return found["what"] + (f" at line {line}, column {column}" if len(lines) > 1
+                            else f" at column {column}")
+
+
+@cache
+def first_line_offset(opening: str) -> int:
+    """How far jq's columns on the first line are moved by the generated text before a program,
+    measured on an undefined name placed right after it (jq counts it oddly: not its length)."""
+    try:
+        jq.compile(SANDBOX_PREFIX + opening + "undefined_name_")
+    except ValueError as exc:
+        found = JQ_ERROR.search(str(exc))
+        if found is not None:
+            return int(found["column"]) - 1
+    return len(SANDBOX_PREFIX + opening)
 
 
 def first_of(expression: str) -> str:

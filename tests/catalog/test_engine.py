@@ -3,9 +3,11 @@
 import threading
 from functools import partial
 
+import pytest
 import sqlalchemy as sa
 
-from app.catalog.engine import create_db_engine, open_engine
+from app.catalog.engine import check_reachable, create_db_engine, database_location, open_engine
+from app.errors import ConfigError
 from tests.support.helpers import run_in_threads
 
 
@@ -39,3 +41,23 @@ def test_a_sqlite_files_folder_is_created_and_the_file_is_in_wal(tmp_path):
         synchronous = conn.exec_driver_sql("PRAGMA synchronous").scalar()
     engine.dispose()
     assert path.exists() and mode == "wal" and synchronous == 1
+
+
+def test_database_location_is_an_absolute_path_or_a_url_without_its_password(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    assert database_location("sqlite:///data/catalog.db") == str(tmp_path / "data" / "catalog.db")
+    assert database_location("sqlite:////srv/catalog.db") == "/srv/catalog.db"
+    assert database_location("postgresql+psycopg://app:s3cret@db.example:5432/catalog") == \
+        "postgresql+psycopg://app:***@db.example:5432/catalog"
+
+
+def test_an_unreachable_database_is_a_config_error_naming_database_url():
+    engine = create_db_engine("postgresql+psycopg://app:s3cret@127.0.0.1:1/catalog")
+
+    with pytest.raises(ConfigError) as caught:
+        check_reachable(engine)
+
+    assert caught.value.message.startswith("setting DATABASE_URL: cannot connect to "
+                                           "postgresql+psycopg://app:***@127.0.0.1:1/catalog: ")
+    assert "s3cret" not in caught.value.message

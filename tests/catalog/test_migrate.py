@@ -6,8 +6,11 @@ from alembic.migration import MigrationContext
 from app.catalog.engine import create_db_engine
 from app.catalog.migrate import current_revision, head_revision, upgrade_schema
 from app.catalog.tables import metadata
+from app.runtime import runtime_of
 from tests.support.helpers import run_in_threads
 from tests.support.served import procfile_command
+
+REVISIONS = ["0001", "0002", "0003", "0004"]
 
 
 def test_migrations_match_the_declared_schema(database_url):
@@ -38,4 +41,5 @@ def test_concurrent_upgrades_do_not_collide(database_url):
 def test_release_phase_upgrades_the_schema(app):
     assert procfile_command("release") == "flask --app app upgrade-db"
     result = app.test_cli_runner().invoke(args=["upgrade-db"])
-    assert "up to date" in result.output
+    assert result.output.endswith(f": applied schema revisions {', '.join(REVISIONS)}\n")
+    assert current_revision(runtime_of(app).store.engine) == head_revision() == REVISIONS[-1]

@@ -86,9 +86,12 @@ def test_a_literal_empty_secret_names_the_file():
 
 def test_allow_unsigned_accepts_and_warns(tmp_path, caplog):
     from app import create_app
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "JIRA_WEBHOOK_SECRET": "",
-                      "ALLOW_UNSIGNED_WEBHOOKS": "true"})
+    from app.factory import check_startup
+    settings = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "JIRA_WEBHOOK_SECRET": "",
+                "ALLOW_UNSIGNED_WEBHOOKS": "true"}
+    check_startup(settings)
     assert "accepts unsigned requests" in caplog.text
+    app = create_app(settings)
     raw = json.dumps(seed_payload()).encode()
     response = app.test_client().post("/webhooks/jira", data=raw,
                                       headers={"Content-Type": "application/json"})
@@ -97,9 +100,9 @@ def test_allow_unsigned_accepts_and_warns(tmp_path, caplog):
 
 @pytest.mark.parametrize("token, warned", [("short-token", True), ("x" * 16, False), ("", False)])
 def test_a_short_read_token_is_warned_about_at_startup(tmp_path, caplog, token, warned):
-    from app import create_app
-    create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "JIRA_WEBHOOK_SECRET": SECRET,
-                "CATALOG_API_TOKEN": token})
+    from app.factory import check_startup
+    check_startup({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "JIRA_WEBHOOK_SECRET": SECRET,
+                   "CATALOG_API_TOKEN": token})
     assert ("CATALOG_API_TOKEN is shorter than 16 characters" in caplog.text) is warned
     assert not token or token not in caplog.text
 

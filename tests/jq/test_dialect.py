@@ -55,8 +55,21 @@ def test_a_compile_error_is_cleaned_of_the_sandbox_prefix():
         compile_expression(".a |")
 
     message = str(caught.value)
-    assert "syntax error" in message and "(.a |)" in message
+    assert message == "syntax error, unexpected end of the expression"
     assert SANDBOX_PREFIX.strip() not in message and "\n" not in message
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    (".a | foo", "foo/0 is not defined at column 6"),
+    ("'ab' + foo", "foo/0 is not defined at column 8"),
+    ("(( | .x", "syntax error, unexpected '|' at column 4"),
+    (".x\n| nope", "nope/0 is not defined at line 2, column 3"),
+])
+def test_a_compile_error_points_into_the_expression_as_written(expression, message):
+    with pytest.raises(JqCompileError) as caught:
+        compile_expression(expression)
+
+    assert str(caught.value) == message
 
 
 def test_first_of_yields_null_when_the_expression_yields_nothing():
