@@ -3,7 +3,8 @@
 import logging
 import signal
 
-from .factory import create_app
+from .errors import ConfigError
+from .factory import create_app, exit_with
 from .runtime import runtime_of
 
 log = logging.getLogger("jira_catalog_bridge.worker")
@@ -12,7 +13,10 @@ log = logging.getLogger("jira_catalog_bridge.worker")
 def main() -> None:
     """`python -m app.worker`: deliver until SIGTERM or SIGINT."""
     # This process is the worker: never also start the web process's delivery thread here.
-    app = create_app({"RUN_WORKER_IN_WEB": "false"})
+    try:
+        app = create_app({"RUN_WORKER_IN_WEB": "false"})
+    except ConfigError as exc:
+        exit_with(exc)
     forwarding = runtime_of(app).forwarding
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: forwarding.stop_event.set())

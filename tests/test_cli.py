@@ -17,6 +17,7 @@ from app.catalog.engine import database_location
 from app.runtime import runtime_of
 from tests.support.clients import app_api_token
 from tests.support.helpers import (
+    REVISIONS,
     ROOT,
     SECRET,
     issue,
@@ -42,8 +43,8 @@ def test_upgrade_db_says_which_revisions_it_applied_then_that_none_were_due(app)
     again = app.test_cli_runner().invoke(args=["upgrade-db"])
 
     assert first.exit_code == 0 and again.exit_code == 0
-    assert first.output == f"{where}: applied schema revisions 0001, 0002, 0003, 0004\n"
-    assert again.output == f"{where}: schema already up to date at revision 0004\n"
+    assert first.output == f"{where}: applied schema revisions {', '.join(REVISIONS)}\n"
+    assert again.output == f"{where}: schema already up to date at revision {REVISIONS[-1]}\n"
 
 
 def test_prune_events_with_zero_days_deletes_all_but_failed_events(app, client):

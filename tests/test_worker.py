@@ -50,3 +50,13 @@ def test_procfile_worker_idles_without_credentials_and_stops_on_sigterm(settings
 
     assert "forwarding is off" in log_line
     assert worker.wait(timeout=15) == 0
+
+
+def test_procfile_worker_with_a_bad_setting_stops_with_one_line_naming_it(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/catalog.db", "PORT_TIMEOUT_SECONDS": "soon",
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    worker = subprocess.run(shlex.split(procfile_command("worker")), cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+
+    assert worker.returncode != 0 and "Traceback" not in worker.stderr
+    assert "jira-catalog-bridge cannot start: setting PORT_TIMEOUT_SECONDS: expected a number" in worker.stderr

@@ -7,10 +7,8 @@ from app.catalog.engine import create_db_engine
 from app.catalog.migrate import current_revision, head_revision, upgrade_schema
 from app.catalog.tables import metadata
 from app.runtime import runtime_of
-from tests.support.helpers import run_in_threads
+from tests.support.helpers import REVISIONS, run_in_threads
 from tests.support.served import procfile_command
-
-REVISIONS = ["0001", "0002", "0003", "0004"]
 
 
 def test_migrations_match_the_declared_schema(database_url):

@@ -15,6 +15,8 @@ from werkzeug.serving import make_server
 from app.ingest.security import sign_body
 
 ROOT = Path(__file__).resolve().parents[2]
+# The schema revisions the migrations define, oldest first (their files are named after them).
+REVISIONS = sorted(path.name[:4] for path in (ROOT / "app/catalog/migrations/versions").glob("[0-9]*.py"))
 FIXTURES = ROOT / "tests" / "fixtures" / "jira-payloads"
 SECRET = "test-webhook-secret"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.helpers import ROOT, SECRET, edit_jira
+from tests.support.helpers import REVISIONS, ROOT, SECRET, edit_jira
 from tests.support.served import free_port, procfile_command, procfile_web
 
 CLOSED_POSTGRES = "postgresql://bridge:hunter2-secret@127.0.0.1:1/catalog"
@@ -82,12 +82,19 @@ def test_a_bad_web_concurrency_stops_the_web_process_naming_it(value, tmp_path):
                                      f"expected a whole number of at least 1, got {value!r}"]
 
 
+def test_a_bad_web_concurrency_stops_bin_serve_naming_it(tmp_path):
+    status, output = run_process("bin/serve", tmp_path, WEB_CONCURRENCY="abc")
+
+    assert status != 0 and "Traceback" not in output
+    assert output.splitlines()[-1] == ("jira-catalog-bridge cannot start: setting WEB_CONCURRENCY: "
+                                       "expected a whole number of at least 1, got 'abc'")
+
+
 def test_commands_print_no_warnings_and_no_migration_progress(tmp_path):
     settings = {"JIRA_WEBHOOK_SECRET": "", "CATALOG_API_TOKEN": "short"}
     status, first = run_process("flask --app app upgrade-db", tmp_path, **settings)
     assert status == 0, first
-    assert message_lines(first)[-1].endswith("catalog.db: applied schema revisions 0001, 0002, "
-                                             "0003, 0004")
+    assert message_lines(first)[-1].endswith(f"catalog.db: applied schema revisions {', '.join(REVISIONS)}")
     for command in ("flask --app app --help", "flask --app app upgrade-db 2>&1 >/dev/null"):
         status, output = run_process(command, tmp_path, **settings)
         assert status == 0
