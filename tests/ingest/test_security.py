@@ -69,8 +69,11 @@ def test_unconfigured_secret_refuses_over_http(tmp_path):
 
 def test_no_secret_names_the_referenced_setting_and_the_file(tmp_path, caplog):
     from app import create_app
+    from app.factory import check_startup
+    settings = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "JIRA_WEBHOOK_SECRET": ""}
     with caplog.at_level(logging.WARNING, logger="jira_catalog_bridge"):
-        app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "JIRA_WEBHOOK_SECRET": ""})
+        check_startup(settings)
+    app = create_app(settings)
     message = post_event(app.test_client(), seed_payload()).json["message"]
     warning = next(r.getMessage() for r in caplog.records if "'jira' refuses every" in r.getMessage())
     for text in (message, warning):
