@@ -62,10 +62,10 @@ def free_port():
 
 
 @contextmanager
-def gunicorn(app_spec, workers, env, log_path, chdir=ROOT, threads=1):
-    """A gunicorn server for the duration of the block; yields its base URL."""
+def gunicorn(app_spec, workers, env, log_path, chdir=ROOT, threads=1, config=ROOT / "gunicorn.conf.py"):
+    """A gunicorn server (settings from `config`) for the duration of the block; yields its base URL."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--bind",
+    command = [sys.executable, "-m", "gunicorn", "--config", str(config), "--bind",
                f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads), app_spec]
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=chdir, env={**os.environ, **env}, stdout=log,
