@@ -2,14 +2,19 @@
 
 import sqlite3
 import time
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import ConfigError
 from .statements import dialect_module
+
+T = TypeVar("T")
+IN_CHUNK = 500  # values per IN list
 
 
 def open_engine(url: str, sqlite_synchronous: str = "FULL") -> sa.Engine:
@@ -101,6 +106,13 @@ def enable_wal(cursor: sqlite3.Cursor, timeout: float = 30.0) -> None:
 def dialect_insert(conn: sa.Connection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
     """The INSERT construct with ON CONFLICT support for the connection's database."""
     return dialect_module(conn.dialect.name).insert(table)
+
+
+def in_chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in slices of at most `size`: the values of one IN list. PostgreSQL's parser recursed
+    past its stack depth on a tuple IN of 8,000 pairs, and SQLite bounds a statement's variables."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def utcnow() -> datetime:

@@ -6,10 +6,8 @@ import sqlalchemy as sa
 
 from ..mapping.blueprints import Blueprint
 from ..mapping.translate import EntityChange
-from .engine import dialect_insert, utcnow
+from .engine import dialect_insert, in_chunks, utcnow
 from .tables import entities
-
-IN_CHUNK = 500
 
 
 def relation_targets(blueprints: dict[str, Blueprint], entity: dict) -> Iterator[tuple[str, str, list]]:
@@ -44,13 +42,10 @@ def placeholder_creator(blueprints: dict[str, Blueprint]) -> Callable[[sa.Connec
 
 
 def live_rows(conn: sa.Connection, blueprint: str, identifiers: Iterable[str]) -> list[sa.Row]:
-    """The live entity rows of `blueprint` among `identifiers`, asked IN_CHUNK at a time (SQLite
-    bounds the variables of one statement)."""
-    wanted = sorted(identifiers)
+    """The live entity rows of `blueprint` among `identifiers`, asked a chunk at a time."""
     rows = []
-    for start in range(0, len(wanted), IN_CHUNK):
+    for chunk in in_chunks(sorted(identifiers)):
         rows.extend(conn.execute(sa.select(entities).where(
-            entities.c.blueprint == blueprint,
-            entities.c.identifier.in_(wanted[start:start + IN_CHUNK]),
+            entities.c.blueprint == blueprint, entities.c.identifier.in_(chunk),
             entities.c.deleted.is_(False))).all())
     return rows

@@ -31,16 +31,21 @@ UNSTORED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
+def credential_headers(security: dict) -> set[str]:
+    """The header names of a configuration that carry credentials: UNSTORED_HEADERS and the header
+    its security compares."""
+    return UNSTORED_HEADERS | {security["signatureHeaderName"].lower()}
+
+
 def stored_headers(security: dict, headers: Mapping[str, str]) -> dict[str, str]:
     """The request's headers, lower-cased, as the event log keeps them: without credentials."""
-    unstored = UNSTORED_HEADERS | {security["signatureHeaderName"].lower()}
+    unstored = credential_headers(security)
     return {k.lower(): v for k, v in headers.items() if k.lower() not in unstored}
 
 
 def hidden_headers(configs: Iterable[WebhookConfig]) -> frozenset[str]:
-    """Header names never served from the event log: UNSTORED_HEADERS and every configuration's
-    signature header."""
-    return frozenset(UNSTORED_HEADERS | {c.security["signatureHeaderName"].lower() for c in configs})
+    """Header names never served from the event log: every configuration's credential headers."""
+    return frozenset().union(*(credential_headers(c.security) for c in configs), UNSTORED_HEADERS)
 
 
 def body_digest(raw: bytes) -> str:

@@ -39,6 +39,10 @@ class Program:
         """The first output over a JSON value."""
         return self.first_of_text(json.dumps(value))
 
+    def first(self, document: object) -> object:
+        """The first output over a document: JSON text as it is, any other value encoded."""
+        return self.first_of_text(document if isinstance(document, str) else json.dumps(document))
+
 
 def first_outputs(calls: Iterable[tuple[Program, object]]) -> list[object]:
     """Each (program, JSON value) call's first output, or the exception it raised, in one round

@@ -68,9 +68,7 @@ def run_program(program: Program, jq_input: dict | str) -> object:
     """First output of a program over a dict or over JSON text; a program stopped by the sandbox's
     limits raises ValueError, as a jq error does."""
     try:
-        if isinstance(jq_input, str):
-            return program.first_of_text(jq_input)
-        return program.first_of_value(jq_input)
+        return program.first(jq_input)
     except JqLimitError as exc:
         raise ValueError(exc.message) from None
 
@@ -82,9 +80,7 @@ def evaluate_mapping(mapping: Mapping, document: dict | None, jq_input: dict | s
             return run_plan(mapping.fast, document)
         except ValueError:
             pass  # errors are reported (and attributed) by the full program below
-    if isinstance(jq_input, str):
-        return mapping.program.first_of_text(jq_input)
-    return mapping.program.first_of_value(jq_input)
+    return mapping.program.first(jq_input)
 
 
 def translate(config: WebhookConfig, jq_input: dict | str, body: dict | None = None) -> Translation:

@@ -19,12 +19,11 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..catalog.engine import in_chunks
+
 STATUSES = ("pending", "inflight", "sent", "dead", "superseded")
 # Rows a newer change makes pointless; inflight rows are left to the worker holding them.
 SUPERSEDABLE = ("pending", "dead")
-# Entities per IN list: PostgreSQL's parser recursed past its stack depth on a tuple IN of 8,000
-# pairs, and SQLite bounds the variables of one statement.
-IN_CHUNK = 500
 
 
 def utcnow() -> datetime:
@@ -83,8 +82,7 @@ class Outbox:
             return
         t = self.table
         keys = sorted({(r["blueprint"], r["identifier"]) for r in rows})
-        for start in range(0, len(keys), IN_CHUNK):
-            chunk = keys[start:start + IN_CHUNK]
+        for chunk in in_chunks(keys):
             conn.execute(sa.update(t).where(t.c.status.in_(SUPERSEDABLE),
                                             sa.tuple_(t.c.blueprint, t.c.identifier).in_(chunk))
                          .values(status="superseded", updated_at=now))
