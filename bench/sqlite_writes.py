@@ -52,7 +52,7 @@ def write_catalog(cursor, sql, n):
     entities = '[{"blueprint":"jiraIssue","identifier":"PI-1","operation":"upsert","result":"applied"}]'
     cursor.execute(event_sql, (NOW, "jira", f"delivery-{n}", "jira:issue_updated",
                                '{"content-type":"application/json"}', "{}", BODY, n, "applied",
-                               None, None, entities, NOW))
+                               None, None, entities, NOW, f"{n:064x}"))
     event_id = cursor.fetchone()[0]
     properties = json.dumps({"summary": "Migrate Infra to Cloud", "status": "To Do"})
     cursor.execute(upsert_sql, ("jiraIssue", f"PI-{n % 2000}", "PI - Migrate", None, None,
