@@ -121,3 +121,35 @@ def test_requests_without_credentials_are_not_counted(anonymous):
     for _ in range(MAX_FAILURES + 5):
         assert anonymous.get("/v1/events", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 401
     assert guess(anonymous).status_code == 401
+
+
+# Routes anyone may call: Jira's deliveries check their own signature, the probe and the login page
+# read nothing, the stylesheets are public (Flask's own static route has no folder behind it).
+OPEN_ROUTES = {"/healthz", "/webhooks/<identifier>", "/login", "/ui-static/<path:filename>",
+               "/static/<path:filename>"}
+
+
+def test_every_route_refuses_anonymous_requests_in_the_default_configuration(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/catalog.db", "JIRA_WEBHOOK_SECRET": SECRET})
+    anonymous = anonymous_client(app)
+    values = {"blueprint": "jiraIssue", "identifier": "PI-1", "event_id": 1, "item_id": 1}
+    try:
+        post_event(app.test_client(), seed_payload())
+        checked = 0
+        for rule in app.url_map.iter_rules():
+            if rule.rule in OPEN_ROUTES:
+                continue
+            path = rule.rule
+            for name in rule.arguments:
+                path = path.replace(f"<{name}>", str(values.get(name, "x")))
+                path = path.replace(f"<int:{name}>", str(values.get(name, 1)))
+                path = path.replace(f"<path:{name}>", str(values.get(name, "x")))
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                answer = anonymous.open(path, method=method)
+                assert answer.status_code in (401, 302), (method, path, answer.status_code)
+                if answer.status_code == 302:
+                    assert answer.location.startswith("/login"), (method, path)
+                checked += 1
+        assert checked >= 15
+    finally:
+        runtime_of(app).store.close()
