@@ -68,7 +68,8 @@ def gunicorn(app_spec, workers, env, log_path, chdir=ROOT, threads=1, config=ROO
     command = [sys.executable, "-m", "gunicorn", "--config", str(config), "--bind",
                f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads), app_spec]
     with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=chdir, env={**os.environ, **env}, stdout=log,
+        # gunicorn.conf.py imports the app (its startup check), also for the baselines in bench/.
+        process = subprocess.Popen(command, cwd=chdir, env={**os.environ, "PYTHONPATH": str(ROOT), **env}, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -143,9 +144,12 @@ def bench_database(kind, args, folder, bodies_file):
     with database(kind, folder) as url:
         env = {"DATABASE_URL": url, "JIRA_WEBHOOK_SECRET": SECRET,
                "SQLITE_SYNCHRONOUS": args.sqlite_synchronous}
-        floor_env = {"FLOOR_DATABASE_URL": url.replace("bench.sqlite3", "floor.sqlite3"),
+        # The baselines pass the shipped config's startup check on a catalog of their own.
+        baseline_env = {"DATABASE_URL": f"sqlite:///{folder}/baseline-check.sqlite3",
+                        "JIRA_WEBHOOK_SECRET": SECRET}
+        floor_env = {**baseline_env, "FLOOR_DATABASE_URL": url.replace("bench.sqlite3", "floor.sqlite3"),
                      "FLOOR_SYNCHRONOUS": args.sqlite_synchronous}
-        with gunicorn("noop_app:create_app()", args.workers, {}, folder / f"noop-{kind}.log",
+        with gunicorn("noop_app:create_app()", args.workers, baseline_env, folder / f"noop-{kind}.log",
                       chdir=ROOT / "bench", threads=args.threads) as noop, \
                 gunicorn("floor_app:create_app()", args.workers, floor_env,
                          folder / f"floor-{kind}.log", chdir=ROOT / "bench",
