@@ -49,7 +49,7 @@ OUTBOX_DEPTH = Gauge("bridge_outbox_depth", "Entity changes waiting in the outbo
 BACKFILL_EVENTS = Counter("bridge_backfill_events",
                           "Events delivered by scripts/backfill_history.py, by webhook and outcome",
                           ["webhook", "status"], registry=REGISTRY)
-BACKFILL_PREFIX = "backfill-"  # the backfill's delivery ids (scripts/backfill/events.py)
+BACKFILL_PREFIX = "backfill-"  # the backfill's delivery ids (app/ingest/jira_events.py)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 

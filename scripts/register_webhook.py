@@ -13,6 +13,7 @@ from scripts.repo_python import use_repo_python  # noqa: E402
 if __name__ == "__main__":
     use_repo_python(__file__)
 
+from app.jira.client import JiraClient  # noqa: E402
 from scripts.backfill.cli import EXIT_OK, run_guarded, secrets_in_environment  # noqa: E402
 from scripts.backfill.config import (  # noqa: E402
     DEFAULT_JQL,
@@ -22,7 +23,6 @@ from scripts.backfill.config import (  # noqa: E402
     env_first,
     read_jira_settings,
 )
-from scripts.backfill.jira_client import JiraClient  # noqa: E402
 
 API = "/rest/webhooks/1.0/webhook"
 ISSUE_EVENTS = ["jira:issue_created", "jira:issue_updated", "jira:issue_deleted"]

@@ -1,16 +1,14 @@
-"""Reading the service's catalog, and pruning the entities a complete run did not produce."""
+"""Reading the service's catalog, and the deletions that prune the entities a complete run did not produce
+(the prune rule itself is app.jira.prune's)."""
 
 from __future__ import annotations
 
+from app.ingest.jira_events import build_delete_event
+from app.jira.retry import HttpClient, RetryPolicy
+
 from .config import ConfigError
-from .events import build_delete_event
-from .retry import HttpClient, RetryPolicy
 
 CATALOG_PAGE = 1000
-
-
-class PruneRefused(Exception):
-    """Pruning would delete more of the catalog than the threshold allows."""
 
 
 class CatalogReader:
@@ -44,15 +42,6 @@ class CatalogReader:
             return {"entities": [], "total": 0}
         response.raise_for_status()
         return response.json()
-
-
-def plan_prune(catalog_ids: set[str], produced_ids: set[str], threshold: float) -> list[str]:
-    """Identifiers in the catalog the run did not produce; refuses when they exceed ``threshold`` of it."""
-    stale = sorted(catalog_ids - produced_ids)
-    if catalog_ids and len(stale) > threshold * len(catalog_ids):
-        raise PruneRefused(f"pruning would delete {len(stale)} of {len(catalog_ids)} entities, "
-                           f"over the threshold of {threshold:.0%}; nothing deleted")
-    return stale
 
 
 def deletion_events(kind: str, identifiers: list[str], cloud: bool) -> list[tuple[str, dict]]:

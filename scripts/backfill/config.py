@@ -7,32 +7,13 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from app.errors import ConfigError
+from app.jira.client import JiraSettings
+
 DEFAULT_JQL = 'status in ("In Progress", "To Do")'
 KINDS = ("issue", "project", "user", "team")
 DEFAULT_BLUEPRINTS = {"issue": "jiraIssue", "project": "jiraProject", "user": "jiraUser",
                       "team": "jiraTeam"}
-
-
-class ConfigError(Exception):
-    """Bad configuration or credentials: the run cannot start (exit code 2)."""
-
-
-@dataclass(frozen=True)
-class JiraSettings:
-    """Where Jira is and how to authenticate; secrets are kept out of ``repr``."""
-
-    url: str
-    user: str | None = None
-    token: str | None = field(default=None, repr=False)
-    pat: str | None = field(default=None, repr=False)
-    deployment: str = "auto"
-    retries: int = 6
-    retry_base: float = 0.5
-    timeout: float = 30.0
-
-    def secrets(self) -> list[str]:
-        """The secret values to keep out of any output."""
-        return [s for s in (self.token, self.pat) if s]
 
 
 @dataclass(frozen=True)

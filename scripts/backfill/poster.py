@@ -11,10 +11,11 @@ from urllib.parse import urlsplit
 
 import requests
 
+from app.ingest.jira_events import delivery_headers, encode
+from app.jira.retry import GaveUp, HttpClient, RetryPolicy
+
 from .config import ConfigError
-from .events import delivery_headers, encode
 from .keepalive import KeepAliveClient
-from .retry import GaveUp, HttpClient, RetryPolicy
 
 FATAL_STATUSES = {401: "rejected the signature or credentials", 403: "refused access",
                   404: "does not exist (check the webhook identifier in --endpoint)"}

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from .catalog import CatalogReader, PruneRefused, deletion_events, plan_prune
+from app.ingest.jira_events import build_event
+from app.jira.client import JiraClient
+from app.jira.prune import PruneRefused, plan_prune
+from app.jira.retry import RetryPolicy
+
+from .catalog import CatalogReader, deletion_events
 from .checkpoint import Checkpoint, PageTracker
 from .config import BackfillSettings
 from .dry_run import DryRun
-from .events import build_event
-from .jira_client import JiraClient
 from .poster import Poster, WorkerPool
 from .progress import Progress, Stats, log
-from .retry import RetryPolicy
 
 EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from app.ingest.versions import parse_jira_time
 from scripts.backfill.cli import main
-from scripts.backfill.events import parse_jira_time
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.fake_jira import FakeJira, make_issues, make_projects, make_users
 from tests.support.helpers import sign

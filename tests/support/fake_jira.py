@@ -1,8 +1,10 @@
 """A fake Jira (Server/Data Center or Cloud) following the documented REST API, served over real HTTP.
 
-Covers what the backfill and webhook registration use: serverInfo, issue search (Server ``startAt``
-paging with ``total``; Cloud ``/search/jql`` with ``nextPageToken``/``isLast`` and ``fields`` defaulting
-to ``id``), Cloud's approximate count, projects, users, Cloud's Atlassian Teams API (teams paged by
+Covers what the backfill, the reconcile passes and webhook registration use: serverInfo, ``/myself``
+with the user's time zone, issue search (Server ``startAt`` paging with ``total``; Cloud ``/search/jql``
+with ``nextPageToken``/``isLast`` and ``fields`` defaulting to ``id``, on version 2 or, with
+``v2_search=False``, only on version 3; JQL ``updated >= "yyyy-MM-dd HH:mm"`` read in the user's time
+zone), Cloud's approximate count, projects, users, Cloud's Atlassian Teams API (teams paged by
 ``cursor``, members by ``pageInfo``/``after``) and the webhook registration API. Page sizes are
 capped like an instance setting; basic auth or (Server) a personal access token is required.
 """
@@ -12,15 +14,17 @@ from __future__ import annotations
 import base64
 import copy
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from tests.support.fake_http import JsonServer, Request
 from tests.support.helpers import load_fixture
 
 STATUSES = ("To Do", "In Progress", "Done")
-JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(=|in)\s*(.+?)\s*$', re.IGNORECASE)
+JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(=|in|>=)\s*(.+?)\s*$', re.IGNORECASE)
 TEAMS_PATH = re.compile(r"^/gateway/api/public/teams/v1/org/([^/]+)/teams(?:/([^/]+)/members)?$")
 JQL_FIELDS = {"status": lambda i: i["fields"]["status"]["name"], "project": lambda i: i["fields"]["project"]["key"],
-              "key": lambda i: i["key"]}
+              "key": lambda i: i["key"], "updated": lambda i: i["fields"]["updated"]}
 
 
 def seed_issue() -> dict:
@@ -61,18 +65,36 @@ def make_users(count: int, cloud: bool) -> list[dict]:
              "displayName": f"User {n}", "active": True} for n in range(1, count + 1)]
 
 
-def parse_jql(jql: str):
-    """A predicate for the small JQL subset tests use: clauses ``f = v`` / ``f in (a, b)`` joined by AND."""
+def jira_moment(value: str) -> datetime:
+    """An issue's ``updated`` (``2024-01-05T10:05:00.000+0000``) as an aware datetime."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def updated_since(text: str, zone: ZoneInfo):
+    """The predicate of ``updated >= "yyyy-MM-dd HH:mm"``, the date read in ``zone`` as Jira does."""
+    since = datetime.strptime(text.strip().strip('"\''), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    return lambda issue: jira_moment(issue["fields"]["updated"]) >= since
+
+
+def parse_jql(jql: str, zone: ZoneInfo = ZoneInfo("UTC")):
+    """A predicate for the small JQL subset tests use: clauses ``f = v`` / ``f in (a, b)`` /
+    ``updated >= "date"`` joined by AND."""
     clauses = []
     for clause in re.split(r"\s+AND\s+", re.split(r"\s+ORDER\s+BY\s+", jql or "", flags=re.I)[0], flags=re.I):
         if not clause.strip():
             continue
-        match = JQL_CLAUSE.match(clause)
+        match = JQL_CLAUSE.match(clause.strip().strip("()"))
         if not match or match.group(1).lower() not in JQL_FIELDS:
             raise ValueError(f"Error in the JQL Query: cannot parse {clause!r}")
+        if match.group(2) == ">=":
+            if match.group(1).lower() != "updated":
+                raise ValueError(f"Error in the JQL Query: cannot parse {clause!r}")
+            clauses.append(updated_since(match.group(3), zone))
+            continue
         values = {v.strip().strip('"\'') for v in match.group(3).strip("()").split(",")}
-        clauses.append((JQL_FIELDS[match.group(1).lower()], values))
-    return lambda issue: all(get(issue) in values for get, values in clauses)
+        get = JQL_FIELDS[match.group(1).lower()]
+        clauses.append(lambda issue, get=get, values=values: get(issue) in values)
+    return lambda issue: all(test(issue) for test in clauses)
 
 
 def select_fields(issue: dict, fields: list[str]) -> dict:
@@ -108,8 +130,10 @@ class FakeJira(JsonServer):
     def __init__(self, mode: str = "server", issues=(), projects=(), users=(), page_cap: int = 100,
                  latency: float = 0.0, user: str = "bot@example.com", token: str = "jira-token",
                  pat: str | None = None, approximate_count: bool = True, teams=(), members=None,
-                 org_id: str = "org-1", stops_at: int | None = None):
+                 org_id: str = "org-1", stops_at: int | None = None, time_zone: str = "UTC",
+                 v2_search: bool = True):
         super().__init__(latency)
+        self.time_zone, self.v2_search = ZoneInfo(time_zone), v2_search
         # Server search answers empty pages from this startAt on while still announcing the full
         # total, as instances under index trouble do.
         self.stops_at = stops_at
@@ -124,6 +148,9 @@ class FakeJira(JsonServer):
             ("GET", "/rest/api/2/search"): self.search_server,
             ("POST", "/rest/api/2/search/jql"): self.search_cloud,
             ("GET", "/rest/api/2/search/jql"): self.search_cloud,
+            ("POST", "/rest/api/3/search/jql"): self.search_cloud,
+            ("GET", "/rest/api/3/search/jql"): self.search_cloud,
+            ("GET", "/rest/api/2/myself"): self.myself,
             ("POST", "/rest/api/3/search/approximate-count"): self.count,
             ("GET", "/rest/api/2/project"): self.list_projects,
             ("GET", "/rest/api/3/project/search"): self.search_projects,
@@ -151,6 +178,8 @@ class FakeJira(JsonServer):
         if request.path != "/rest/api/2/serverInfo" and not self.authorized(request):
             return 401, {"errorMessages": ["You are not authenticated."]}, {}
         handler = self.routes.get((request.method, request.path))
+        if request.path.startswith("/rest/api/2/search/jql") and not self.v2_search:
+            handler = None
         if handler is None and request.path.startswith("/rest/webhooks/1.0/webhook/"):
             handler = self.one_webhook
         if handler is None and TEAMS_PATH.match(request.path) and self.cloud:
@@ -168,9 +197,22 @@ class FakeJira(JsonServer):
         return 200, {"baseUrl": self.url, "version": "10.0.0" if not self.cloud else "1001.0.0",
                      "deploymentType": "Cloud" if self.cloud else "Server"}, {}
 
+    def myself(self, request: Request):
+        """GET /rest/api/2/myself: the signed-in user, with the time zone Jira reads JQL dates in."""
+        return 200, {"name": self.user, "accountId": "acc-bot", "timeZone": str(self.time_zone)}, {}
+
     def matching(self, jql: str) -> list[dict]:
         """Issues matching the JQL, in key order."""
-        return [i for i in self.issues if parse_jql(jql)(i)]
+        test = parse_jql(jql, self.time_zone)
+        return [i for i in self.issues if test(i)]
+
+    def searches(self) -> list[str]:
+        """The JQL of every issue search made so far."""
+        return [self.params(r).get("jql", "") for r in self.log if "/search" in r.path and "count" not in r.path]
+
+    def issue(self, key: str) -> dict:
+        """The stored issue with this key."""
+        return next(i for i in self.issues if i["key"] == key)
 
     def search_server(self, request: Request):
         """/rest/api/2/search: startAt paging with total; Cloud answers 410 as since 2025."""
