@@ -15,6 +15,8 @@ from typing import Protocol
 
 import requests
 
+from ..errors import BridgeError
+
 RETRY_STATUSES = frozenset({408, 425, 429})  # besides every 5xx
 MAX_HINTED_WAIT = 600.0
 # Jira Cloud's RateLimit-Reason for a spent quota (jira-quota-global-based, jira-quota-tenant-based):
@@ -24,8 +26,11 @@ QUOTA_REASON_PREFIX = "jira-quota"
 TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout)
 
 
-class GaveUp(Exception):
+class GaveUp(BridgeError):
     """A request still failed after the whole retry budget."""
+
+    status = 502
+    reason = "gave_up"
 
 
 @dataclass(frozen=True)

@@ -206,9 +206,14 @@ class FakeJira(JsonServer):
         test = parse_jql(jql, self.time_zone)
         return [i for i in self.issues if test(i)]
 
+    def search_requests(self) -> list[dict]:
+        """The parameters (JQL, fields, paging) of every issue search made so far."""
+        paths = {"/rest/api/2/search", "/rest/api/2/search/jql", "/rest/api/3/search/jql"}
+        return [self.params(r) for r in self.log if r.path in paths]
+
     def searches(self) -> list[str]:
         """The JQL of every issue search made so far."""
-        return [self.params(r).get("jql", "") for r in self.log if "/search" in r.path and "count" not in r.path]
+        return [params.get("jql", "") for params in self.search_requests()]
 
     def issue(self, key: str) -> dict:
         """The stored issue with this key."""
