@@ -90,18 +90,24 @@ def jira_client(settings: Settings) -> JiraClient:
                       PAGE_SIZE)
 
 
-def run_pass(store: Store, configs: dict[str, WebhookConfig], settings: Settings, kind: str,
-             webhook: str = "", jira: JiraClient | None = None) -> PassResult:
-    """One pass of `kind` ("incremental" or "full"), holding the pass lock; ReconcileBusy when
-    another pass runs, ReconcileFailed (recorded) when this one cannot finish."""
+def reconciler_for(store: Store, configs: dict[str, WebhookConfig], settings: Settings,
+                   webhook: str = "") -> "Reconciler":
+    """The Reconciler of the settings' Jira and configuration (or `webhook`'s)."""
     if not settings.JIRA_URL:
         raise ConfigError("setting JIRA_URL: reconcile passes read Jira; set JIRA_URL and its credentials")
     config = reconcile_config(configs, webhook or settings.RECONCILE_WEBHOOK)
+    return Reconciler(store, config, jira_client(settings), settings.MAX_JSON_DEPTH,
+                      settings.MAX_ENTITIES_PER_EVENT)
+
+
+def run_pass(store: Store, configs: dict[str, WebhookConfig], settings: Settings, kind: str,
+             webhook: str = "") -> PassResult:
+    """One pass of `kind` ("incremental" or "full"), holding the pass lock; ReconcileBusy when
+    another pass runs, ReconcileFailed (recorded) when this one cannot finish."""
+    reconciler = reconciler_for(store, configs, settings, webhook)
     with pass_lock(store.engine) as held:
         if not held:
             raise ReconcileBusy("another reconcile pass is running; this one was skipped")
-        reconciler = Reconciler(store, config, jira or jira_client(settings), settings.MAX_JSON_DEPTH,
-                                settings.MAX_ENTITIES_PER_EVENT)
         return reconciler.run(kind)
 
 
@@ -120,6 +126,7 @@ class Reconciler:
     def run(self, kind: str) -> PassResult:
         """Record, run and settle one pass."""
         webhook = self.config.identifier
+        self.counts, self.announced = Counts(), None
         self.importing = last_success(self.engine, webhook) is None
         previous = last_watermark(self.engine, webhook)
         pass_id = start_pass(self.engine, kind, webhook)
