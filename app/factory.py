@@ -62,6 +62,8 @@ def check_startup(overrides: dict | None = None) -> None:
         blueprints = load_blueprints(Path(settings.MAPPINGS_DIR) / "blueprints")
         configs = load_webhook_configs(settings.MAPPINGS_DIR,
                                        environment_for_substitution(overrides), blueprints)
+        if settings.JIRA_URL:
+            reconcile_config(configs, settings.RECONCILE_WEBHOOK)
         engine = open_engine(settings.DATABASE_URL, settings.SQLITE_SYNCHRONOUS)
         try:
             check_reachable(engine)

@@ -75,8 +75,9 @@ class JiraClient:
     """Pages through one kind of Jira object, Server or Cloud style."""
 
     def __init__(self, settings: JiraSettings, page_size: int = 1000, fetch_concurrency: int = 4,
-                 org_id: str | None = None):
+                 org_id: str | None = None, credentials_hint: str = ""):
         self.base = settings.url
+        self.credentials_hint = credentials_hint
         self.org_id = org_id
         self.page_size = page_size
         self.fetch_concurrency = max(1, fetch_concurrency)
@@ -94,7 +95,8 @@ class JiraClient:
         JiraError."""
         response = self.http.request(method, self.base + path, **kwargs)
         if response.status_code in (401, 403):
-            raise ConfigError(f"Jira refused the credentials ({response.status_code} on {path.split('?')[0]})")
+            raise ConfigError(f"Jira refused the credentials ({response.status_code} on {path.split('?')[0]})"
+                              + (f": check {self.credentials_hint}" if self.credentials_hint else ""))
         if response.status_code == 400:
             raise ConfigError(f"Jira rejected the request: {describe_error(response)}")
         if not response.ok:

@@ -87,7 +87,7 @@ def jira_client(settings: Settings) -> JiraClient:
     """The client of JIRA_URL with its credentials."""
     return JiraClient(JiraSettings(url=settings.JIRA_URL, user=settings.JIRA_USER or None,
                                    token=settings.JIRA_API_TOKEN or None, pat=settings.JIRA_PAT or None),
-                      PAGE_SIZE)
+                      PAGE_SIZE, credentials_hint="JIRA_PAT" if settings.JIRA_PAT else "JIRA_USER and JIRA_API_TOKEN")
 
 
 def reconciler_for(store: Store, configs: dict[str, WebhookConfig], settings: Settings,

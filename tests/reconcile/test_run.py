@@ -5,8 +5,10 @@ from datetime import datetime
 
 import pytest
 
+from app.ingest.jira_events import build_issue_event
 from app.reconcile.lock import pass_lock
 from app.reconcile.passes import list_passes
+from app.reconcile.run import reconciler_for
 from app.runtime import runtime_of
 from tests.reconcile.conftest import open_app
 from tests.support.fake_jira import FakeJira, make_issues
@@ -172,3 +174,41 @@ def test_cloud_without_version_2_search_is_read_on_version_3(database_url):
         finally:
             runtime_of(application).store.close()
 
+
+
+def test_an_older_search_result_reaching_the_store_after_a_live_event_is_stale(server_app):
+    state = runtime_of(server_app)
+    reconciler = reconciler_for(state.store, state.configs, state.settings)
+    live = issue("PI-9", "Live", timestamp=1_706_000_000_000)
+    assert post_event(server_app.test_client(), live, webhook="jira-catalog").json["status"] == "applied"
+    older = dict(live["issue"], fields=dict(live["issue"]["fields"], summary="Older",
+                                            updated="2024-01-20T00:00:00.000+0000"))
+
+    outcome = reconciler.apply(build_issue_event(older))
+
+    assert outcome.status == "stale" and reconciler.counts.changed == 0
+    assert entity(server_app, "PI-9")["title"] == "Live"
+
+
+def test_wrong_jira_credentials_fail_the_pass_with_one_line_naming_the_settings(database_url, server_jira):
+    application = open_app(database_url, server_jira, JIRA_API_TOKEN="wrong")
+    try:
+        code, output = reconcile(application)
+        assert code == 1 and output.count("\n") == 1
+        assert "Jira refused the credentials" in output and "JIRA_USER and JIRA_API_TOKEN" in output
+        assert last_pass(application)["status"] == "failed"
+    finally:
+        runtime_of(application).store.close()
+
+
+def test_without_jira_url_the_command_says_what_to_set(app):
+    code, output = reconcile(app)
+    assert code == 1 and "setting JIRA_URL" in output
+
+
+def test_another_configuration_reconciles_issues_only(jira_app, jira):
+    code, output = reconcile(jira_app, "--full", "--webhook", "jira")
+    assert code == 0, output
+    assert entity(jira_app, "PI-1")["title"] == "PI-1 - Issue number 1"
+    assert entity(jira_app, "P1", "jiraProject") is None
+    assert reconcile(jira_app, "--webhook", "nope")[1].count("RECONCILE_WEBHOOK") == 1
