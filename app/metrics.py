@@ -104,7 +104,7 @@ def reconcile_families(totals: Mapping[str, Mapping]) -> list:
         passes.add_metric([kind, status], count)
     families = [passes]
     for name, key, help_text in (
-            ("bridge_reconcile_changed", "changed", "Catalog changes reconcile passes made, by kind"),
+            ("bridge_reconcile_changed", "changed", "Entities reconcile passes created or updated, by kind"),
             ("bridge_reconcile_missed", "missed", "Changes reconcile passes found that webhooks had not "
                                                   "delivered, by kind")):
         family = CounterMetricFamily(name, help_text, labels=["kind"])
