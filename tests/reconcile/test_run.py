@@ -212,3 +212,26 @@ def test_another_configuration_reconciles_issues_only(jira_app, jira):
     assert entity(jira_app, "PI-1")["title"] == "PI-1 - Issue number 1"
     assert entity(jira_app, "P1", "jiraProject") is None
     assert reconcile(jira_app, "--webhook", "nope")[1].count("RECONCILE_WEBHOOK") == 1
+
+
+def test_changes_and_deletions_made_without_webhooks_are_repaired_and_a_newer_live_event_survives(jira_app, jira):
+    assert reconcile(jira_app)[0] == 0
+    for key, summary in (("PI-1", "First change"), ("PI-2", "Second change")):
+        change_in_jira(jira, key, summary, "2024-02-01T08:00:00.000+0000")
+    live = issue("PI-3", "Live", timestamp=int(datetime(2024, 2, 1, 12).timestamp() * 1000))
+    assert post_event(jira_app.test_client(), live, webhook="jira-catalog").json["status"] == "applied"
+    change_in_jira(jira, "PI-3", "Older than the live event", "2024-02-01T09:00:00.000+0000")
+    jira.issues = [i for i in jira.issues if i["key"] not in ("PI-5", "PI-6")]
+    jira.log.clear()
+
+    assert reconcile(jira_app)[0] == 0
+    (jql,) = jira.searches()
+    assert {i["key"] for i in jira.matching(jql)} == {"PI-1", "PI-2", "PI-3"}
+    assert [entity(jira_app, key)["title"] for key in ("PI-1", "PI-2", "PI-3")] == [
+        "First change", "Second change", "Live"]
+    assert (last_pass(jira_app)["changed"], last_pass(jira_app)["missedByWebhooks"]) == (2, 2)
+
+    assert reconcile(jira_app, "--full")[0] == 0
+    assert [entity(jira_app, f"PI-{n}") is None for n in range(1, 7)] == [False] * 4 + [True] * 2
+    assert entity(jira_app, "PI-3")["title"] == "Live"
+    assert last_pass(jira_app)["deleted"] == 2
