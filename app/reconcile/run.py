@@ -16,6 +16,7 @@ event stamped later is never overwritten by an older search result.
 import logging
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ..catalog.store import EventOutcome, Store
@@ -37,6 +38,7 @@ log = logging.getLogger("jira_catalog_bridge.reconcile")
 # last pass read (Jira's `updated` is set before a search sees the change), and JQL's minutes.
 OVERLAP_MS = 2 * 60 * 1000
 FETCH_BATCH = 50  # issue keys refetched per search in a full pass
+APPLY_THREADS = 8  # events of a page processed at once (their writes share commits)
 PAGE_SIZE = 100
 CATALOG_WEBHOOK = "jira-catalog"
 DELIVERY_PREFIX = "reconcile-"
@@ -187,32 +189,31 @@ class Reconciler:
         versions = {issue["key"]: parse_jira_time((issue.get("fields") or {}).get("updated"))
                     for issue in issues}
         stored = stored_versions(self.engine, self.targets("issue"), list(versions))
-        for issue in issues:
-            if not is_current(stored, issue["key"], versions[issue["key"]]):
-                self.apply(build_issue_event(issue))
+        self.apply_all([build_issue_event(issue) for issue in issues
+                        if not is_current(stored, issue["key"], versions[issue["key"]])])
         return max((v for v in versions.values() if v is not None), default=None)
 
     def sync(self, kind: str) -> None:
         """Every project or user: sent when the catalog's entity differs, pruned when gone."""
         produced: dict[str, set[str]] = defaultdict(set)
         for page in self.jira.pages(kind, ""):
-            for item in page.items:
-                self.counts.seen += 1
-                event = build_event(kind, item)
+            self.counts.seen += len(page.items)
+            differing = []
+            for event in (build_event(kind, item) for item in page.items):
                 translation = translate(self.config, build_jq_input(event, {}, {}), event)
                 for change in translation.changes:
                     produced[change.blueprint].add(change.identifier)
                 if translation.failure or not unchanged(self.engine, translation.changes):
-                    self.apply(event)
+                    differing.append(event)
+            self.apply_all(differing)
         self.prune(kind, produced)
 
     def prune(self, kind: str, produced: dict[str, set[str]]) -> None:
         """Delete the entities of `kind`'s blueprints Jira did not list, under the threshold."""
         cloud = self.jira.detect_deployment() == "cloud"
         for blueprint in self.targets(kind):
-            for identifier in plan_prune(live_identifiers(self.engine, blueprint), produced.get(blueprint, ()),
-                                         self.threshold):
-                self.apply(build_delete_event(kind, identifier, cloud), deleting=True)
+            stale = plan_prune(live_identifiers(self.engine, blueprint), produced.get(blueprint, ()), self.threshold)
+            self.apply_all([build_delete_event(kind, identifier, cloud) for identifier in stale], deleting=True)
 
     def targets(self, kind: str) -> list[str]:
         """The blueprints a deletion of `kind` maps to in this configuration (none: it maps no such
@@ -224,9 +225,30 @@ class Reconciler:
                                             if change.operation == "delete" and change.identifier == PROBE_ID})
         return self.blueprints[kind]
 
+    def apply_all(self, events: list[dict], deleting: bool = False) -> None:
+        """Process events APPLY_THREADS at a time, so that the store's group commit writes several in
+        one transaction (one fsync on SQLite), and count what they did."""
+        if len(events) <= 1:
+            for event in events:
+                self.apply(event, deleting)
+            return
+        with ThreadPoolExecutor(min(APPLY_THREADS, len(events)), thread_name_prefix="reconcile") as pool:
+            outcomes = list(pool.map(self.process, events))
+        for outcome in outcomes:
+            self.count(outcome, deleting)
+
+    def process(self, event: dict) -> EventOutcome:
+        """One event through the webhook path's processing."""
+        return process_event(self.store, self.config, event, self.max_depth, self.max_entities)
+
     def apply(self, event: dict, deleting: bool = False) -> EventOutcome:
-        """Process one event in process and count what it did."""
-        outcome = process_event(self.store, self.config, event, self.max_depth, self.max_entities)
+        """Process one event and count what it did."""
+        outcome = self.process(event)
+        self.count(outcome, deleting)
+        return outcome
+
+    def count(self, outcome: EventOutcome, deleting: bool) -> None:
+        """Add what one event did to the pass's counts."""
         if outcome.status == "failed":
             self.counts.failed += 1
         elif outcome.status == "applied":
@@ -235,7 +257,6 @@ class Reconciler:
             else:
                 self.counts.changed += 1
             self.counts.missed += 0 if self.importing else 1
-        return outcome
 
 
 def process_event(store: Store, config: WebhookConfig, event: dict, max_depth: int,
