@@ -3,6 +3,8 @@
 The first pass imports every issue; then an incremental pass on an up-to-date catalog, a full pass on
 an unchanged catalog (the cheap listing: keys and `updated` only), and an incremental and a full pass
 after 1% of the issues changed in Jira without webhooks. Each is timed with the Jira requests it made.
+The baseline, in the same run: the first pass again into another fresh catalog with one event processed
+at a time (APPLY_THREADS = 1), i.e. one commit per event.
 
     python bench/reconcile.py [--issues 5000] [--latency 0.02] [--mode server|cloud] [--runs 3]
 """
@@ -20,12 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
+from app.reconcile import run as reconcile_run  # noqa: E402
 from app.reconcile.run import run_pass  # noqa: E402
 from app.runtime import runtime_of  # noqa: E402
 from tests.support.fake_jira import FakeJira, make_issues  # noqa: E402
 
 STEPS = ("first pass (import)", "incremental, nothing changed", "full, nothing changed",
-         "incremental, 1% changed", "full, 1% changed")
+         "incremental, 1% changed", "full, 1% changed", "baseline: first pass, one event at a time")
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,6 +55,21 @@ def change_some(issues: list[dict], share: float) -> None:
                                updated=time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime(later + n)))
 
 
+def open_app(folder: str, name: str, jira: FakeJira):
+    return create_app({"DATABASE_URL": f"sqlite:///{folder}/{name}.sqlite3", "JIRA_WEBHOOK_SECRET": "s",
+                       "CATALOG_API_TOKEN": "bench-api-token-" + "0" * 32, "JIRA_URL": jira.url,
+                       "JIRA_USER": jira.user, "JIRA_API_TOKEN": jira.token, "LOG_LEVEL": "WARNING"})
+
+
+def timed_pass(app, jira: FakeJira, kind: str) -> tuple[float, int, int]:
+    """(seconds, Jira requests, entities changed) of one pass."""
+    state = runtime_of(app)
+    requests_before = len(jira.log)
+    started = time.perf_counter()
+    result = run_pass(state.store, state.configs, state.settings, kind)
+    return time.perf_counter() - started, len(jira.log) - requests_before, result.counts.changed
+
+
 def one_run(args: argparse.Namespace) -> list[tuple[float, int, int]]:
     """(seconds, Jira requests, entities changed) of each step."""
     issues = make_issues(args.issues)
@@ -59,21 +77,21 @@ def one_run(args: argparse.Namespace) -> list[tuple[float, int, int]]:
     results = []
     with tempfile.TemporaryDirectory() as folder, FakeJira(args.mode, issues=issues, page_cap=args.page_cap,
                                                           latency=args.latency) as jira:
-        app = create_app({"DATABASE_URL": f"sqlite:///{folder}/catalog.sqlite3", "JIRA_WEBHOOK_SECRET": "s",
-                          "JIRA_URL": jira.url, "JIRA_USER": jira.user, "JIRA_API_TOKEN": jira.token,
-                          "LOG_LEVEL": "WARNING"})
-        state = runtime_of(app)
-        for step in STEPS:
+        app = open_app(folder, "catalog", jira)
+        for step in STEPS[:-1]:
             if step == "incremental, 1% changed":
                 change_some(jira.issues, 0.01)
             if step == "full, 1% changed":
                 change_some(jira.issues[1:], 0.01)
-            requests_before = len(jira.log)
-            started = time.perf_counter()
-            result = run_pass(state.store, state.configs, state.settings,
-                              "full" if step.startswith("full") else "incremental")
-            results.append((time.perf_counter() - started, len(jira.log) - requests_before, result.counts.changed))
-        state.store.close()
+            results.append(timed_pass(app, jira, "full" if step.startswith("full") else "incremental"))
+        runtime_of(app).store.close()
+        threads, reconcile_run.APPLY_THREADS = reconcile_run.APPLY_THREADS, 1
+        try:
+            baseline = open_app(folder, "baseline", jira)
+            results.append(timed_pass(baseline, jira, "incremental"))
+            runtime_of(baseline).store.close()
+        finally:
+            reconcile_run.APPLY_THREADS = threads
     return results
 
 
@@ -88,6 +106,9 @@ def main() -> None:
         seconds = [run[index][0] for run in runs]
         print(f"| {step} | {statistics.median(seconds):.2f} [{min(seconds):.2f}-{max(seconds):.2f}] | "
               f"{runs[0][index][1]} | {runs[0][index][2]} |")
+    ratios = [run[-1][0] / run[0][0] for run in runs]
+    print(f"first pass: {statistics.median(ratios):.2f}x faster than one event at a time "
+          f"[{min(ratios):.2f}-{max(ratios):.2f}]")
 
 
 if __name__ == "__main__":
