@@ -13,7 +13,6 @@ event stamped later is never overwritten by an older search result.
   an incomplete listing; projects and users too when the configuration maps them.
 """
 
-import logging
 import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +32,6 @@ from .catalog import live_identifiers, stored_versions, unchanged
 from .lock import pass_lock
 from .passes import Counts, finish_pass, last_success, last_watermark, start_pass
 
-log = logging.getLogger("jira_catalog_bridge.reconcile")
 # Issues updated this long before the watermark are asked for again: changes committed while the
 # last pass read (Jira's `updated` is set before a search sees the change), and JQL's minutes.
 OVERLAP_MS = 2 * 60 * 1000
@@ -137,10 +135,8 @@ class Reconciler:
         except Exception as exc:  # noqa: BLE001 - any failure ends the pass, recorded with its reason
             message = exc.message if isinstance(exc, BridgeError) else f"{type(exc).__name__}: {exc}"
             finish_pass(self.engine, pass_id, self.counts, previous, message)
-            log.warning("reconcile %s pass %d failed: %s", kind, pass_id, message)
-            raise ReconcileFailed(message) from exc
+            raise ReconcileFailed(f"reconcile {kind} pass {pass_id} failed: {message}") from exc
         finish_pass(self.engine, pass_id, self.counts, watermark)
-        log.info("reconcile %s pass %d: %s", kind, pass_id, describe(self.counts))
         return PassResult(pass_id, kind, self.counts, watermark)
 
     def incremental(self, watermark: int | None) -> int | None:
