@@ -97,7 +97,7 @@ def reconciler_for(store: Store, configs: dict[str, WebhookConfig], settings: Se
         raise ConfigError("setting JIRA_URL: reconcile passes read Jira; set JIRA_URL and its credentials")
     config = reconcile_config(configs, webhook or settings.RECONCILE_WEBHOOK)
     return Reconciler(store, config, jira_client(settings), settings.MAX_JSON_DEPTH,
-                      settings.MAX_ENTITIES_PER_EVENT)
+                      settings.MAX_ENTITIES_PER_EVENT, scope=settings.RECONCILE_JQL)
 
 
 def run_pass(store: Store, configs: dict[str, WebhookConfig], settings: Settings, kind: str,
@@ -115,8 +115,9 @@ class Reconciler:
     """Passes of one configuration against one Jira."""
 
     def __init__(self, store: Store, config: WebhookConfig, jira: JiraClient, max_depth: int,
-                 max_entities: int, prune_threshold: float = DEFAULT_THRESHOLD):
+                 max_entities: int, prune_threshold: float = DEFAULT_THRESHOLD, scope: str = ""):
         self.store, self.engine, self.config, self.jira = store, store.engine, config, jira
+        self.scope = scope.strip()
         self.max_depth, self.max_entities, self.threshold = max_depth, max_entities, prune_threshold
         self.importing = False
         self.counts = Counts()
@@ -142,7 +143,7 @@ class Reconciler:
     def incremental(self, watermark: int | None) -> int | None:
         """Issues updated since the watermark, less the overlap; the new watermark."""
         since = 0 if watermark is None else max(0, watermark - OVERLAP_MS)
-        jql = f"updated >= {self.jira.jql_time(since)} ORDER BY updated ASC"
+        jql = f"{self.scoped(since)} ORDER BY updated ASC"
         for page in self.jira.pages("issue", jql):
             watermark = newest(watermark, self.refresh(page.items))
         return watermark
@@ -166,11 +167,17 @@ class Reconciler:
                 self.sync(kind)
         return newest(watermark, max((v for v in listed.values() if v is not None), default=None))
 
+    def scoped(self, since: int) -> str:
+        """The JQL of issues in scope (RECONCILE_JQL, else every issue) updated since `since` (epoch
+        ms); always bounded, as Jira Cloud requires."""
+        updated = f"updated >= {self.jira.jql_time(since)}"
+        return f"({self.scope}) AND {updated}" if self.scope else updated
+
     def list_issues(self) -> tuple[dict[str, int | None], bool]:
         """{key: updated} of every issue, and whether the listing has all Jira announced."""
         listed: dict[str, int | None] = {}
         total = None
-        jql = f"updated >= {self.jira.jql_time(0)} ORDER BY key ASC"
+        jql = f"{self.scoped(0)} ORDER BY key ASC"
         for page in self.jira.pages("issue", jql, fields=LISTING_FIELDS):
             total = page.total if page.total is not None else total
             listed.update((item["key"], parse_jira_time((item.get("fields") or {}).get("updated")))

@@ -249,3 +249,17 @@ def test_a_listing_cut_short_by_failures_deletes_nothing(jira_app, jira):
     assert code == 1 and "failed after 6 attempts (HTTP 503)" in output
     assert entity(jira_app, "PI-1") is not None
     assert (last_pass(jira_app)["status"], last_pass(jira_app)["deleted"]) == ("failed", 0)
+
+
+def test_reconcile_jql_scopes_every_search(database_url):
+    issues = make_issues(3) + make_issues(2, project="OPS")
+    with FakeJira("cloud", issues=issues) as cloud:
+        application = open_app(database_url, cloud, RECONCILE_JQL="project in (PI)")
+        try:
+            assert reconcile(application, "--full")[0] == 0
+            assert reconcile(application)[0] == 0
+            assert [entity(application, key) is not None for key in ("PI-1", "PI-3", "OPS-1")] == [True, True, False]
+            scoped = [jql for jql in cloud.searches() if not jql.startswith("key in")]
+            assert len(scoped) == 2 and all(jql.startswith("(project in (PI)) AND updated >= ") for jql in scoped)
+        finally:
+            runtime_of(application).store.close()
