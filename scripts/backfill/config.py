@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -11,6 +12,10 @@ DEFAULT_JQL = 'status in ("In Progress", "To Do")'
 KINDS = ("issue", "project", "user", "team")
 DEFAULT_BLUEPRINTS = {"issue": "jiraIssue", "project": "jiraProject", "user": "jiraUser",
                       "team": "jiraTeam"}
+
+
+URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@", re.IGNORECASE)
+URL_TOKEN = re.compile(r"([?&][^=&#\s]*(?:token|secret|key|password|sig)[^=&#\s]*=)[^&#\s]+", re.IGNORECASE)
 
 
 class ConfigError(Exception):
@@ -71,6 +76,12 @@ class BackfillSettings:
     def webhook_identifier(self) -> str:
         """The webhook configuration the endpoint URL names (its last path segment)."""
         return urlsplit(self.endpoint).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with the passwords of URLs (``user:password@host``) and the values of token-like query
+    parameters (``?token=``) masked."""
+    return URL_TOKEN.sub(r"\1***", URL_PASSWORD.sub(r"\1***@", text))
 
 
 def env_first(*names: str) -> str | None:

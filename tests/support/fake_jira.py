@@ -3,8 +3,9 @@
 Covers what the backfill and webhook registration use: serverInfo, issue search (Server ``startAt``
 paging with ``total``; Cloud ``/search/jql`` with ``nextPageToken``/``isLast`` and ``fields`` defaulting
 to ``id``), Cloud's approximate count, projects, users, Cloud's Atlassian Teams API (teams paged by
-``cursor``, members by ``pageInfo``/``after``) and the webhook registration API. Page sizes are
-capped like an instance setting; basic auth or (Server) a personal access token is required.
+``cursor``, members by ``pageInfo``/``after``) and the webhook registration APIs of each version
+(tests/support/fake_jira_webhooks.py). Page sizes are capped like an instance setting; basic auth or
+(Server) a personal access token is required.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import copy
 import re
 
 from tests.support.fake_http import JsonServer, Request
+from tests.support.fake_jira_webhooks import WebhookAdmin
 from tests.support.helpers import load_fixture
 
 STATUSES = ("To Do", "In Progress", "Done")
@@ -102,14 +104,16 @@ def decode_token(token: str) -> int:
     return int(base64.urlsafe_b64decode(token.encode()).decode().split(":")[1])
 
 
-class FakeJira(JsonServer):
-    """A Jira instance in ``mode`` "server" or "cloud" holding the given issues, projects and users."""
+class FakeJira(JsonServer, WebhookAdmin):
+    """A Jira instance in ``mode`` "server" or "cloud" holding the given issues, projects and users;
+    ``version`` is what serverInfo reports (default 9.12.2 on Server, Data Center before 10)."""
 
     def __init__(self, mode: str = "server", issues=(), projects=(), users=(), page_cap: int = 100,
                  latency: float = 0.0, user: str = "bot@example.com", token: str = "jira-token",
                  pat: str | None = None, approximate_count: bool = True, teams=(), members=None,
-                 org_id: str = "org-1", stops_at: int | None = None):
+                 org_id: str = "org-1", stops_at: int | None = None, version: str | None = None):
         super().__init__(latency)
+        self.version = version or ("1001.0.0-SNAPSHOT" if mode == "cloud" else "9.12.2")
         # Server search answers empty pages from this startAt on while still announcing the full
         # total, as instances under index trouble do.
         self.stops_at = stops_at
@@ -129,14 +133,17 @@ class FakeJira(JsonServer):
             ("GET", "/rest/api/3/project/search"): self.search_projects,
             ("GET", "/rest/api/3/users/search"): self.search_users,
             ("GET", "/rest/api/2/user/search"): self.search_users,
-            ("GET", "/rest/webhooks/1.0/webhook"): self.list_webhooks,
-            ("POST", "/rest/webhooks/1.0/webhook"): self.create_webhook,
         }
 
     @property
     def cloud(self) -> bool:
         """Whether this instance plays Jira Cloud."""
         return self.mode == "cloud"
+
+    @property
+    def major_version(self) -> int:
+        """The first of serverInfo's versionNumbers."""
+        return int(self.version.split(".")[0])
 
     def authorized(self, request: Request) -> bool:
         """Basic auth with the configured user and token, or (Server only) the personal access token."""
@@ -150,9 +157,7 @@ class FakeJira(JsonServer):
         """Dispatch to the matching API handler."""
         if request.path != "/rest/api/2/serverInfo" and not self.authorized(request):
             return 401, {"errorMessages": ["You are not authenticated."]}, {}
-        handler = self.routes.get((request.method, request.path))
-        if handler is None and request.path.startswith("/rest/webhooks/1.0/webhook/"):
-            handler = self.one_webhook
+        handler = self.routes.get((request.method, request.path)) or self.webhook_handler(request)
         if handler is None and TEAMS_PATH.match(request.path) and self.cloud:
             handler = self.teams_api
         if handler is None:
@@ -165,7 +170,8 @@ class FakeJira(JsonServer):
 
     def server_info(self, request: Request):
         """GET /rest/api/2/serverInfo: open to anonymous callers, as on real instances."""
-        return 200, {"baseUrl": self.url, "version": "10.0.0" if not self.cloud else "1001.0.0",
+        numbers = [int(part) for part in self.version.split("-")[0].split(".")]
+        return 200, {"baseUrl": self.url, "version": self.version, "versionNumbers": numbers,
                      "deploymentType": "Cloud" if self.cloud else "Server"}, {}
 
     def matching(self, jql: str) -> list[dict]:
@@ -232,32 +238,6 @@ class FakeJira(JsonServer):
             return 400, {"errorMessages": ["The username query parameter was not provided"]}, {}
         start, size = int(request.query.get("startAt", 0)), min(int(request.query.get("maxResults", 50)), 1000)
         return 200, self.users[start:start + size], {}
-
-    def webhook_view(self, number: int) -> dict:
-        """A registered webhook as the API shows it."""
-        return {**self.webhooks[number], "self": f"{self.url}/rest/webhooks/1.0/webhook/{number}"}
-
-    def list_webhooks(self, request: Request):
-        """GET /rest/webhooks/1.0/webhook."""
-        return 200, [self.webhook_view(n) for n in sorted(self.webhooks)], {}
-
-    def create_webhook(self, request: Request):
-        """POST /rest/webhooks/1.0/webhook."""
-        number = max(self.webhooks, default=0) + 1
-        self.webhooks[number] = {"enabled": True, **request.json()}
-        return 201, self.webhook_view(number), {}
-
-    def one_webhook(self, request: Request):
-        """GET, PUT or DELETE /rest/webhooks/1.0/webhook/<id>."""
-        number = int(request.path.rsplit("/", 1)[1])
-        if number not in self.webhooks:
-            return 404, {"errorMessages": ["No webhook with this id"]}, {}
-        if request.method == "DELETE":
-            del self.webhooks[number]
-            return 204, None, {}
-        if request.method == "PUT":
-            self.webhooks[number] = {"enabled": True, **request.json()}
-        return 200, self.webhook_view(number), {}
 
     def teams_api(self, request: Request):
         """GET .../org/<org>/teams (``entities``, ``cursor``) and POST .../teams/<id>/members
