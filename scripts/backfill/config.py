@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-DEFAULT_JQL = 'status in ("In Progress", "To Do")'
+# Every issue. Jira Cloud's search/jql refuses a query without a restriction, so the default has one every
+# issue meets; oldest first, so that issues created during a run join the end instead of shifting pages.
+DEFAULT_JQL = "created <= now() ORDER BY created ASC"
 KINDS = ("issue", "project", "user", "team")
 DEFAULT_BLUEPRINTS = {"issue": "jiraIssue", "project": "jiraProject", "user": "jiraUser",
                       "team": "jiraTeam"}

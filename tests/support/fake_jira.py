@@ -13,16 +13,19 @@ from __future__ import annotations
 import base64
 import copy
 import re
+from datetime import UTC, datetime
 
+from app.ingest.versions import parse_jira_time
 from tests.support.fake_http import JsonServer, Request
 from tests.support.fake_jira_webhooks import WebhookAdmin
 from tests.support.helpers import load_fixture
 
 STATUSES = ("To Do", "In Progress", "Done")
-JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(=|in)\s*(.+?)\s*$', re.IGNORECASE)
+JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(<=|>=|=|in)\s*(.+?)\s*$', re.IGNORECASE)
 TEAMS_PATH = re.compile(r"^/gateway/api/public/teams/v1/org/([^/]+)/teams(?:/([^/]+)/members)?$")
 JQL_FIELDS = {"status": lambda i: i["fields"]["status"]["name"], "project": lambda i: i["fields"]["project"]["key"],
               "key": lambda i: i["key"]}
+JQL_DATES = ("created", "updated")
 
 
 def seed_issue() -> dict:
@@ -64,17 +67,32 @@ def make_users(count: int, cloud: bool) -> list[dict]:
 
 
 def parse_jql(jql: str):
-    """A predicate for the small JQL subset tests use: clauses ``f = v`` / ``f in (a, b)`` joined by AND."""
+    """A predicate for the small JQL subset tests use: clauses ``f = v`` / ``f in (a, b)``, and
+    ``created``/``updated`` ``<=``/``>=`` ``now()`` or a date, joined by AND; ORDER BY is ignored."""
     clauses = []
-    for clause in re.split(r"\s+AND\s+", re.split(r"\s+ORDER\s+BY\s+", jql or "", flags=re.I)[0], flags=re.I):
+    for clause in re.split(r"\s+AND\s+", re.split(r"\s*ORDER\s+BY\s+", jql or "", flags=re.I)[0], flags=re.I):
         if not clause.strip():
             continue
         match = JQL_CLAUSE.match(clause)
-        if not match or match.group(1).lower() not in JQL_FIELDS:
+        field = match.group(1).lower() if match else None
+        if field in JQL_DATES and match.group(2) in ("<=", ">="):
+            clauses.append(date_clause(field, match.group(2), match.group(3)))
+        elif field in JQL_FIELDS and match.group(2) not in ("<=", ">="):
+            values = {v.strip().strip('"\'') for v in match.group(3).strip("()").split(",")}
+            clauses.append(lambda issue, get=JQL_FIELDS[field], values=values: get(issue) in values)
+        else:
             raise ValueError(f"Error in the JQL Query: cannot parse {clause!r}")
-        values = {v.strip().strip('"\'') for v in match.group(3).strip("()").split(",")}
-        clauses.append((JQL_FIELDS[match.group(1).lower()], values))
-    return lambda issue: all(get(issue) in values for get, values in clauses)
+    return lambda issue: all(matches(issue) for matches in clauses)
+
+
+def date_clause(field: str, operator: str, value: str):
+    """A predicate comparing the issue's ``field`` time with ``now()`` or a quoted ``YYYY-MM-DD[ HH:MM]``."""
+    value = value.strip().strip('"\'')
+    bound = datetime.now(UTC) if value.lower() == "now()" else datetime.fromisoformat(value).replace(tzinfo=UTC)
+    limit = int(bound.timestamp() * 1000)
+    if operator == "<=":
+        return lambda issue: parse_jira_time(issue["fields"][field]) <= limit
+    return lambda issue: parse_jira_time(issue["fields"][field]) >= limit
 
 
 def select_fields(issue: dict, fields: list[str]) -> dict:
@@ -194,8 +212,12 @@ class FakeJira(JsonServer, WebhookAdmin):
                      "issues": [select_fields(i, fields) for i in served[start:start + size]]}, {}
 
     def search_cloud(self, request: Request):
-        """/rest/api/2/search/jql: nextPageToken paging, isLast, fields defaulting to id."""
+        """/rest/api/2/search/jql: nextPageToken paging, isLast, fields defaulting to id; a query without
+        a restriction is refused, as on Jira Cloud."""
         params = self.params(request)
+        if not re.split(r"\s*ORDER\s+BY\s+", params.get("jql", ""), flags=re.I)[0].strip():
+            return 400, {"errorMessages": ["Unbounded JQL queries are not allowed here. "
+                                           "Please add a search restriction to your query."], "errors": {}}, {}
         try:
             found = self.matching(params.get("jql", ""))
         except ValueError as exc:
