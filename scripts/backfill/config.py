@@ -6,7 +6,7 @@ import argparse
 import os
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 # Every issue. Jira Cloud's search/jql refuses a query without a restriction, so the default has one every
 # issue meets; oldest first, so that issues created during a run join the end instead of shifting pages.
@@ -22,6 +22,10 @@ URL_TOKEN = re.compile(r"([?&][^=&#\s]*(?:token|secret|key|password|sig)[^=&#\s]
 
 class ConfigError(Exception):
     """Bad configuration or credentials: the run cannot start (exit code 2)."""
+
+
+class RunStopped(Exception):
+    """The run cannot go on, for a reason other than its configuration (exit code 1)."""
 
 
 @dataclass(frozen=True)
@@ -65,14 +69,18 @@ class BackfillSettings:
     org_id: str | None = None
 
     def secrets(self) -> list[str]:
-        """The secret values to keep out of any output."""
-        return self.jira.secrets() + [s for s in (self.secret, self.catalog_token) if s]
+        """The secret values to keep out of any output, the endpoint URL's password and query values too."""
+        parts = urlsplit(self.endpoint)
+        in_url = [parts.password or ""] + [value for _, value in parse_qsl(parts.query)]
+        return self.jira.secrets() + [s for s in (self.secret, self.catalog_token, *in_url) if s]
 
     @property
     def catalog_base(self) -> str:
-        """scheme://host[:port] of the endpoint, where the service's read API lives."""
+        """Where the service's own routes (/healthz, /v1/...) are: the endpoint URL before ``/webhooks/``
+        (a proxy may serve the service under a path prefix), without its query."""
         parts = urlsplit(self.endpoint)
-        return f"{parts.scheme}://{parts.netloc}"
+        prefix = parts.path.split("/webhooks/", 1)[0] if "/webhooks/" in parts.path else ""
+        return f"{parts.scheme}://{parts.netloc}{prefix}"
 
     @property
     def webhook_identifier(self) -> str:

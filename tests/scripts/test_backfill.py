@@ -14,6 +14,7 @@ import pytest
 from scripts.backfill.cli import main
 from scripts.backfill.config import DEFAULT_JQL
 from scripts.backfill.events import parse_jira_time
+from scripts.backfill.preflight import PROBE_EVENT
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.fake_jira import FakeJira, make_issues, make_projects, make_users
 from tests.support.helpers import sign
@@ -21,6 +22,7 @@ from tests.support.helpers import sign
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "backfill_history.py"
 SECRET = "webhook-secret"
 TOKEN = "jira-token-value"
+CATALOG_TOKEN = "catalog-token-value"
 
 
 @pytest.fixture
@@ -33,7 +35,8 @@ def run(jira: FakeJira, endpoint_url: str, tmp_path, *extra: str) -> int:
     """Run the backfill in-process against ``jira``, with a checkpoint under ``tmp_path``."""
     return main(["--jira-url", jira.url, "--jira-user", jira.user, "--jira-token", TOKEN,
                  "--endpoint", endpoint_url, "--secret", SECRET, "--checkpoint", str(tmp_path / "cp.json"),
-                 "--page-size", "1000", "--concurrency", "4", "--retry-base", "0.01", *extra])
+                 "--page-size", "1000", "--concurrency", "4", "--retry-base", "0.01", "--catalog-token", CATALOG_TOKEN,
+                 *extra])
 
 
 def all_keys(issues) -> set[str]:
@@ -65,7 +68,8 @@ def test_requests_are_signed_and_uniquely_identified(endpoint, tmp_path):
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
     posts = [r for r in endpoint.log if r.method == "POST"]
     ids = [r.headers["X-Atlassian-Webhook-Identifier"] for r in posts]
-    assert len(set(ids)) == len(posts) == len(all_keys(make_issues(30)))
+    assert len(set(ids)) == len(posts) == len(all_keys(make_issues(30))) + 1  # and the probe before them
+    assert posts[0].json()["webhookEvent"] == PROBE_EVENT
     for request in posts:
         assert request.headers["X-Hub-Signature"] == sign(request.body, SECRET)
 
@@ -225,11 +229,13 @@ def test_entry_point_reads_the_seeds_environment_variables(endpoint, tmp_path):
     assert "progress: 30/30 issues" in result.stderr  # plain lines: stderr is not a terminal
 
 
-def test_unreachable_endpoint_fails_items_without_printing_secrets(tmp_path):
+def test_an_endpoint_that_does_not_answer_exits_2_before_paging_jira(tmp_path):
     with FakeJira("server", make_issues(3), token=TOKEN) as jira:
         env = script_env(jira, "http://127.0.0.1:9/webhooks/jira")
         result = subprocess.run([sys.executable, str(SCRIPT), "--retries", "2", "--retry-base", "0.01",
                                  "--checkpoint", str(tmp_path / "cp.json")], env=env, capture_output=True, text=True)
-    assert result.returncode == 1
-    assert "failed=3" in result.stdout and "ConnectionError" in result.stderr
+    assert result.returncode == 2
+    assert "the endpoint does not answer: GET http://127.0.0.1:9/healthz" in result.stderr
+    assert "--endpoint (env PORT_URL)" in result.stderr and "Traceback" not in result.stderr
+    assert not [r for r in jira.log if "search" in r.path]
     assert TOKEN not in result.stdout + result.stderr and SECRET not in result.stdout + result.stderr
