@@ -10,6 +10,7 @@ import requests
 from scripts.backfill.cli import main
 from scripts.backfill.preflight import PROBE_EVENT
 from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.fake_http import JsonServer, Request
 from tests.support.fake_jira import FakeJira, make_issues
 from tests.support.helpers import SECRET
 
@@ -85,6 +86,21 @@ def test_a_wrong_address_exits_2_naming_the_flag(live_server, tmp_path, capsys, 
     err = capsys.readouterr().err
     assert "check --endpoint (env PORT_URL)" in err and searched(jira) == 0
     assert ("does not answer" if ":9/" in endpoint else "no jira-catalog-bridge answers at") in err
+
+
+class UnwellService(JsonServer):
+    """A service whose database does not answer: /healthz says so, as the app's does."""
+
+    def route(self, request: Request):
+        return 503, {"ok": False, "reason": "database_unavailable", "message": "the database does not answer"}, {}
+
+
+def test_an_unwell_service_stops_the_run_with_its_reason(tmp_path, capsys):
+    with UnwellService() as service, FakeJira("server", make_issues(2)) as jira:
+        assert backfill(jira, f"{service.url}/webhooks/jira", tmp_path) == 1
+    assert (f"error: the service is unwell: GET {service.url}/healthz answered HTTP 503 (database_unavailable: "
+            f"the database does not answer)") in capsys.readouterr().err
+    assert searched(jira) == 0
 
 
 def test_a_url_token_endpoint_is_checked_and_printed_without_its_token(live_server, tmp_path, capsys):
