@@ -83,15 +83,16 @@ def event_settle() -> sa.Update:
 
 @cache
 def refusal_upsert(dialect_name: str) -> sa.Insert:
-    """Count one refused delivery: its (webhook, reason) row is created or incremented."""
+    """Count refused deliveries: their (webhook, reason) row is created or incremented."""
     stmt = dialect_module(dialect_name).insert(webhook_refusals).values(
         webhook=sa.bindparam("webhook", type_=webhook_refusals.c.webhook.type),
-        reason=sa.bindparam("reason", type_=webhook_refusals.c.reason.type), count=sa.literal_column("1"),
+        reason=sa.bindparam("reason", type_=webhook_refusals.c.reason.type),
+        count=sa.bindparam("count", type_=webhook_refusals.c.count.type),
         first_at=sa.bindparam("now", type_=webhook_refusals.c.first_at.type),
         last_at=sa.bindparam("now", type_=webhook_refusals.c.last_at.type))
     return stmt.on_conflict_do_update(
         index_elements=["webhook", "reason"],
-        set_={"count": webhook_refusals.c.count + sa.literal_column("1"), "last_at": stmt.excluded.last_at})
+        set_={"count": webhook_refusals.c.count + stmt.excluded.count, "last_at": stmt.excluded.last_at})
 
 
 @dataclass(frozen=True)
@@ -192,9 +193,10 @@ def apply_change(conn: sa.Connection, change: EntityChange, version: int | None,
     return "applied" if touched is not None else "stale"
 
 
-def count_refusal(conn: sa.Connection, webhook: str, reason: str, now: datetime) -> None:
-    """Add one to the refusals of `webhook` for `reason`."""
-    run(conn, refusal_upsert(conn.dialect.name), {"webhook": webhook, "reason": reason, "now": now})
+def count_refusal(conn: sa.Connection, webhook: str, reason: str, now: datetime, count: int = 1) -> None:
+    """Add `count` to the refusals of `webhook` for `reason`."""
+    run(conn, refusal_upsert(conn.dialect.name), {"webhook": webhook, "reason": reason, "now": now,
+                                                  "count": count})
 
 
 def storable_text(text: str | None) -> str | None:

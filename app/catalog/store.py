@@ -101,24 +101,32 @@ class Store:
         """Record a new event and apply its changes, committed before this returns (in a
         transaction shared with concurrent requests); a duplicate (same delivery id or same body)
         changes nothing and answers the entities its first delivery touched."""
+        return self.ingest_many([(event, translation)])[0]
+
+    def ingest_many(self, items: list[tuple[IncomingEvent, Translation]]) -> list[EventOutcome]:
+        """Record several events in order, each as `ingest` does, all in one transaction: either
+        every one of them is committed or none is. An event may repeat or supersede an earlier one
+        of the same list (a duplicate, or newest wins)."""
+        return self.committer.run(lambda conn: [self.record(conn, event, translation)
+                                                for event, translation in items])
+
+    def record(self, conn: sa.Connection, event: IncomingEvent, translation: Translation) -> EventOutcome:
+        """Insert the event with its expected outcome and apply its changes, unless its delivery
+        id or body is recorded already."""
         expected = expected_outcome(translation)
+        event_id = statements.insert_event(conn, event, expected, utcnow())
+        if event_id is None:
+            original = statements.find_original(conn, event)
+            if original is None:  # pruned by retention meanwhile
+                return EventOutcome(None, "duplicate")
+            return EventOutcome(original.id, "duplicate", original.entities or [])
+        return self.apply_translation(conn, event_id, event.version, translation, expected)
 
-        def record(conn: sa.Connection) -> EventOutcome:
-            event_id = statements.insert_event(conn, event, expected, utcnow())
-            if event_id is None:
-                original = statements.find_original(conn, event)
-                if original is None:  # pruned by retention meanwhile
-                    return EventOutcome(None, "duplicate")
-                return EventOutcome(original.id, "duplicate", original.entities or [])
-            return self.apply_translation(conn, event_id, event.version, translation, expected)
-
-        return self.committer.run(record)
-
-    def count_refusal(self, webhook: str, reason: str) -> None:
-        """Count one refused delivery (a counter row per webhook and reason, never its body),
+    def count_refusal(self, webhook: str, reason: str, count: int = 1) -> None:
+        """Count `count` refused deliveries (a counter row per webhook and reason, never a body),
         committed with concurrent requests' writes."""
         now = utcnow()
-        self.committer.run(lambda conn: statements.count_refusal(conn, webhook, reason, now))
+        self.committer.run(lambda conn: statements.count_refusal(conn, webhook, reason, now, count))
 
     def reprocess(self, event_id: int, version: int | None, translation: Translation) -> EventOutcome:
         """Re-apply a stored event with a fresh translation (replay), newest-wins still holding."""
@@ -262,8 +270,13 @@ class GroupCommitter:
 
     def transact_once(self, works: list[Callable[[sa.Connection], object]]) -> list:
         conn = self.connection()
-        with holding(self.lock), conn.begin():
-            return [work(conn) for work in works]
+        with holding(self.lock):
+            try:
+                with conn.begin():
+                    return [work(conn) for work in works]
+            except BaseException:
+                self.close()
+                raise
 
     def connection(self) -> sa.Connection:
         """The leader's connection, opened once per process (a fork must not share it)."""
@@ -272,7 +285,10 @@ class GroupCommitter:
         return self.conn
 
     def close(self) -> None:
-        """Give the kept connection back (before the engine is disposed)."""
+        """Give the kept connection back: before the engine is disposed, and after a failed
+        transaction. A COMMIT that SQLite refuses (a deferred constraint) leaves the driver's
+        transaction open while SQLAlchemy considers it ended; the pool's reset rolls it back, where
+        a kept connection would carry it into every later batch."""
         if self.conn is not None and self.pid == os.getpid():
             self.conn.close()
         self.conn = None
