@@ -138,13 +138,12 @@ def run_each(conn: sa.Connection, statement: sa.Insert, rows: list[dict]) -> lis
     """Execute a prebuilt statement with RETURNING once per parameter set, in order; the row each
     returned (None when it returned none). PostgreSQL gets them in one pipelined driver call (one
     round trip instead of one each); sqlite3's executemany returns no rows, and SQLite runs in the
-    process, so there they run one by one."""
-    if not rows:
-        return []
+    process, so there they run one by one (and so does a single statement, which a pipeline would
+    only slow down)."""
     compiled = compile_for(statement, conn.dialect)
     cursor = conn.connection.driver_connection.cursor()
     values = [driver_values(compiled, row) for row in rows]
-    if conn.dialect.name != "postgresql":
+    if conn.dialect.name != "postgresql" or len(values) < 2:
         return [cursor.execute(compiled.sql, value).fetchone() for value in values]
     cursor.executemany(compiled.sql, values, returning=True)
     returned = [cursor.fetchone()]
