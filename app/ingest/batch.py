@@ -46,7 +46,10 @@ class Page:
     """A processed page: one answer per line, in line order, and what the request log reports."""
 
     results: list[dict] = field(default_factory=list)
-    refused: Counter = field(default_factory=Counter)
+
+    def refused(self) -> Counter:
+        """How many lines were not recorded, by reason."""
+        return Counter(r["reason"] for r in self.results if not r["ok"])
 
     def log_fields(self) -> dict:
         statuses = Counter(r.get("status", r.get("reason")) for r in self.results)
@@ -104,14 +107,27 @@ def refusal(number: int, reason: str, message: str) -> dict:
 
 def process_page(store: Store, config: WebhookConfig, raw: bytes, query: dict, limits: PageLimits) -> Page:
     """Translate every line of a verified page and record its events in one transaction."""
-    page, pending, budget = Page(), [], limits.max_entities
-    answers: dict[int, dict] = {}
-    for number, line in page_lines(raw, limits.max_events):
+    page, answers = Page(), {}
+    pending = admit_lines(config, page_lines(raw, limits.max_events), query, limits, answers)
+    outcomes = record_events(store, pending)
+    for (number, prepared, _, seconds), outcome in zip(pending, outcomes):
+        observe_event(config.identifier, outcome.status, seconds, prepared.event.delivery_id)
+        answers[number] = {"line": number, **outcome_answer(outcome)}
+    page.results = [answers[number] for number in sorted(answers)]
+    count_refused(store, config, page)
+    return page
+
+
+def admit_lines(config: WebhookConfig, lines: list[tuple[int, bytes]], query: dict, limits: PageLimits,
+                answers: dict[int, dict]) -> list[tuple[int, PreparedEvent, Translation, float]]:
+    """The lines to record, each with its event, translation and translation time, within the
+    page's entity budget; the answers of the others go into `answers`."""
+    pending, budget = [], limits.max_entities
+    for number, line in lines:
         try:
             prepared = parse_line(config, line, query, limits.max_depth)
         except BadRequest as exc:
             answers[number] = refusal(number, exc.reason, exc.message)
-            page.refused[exc.reason] += 1
             continue
         translation, seconds = translate_event(config, prepared, limits.max_entities_per_event)
         if len(translation.changes) > budget and pending:
@@ -123,13 +139,7 @@ def process_page(store: Store, config: WebhookConfig, raw: bytes, query: dict, l
             continue
         budget -= len(translation.changes)
         pending.append((number, prepared, translation, seconds))
-    outcomes = record_events(store, pending)
-    for (number, prepared, _, seconds), outcome in zip(pending, outcomes):
-        observe_event(config.identifier, outcome.status, seconds, prepared.event.delivery_id)
-        answers[number] = {"line": number, **outcome_answer(outcome)}
-    page.results = [answers[number] for number in sorted(answers)]
-    count_refused(store, config, page)
-    return page
+    return pending
 
 
 def record_events(store: Store, pending: list[tuple[int, PreparedEvent, Translation, float]]) -> list[EventOutcome]:
@@ -141,7 +151,7 @@ def record_events(store: Store, pending: list[tuple[int, PreparedEvent, Translat
 
 def count_refused(store: Store, config: WebhookConfig, page: Page) -> None:
     """Count and log the page's refused lines, one log line per page."""
-    for reason, count in page.refused.items():
+    for reason, count in page.refused().items():
         record_refusal(store, config, reason, count)
     failed = [r for r in page.results if not r["ok"]]
     if failed:
