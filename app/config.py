@@ -87,6 +87,8 @@ class Settings:
     MAX_BODY_BYTES: int = 5 * 1024 * 1024
     MAX_JSON_DEPTH: int = 64
     MAX_ENTITIES_PER_EVENT: int = 10_000
+    MAX_EVENTS_PER_REQUEST: int = 1000
+    MAX_ENTITIES_PER_REQUEST: int = 10_000
     ALLOW_UNSIGNED_WEBHOOKS: bool = False
     CATALOG_API_TOKEN: str = ""
     SECRET_KEY: str = ""
@@ -205,7 +207,8 @@ def validate_settings(settings: Settings) -> Settings:
     if not settings.DATABASE_URL.startswith(("sqlite", "postgres")):
         raise ConfigError("setting DATABASE_URL: expected a sqlite:/// or postgresql:// URL")
     validate_jira(settings)
-    for name, least in (("MAX_BODY_BYTES", 1), ("MAX_ENTITIES_PER_EVENT", 1), ("JQ_MEMORY_MB", 64),
+    for name, least in (("MAX_BODY_BYTES", 1), ("MAX_ENTITIES_PER_EVENT", 1),
+                        ("MAX_EVENTS_PER_REQUEST", 1), ("MAX_ENTITIES_PER_REQUEST", 1), ("JQ_MEMORY_MB", 64),
                         ("JQ_WORKERS", 1), ("PLAYGROUND_CONCURRENCY", 1)):
         if getattr(settings, name) < least:
             raise ConfigError(f"setting {name}: must be at least {least}")

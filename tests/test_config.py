@@ -15,6 +15,7 @@ def settings(**overrides):
     ("ALLOW_UNSIGNED_WEBHOOKS", "maybe"), ("CREATE_MISSING_RELATED_ENTITIES", "2"),
     ("MAX_BODY_BYTES", "lots"), ("EVENT_RETENTION_DAYS", "-1"), ("MAX_JSON_DEPTH", "1.5"),
     ("MAX_ENTITIES_PER_EVENT", "0"), ("MAX_ENTITIES_PER_EVENT", "many"),
+    ("MAX_EVENTS_PER_REQUEST", "0"), ("MAX_EVENTS_PER_REQUEST", "lots"), ("MAX_ENTITIES_PER_REQUEST", "0"),
 ])
 def test_a_bad_boolean_or_whole_number_names_its_setting(name, raw):
     with pytest.raises(ConfigError, match=f"setting {name}:"):
@@ -24,11 +25,13 @@ def test_a_bad_boolean_or_whole_number_names_its_setting(name, raw):
 def test_booleans_and_whole_numbers_are_read_from_their_words():
     read = settings(ALLOW_UNSIGNED_WEBHOOKS=" Yes ", CREATE_MISSING_RELATED_ENTITIES="off",
                     MAX_BODY_BYTES="1024", EVENT_RETENTION_MAX_EVENTS=" 7 ",
-                    MAX_ENTITIES_PER_EVENT="20000")
+                    MAX_ENTITIES_PER_EVENT="20000", MAX_EVENTS_PER_REQUEST="50",
+                    MAX_ENTITIES_PER_REQUEST=" 300 ")
 
     assert read.ALLOW_UNSIGNED_WEBHOOKS is True and read.CREATE_MISSING_RELATED_ENTITIES is False
     assert (read.MAX_BODY_BYTES, read.EVENT_RETENTION_MAX_EVENTS) == (1024, 7)
     assert read.MAX_ENTITIES_PER_EVENT == 20000
+    assert (read.MAX_EVENTS_PER_REQUEST, read.MAX_ENTITIES_PER_REQUEST) == (50, 300)
 
 
 @pytest.mark.parametrize("name, raw", [

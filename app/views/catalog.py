@@ -4,12 +4,11 @@ from flask import Blueprint, jsonify, request
 
 from ..catalog import queries
 from ..errors import BadRequest, NotFound
-from ..ingest.events import hidden_headers
+from ..ingest.events import explanation, hidden_headers
 from ..ingest.replay import replay_event
 from ..runtime import current_runtime
 from .auth import no_store, require_api_token
 from .paging import page_args, paged
-from .webhooks import explanation
 
 bp = Blueprint("catalog", __name__, url_prefix="/v1")
 

@@ -7,6 +7,7 @@ from app.ingest.jira_events import build_delete_event
 from app.jira.retry import HttpClient, RetryPolicy
 
 from .config import ConfigError
+from .poster import answer_body, failure_text
 
 CATALOG_PAGE = 1000
 
@@ -32,12 +33,19 @@ class CatalogReader:
             if not page.get("entities") or offset >= page.get("total", 0):
                 return found
 
-    def read_page(self, blueprint: str, offset: int) -> dict:
-        """One page of the entity list."""
+    def check_access(self, blueprint: str) -> None:
+        """Read one entity, so that a refused token stops the run before it imports anything."""
+        self.read_page(blueprint, 0, limit=1)
+
+    def read_page(self, blueprint: str, offset: int, limit: int = CATALOG_PAGE) -> dict:
+        """One page of the entity list; ConfigError naming the token's flag when the API refuses it."""
         url = f"{self.base}/v1/blueprints/{blueprint}/entities"
-        response = self.http.request("GET", url, params={"limit": CATALOG_PAGE, "offset": offset})
+        response = self.http.request("GET", url, params={"limit": limit, "offset": offset})
         if response.status_code in (401, 403):
-            raise ConfigError(f"the catalog API refused access (HTTP {response.status_code}): check --catalog-token")
+            said = failure_text(answer_body(response))
+            raise ConfigError(f"the catalog API refused --catalog-token (env CATALOG_API_TOKEN): HTTP "
+                              f"{response.status_code}{' ' + said if said else ''}; "
+                              f"flask --app app api-token prints the service's token")
         if response.status_code == 404:
             return {"entities": [], "total": 0}
         response.raise_for_status()

@@ -70,6 +70,24 @@ def post_event(client, payload, webhook="jira", secret=SECRET, delivery_id=None)
                        headers=signed_headers(body, secret, delivery_id))
 
 
+def page_line(payload, delivery_id=None, **headers):
+    """One line of an application/x-ndjson page: the payload with a delivery id (fresh or given)."""
+    headers = {"X-Atlassian-Webhook-Identifier": delivery_id or str(uuid.uuid4()), **headers}
+    return json.dumps({"headers": headers, "body": payload}).encode("utf-8")
+
+
+def page_body(lines):
+    """A page's raw body: its lines (payload dicts made into lines, bytes kept as they are)."""
+    return b"".join((line if isinstance(line, bytes) else page_line(line)) + b"\n" for line in lines)
+
+
+def post_page(client, lines, webhook="jira", secret=SECRET):
+    """POST a page of events signed over the whole body; returns the response."""
+    body = lines if isinstance(lines, bytes) else page_body(lines)
+    return client.post(f"/webhooks/{webhook}", data=body, headers={
+        "Content-Type": "application/x-ndjson", "X-Hub-Signature": sign(body, secret)})
+
+
 def post_mix(client):
     """Post one event of each outcome: applied, ignored and failed."""
     post_event(client, seed_payload())

@@ -3,6 +3,7 @@
 import pytest
 
 from app import create_app
+from app.ingest.refusals import REASONS
 from app.metrics import REGISTRY
 from app.reconcile.passes import Counts, finish_pass, start_pass
 from app.runtime import runtime_of
@@ -78,7 +79,7 @@ def test_refusals_are_exposed_from_the_database_for_configured_webhooks_only(cli
     assert exposed["jira/invalid_signature"] == 2
     assert exposed["jira-catalog/invalid_signature"] == 0
     assert {key.split("/")[0] for key in exposed} == {"jira", "jira-catalog"}
-    assert "jira/made_up_reason" not in exposed and len(exposed) == 2 * 10
+    assert "jira/made_up_reason" not in exposed and len(exposed) == 2 * len(REASONS)
     text = another_app.test_client().get("/metrics").get_data(as_text=True)
     assert "# TYPE bridge_webhook_refusals_total counter" in text
     assert "invalid_signature: the secret in Jira differs from JIRA_WEBHOOK_SECRET" in text
