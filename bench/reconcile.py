@@ -4,7 +4,7 @@ The first pass imports every issue; then an incremental pass on an up-to-date ca
 an unchanged catalog (the cheap listing: keys and `updated` only), and an incremental and a full pass
 after 1% of the issues changed in Jira without webhooks. Each is timed with the Jira requests it made.
 The baseline, in the same run: the first pass again into another fresh catalog with one event processed
-at a time (APPLY_THREADS = 1), i.e. one commit per event.
+at a time (APPLY_BATCH = 1), i.e. one commit per event.
 
     python bench/reconcile.py [--issues 5000] [--latency 0.02] [--mode server|cloud] [--runs 3]
 """
@@ -85,13 +85,13 @@ def one_run(args: argparse.Namespace) -> list[tuple[float, int, int]]:
                 change_some(jira.issues[1:], 0.01)
             results.append(timed_pass(app, jira, "full" if step.startswith("full") else "incremental"))
         runtime_of(app).store.close()
-        threads, reconcile_run.APPLY_THREADS = reconcile_run.APPLY_THREADS, 1
+        batch, reconcile_run.APPLY_BATCH = reconcile_run.APPLY_BATCH, 1
         try:
             baseline = open_app(folder, "baseline", jira)
             results.append(timed_pass(baseline, jira, "incremental"))
             runtime_of(baseline).store.close()
         finally:
-            reconcile_run.APPLY_THREADS = threads
+            reconcile_run.APPLY_BATCH = batch
     return results
 
 

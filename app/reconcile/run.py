@@ -2,7 +2,7 @@
 what the catalog lacks.
 
 Events are built in the shape of Jira's webhooks (app.ingest.jira_events) and go through the event
-path in process (app.ingest.events.process_request, no HTTP to ourselves), so newest-wins,
+path in process (app.ingest.events.process_requests, no HTTP to ourselves), so newest-wins,
 tombstones and key moves hold as for a delivery: an issue's version is its `updated`, and a live
 event stamped later is never overwritten by an older search result.
 
@@ -15,13 +15,12 @@ event stamped later is never overwritten by an older search result.
 
 import uuid
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ..catalog.store import EventOutcome, Store
 from ..config import Settings
 from ..errors import BridgeError, ConfigError
-from ..ingest.events import DELIVERY_HEADER, process_request
+from ..ingest.events import DELIVERY_HEADER, process_requests
 from ..ingest.jira_events import build_delete_event, build_event, build_issue_event, encode
 from ..ingest.versions import parse_jira_time
 from ..jira.client import LISTING_FIELDS, JiraClient, JiraSettings
@@ -36,7 +35,7 @@ from .passes import Counts, finish_pass, last_success, last_watermark, start_pas
 # last pass read (Jira's `updated` is set before a search sees the change), and JQL's minutes.
 OVERLAP_MS = 2 * 60 * 1000
 FETCH_BATCH = 50  # issue keys refetched per search in a full pass
-APPLY_THREADS = 8  # events of a page processed at once (their writes share commits)
+APPLY_BATCH = 100  # events recorded in one transaction
 PAGE_SIZE = 100
 CATALOG_WEBHOOK = "jira-catalog"
 DELIVERY_PREFIX = "reconcile-"
@@ -228,27 +227,20 @@ class Reconciler:
                                             if change.operation == "delete" and change.identifier == PROBE_ID})
         return self.blueprints[kind]
 
-    def apply_all(self, events: list[dict], deleting: bool = False) -> None:
-        """Process events APPLY_THREADS at a time, so that the store's group commit writes several in
-        one transaction (one fsync on SQLite), and count what they did."""
-        if len(events) <= 1:
-            for event in events:
-                self.apply(event, deleting)
-            return
-        with ThreadPoolExecutor(min(APPLY_THREADS, len(events)), thread_name_prefix="reconcile") as pool:
-            outcomes = list(pool.map(self.process, events))
+    def apply_all(self, events: list[dict], deleting: bool = False) -> list[EventOutcome]:
+        """Process events APPLY_BATCH at a time, each batch in one transaction (one commit, one fsync
+        on SQLite), and count what they did."""
+        outcomes = []
+        for start in range(0, len(events), APPLY_BATCH):
+            outcomes.extend(process_events(self.store, self.config, events[start:start + APPLY_BATCH],
+                                           self.max_depth, self.max_entities))
         for outcome in outcomes:
             self.count(outcome, deleting)
-
-    def process(self, event: dict) -> EventOutcome:
-        """One event through the webhook path's processing."""
-        return process_event(self.store, self.config, event, self.max_depth, self.max_entities)
+        return outcomes
 
     def apply(self, event: dict, deleting: bool = False) -> EventOutcome:
         """Process one event and count what it did."""
-        outcome = self.process(event)
-        self.count(outcome, deleting)
-        return outcome
+        return self.apply_all([event], deleting)[0]
 
     def count(self, outcome: EventOutcome, deleting: bool) -> None:
         """Add what one event did to the pass's counts."""
@@ -262,11 +254,17 @@ class Reconciler:
             self.counts.missed += 0 if self.importing else 1
 
 
-def process_event(store: Store, config: WebhookConfig, event: dict, max_depth: int,
-                  max_entities: int) -> EventOutcome:
-    """An event through the webhook path's processing, in this process, under a delivery id of its own."""
-    headers = {"Content-Type": "application/json", DELIVERY_HEADER: f"{DELIVERY_PREFIX}{uuid.uuid4()}"}
-    return process_request(store, config, encode(event), headers, {}, max_depth, max_entities)
+def process_events(store: Store, config: WebhookConfig, events: list[dict], max_depth: int,
+                   max_entities: int) -> list[EventOutcome]:
+    """Events through the webhook path's processing, in this process and one transaction, each under a
+    delivery id of its own."""
+    return process_requests(store, config, [(encode(event), delivery_headers()) for event in events],
+                            max_depth, max_entities)
+
+
+def delivery_headers() -> dict[str, str]:
+    """The headers of one in-process delivery."""
+    return {"Content-Type": "application/json", DELIVERY_HEADER: f"{DELIVERY_PREFIX}{uuid.uuid4()}"}
 
 
 def is_current(stored: dict[str, int | None], key: str, version: int | None) -> bool:
