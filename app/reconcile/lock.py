@@ -3,6 +3,7 @@ lock file beside the SQLite file. Neither waits: a pass that finds another runni
 
 import fcntl
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -34,17 +35,26 @@ def pass_lock(engine: sa.Engine) -> Iterator[bool]:
         yield held
 
 
+def schema_key(schema: str) -> int:
+    """A signed 32-bit number naming the schema, the lock's second key."""
+    value = zlib.crc32(schema.encode("utf-8"))
+    return value - 2 ** 32 if value >= 2 ** 31 else value
+
+
 @contextmanager
 def postgres_lock(engine: sa.Engine) -> Iterator[bool]:
-    """pg_try_advisory_lock on a connection kept for the pass (the lock is the session's)."""
+    """pg_try_advisory_lock on a connection kept for the pass (the lock is the session's). Advisory
+    locks are the database's, so the key names the catalog's schema too: catalogs kept in several
+    schemas of one database do not wait for each other."""
     with engine.connect() as conn:
-        held = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_LOCK_KEY}).scalar()
+        keys = {"k": PG_LOCK_KEY, "s": schema_key(conn.execute(sa.text("SELECT current_schema()")).scalar() or "")}
+        held = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k, :s)"), keys).scalar()
         conn.commit()
         try:
             yield bool(held)
         finally:
             if held:
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k, :s)"), keys)
                 conn.commit()
 
 

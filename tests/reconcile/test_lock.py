@@ -1,5 +1,9 @@
 """The pass lock on each database: one holder at a time across engines (processes, instances)."""
 
+import uuid
+
+import sqlalchemy as sa
+
 from app.catalog.engine import create_db_engine
 from app.reconcile.lock import pass_lock
 
@@ -36,3 +40,19 @@ def test_an_in_memory_catalog_is_locked_within_the_process():
     engine = create_db_engine("sqlite:///:memory:")
     with pass_lock(engine) as held, pass_lock(engine) as also:
         assert held and not also
+
+
+def test_catalogs_in_two_schemas_of_one_database_lock_apart(postgres_url):
+    other_schema = "t_other_" + uuid.uuid4().hex[:8]
+    admin = create_db_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {other_schema}"))
+    other = create_db_engine(postgres_url.rsplit("search_path%3D", 1)[0] + f"search_path%3D{other_schema}")
+    try:
+        with pass_lock(admin) as held, pass_lock(other) as also:
+            assert held and also
+    finally:
+        other.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {other_schema} CASCADE"))
+        admin.dispose()
