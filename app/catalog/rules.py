@@ -196,8 +196,8 @@ def check_scalar(value: object, operator: str, path: str) -> object:
             raise invalid(path, f"{operator} compares with a number or a string")
     elif not isinstance(value, bool | int | float | str):
         raise invalid(path, f"{operator} compares with a string, number or boolean (isEmpty finds null)")
-    if isinstance(value, str) and len(value) > MAX_TEXT:
-        raise invalid(path, f"longer than {MAX_TEXT} characters")
+    if isinstance(value, str):
+        check_strings([value], path, "a string")
     if isinstance(value, float) and not math.isfinite(value):
         raise invalid(path, "must be a finite number")
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
@@ -211,6 +211,8 @@ def check_strings(values: object, path: str, expected: str) -> None:
     for value in values:
         if not isinstance(value, str) or len(value) > MAX_TEXT:
             raise invalid(path, f"must be {expected} of at most {MAX_TEXT} characters")
+        if "\x00" in value:
+            raise invalid(path, "holds a NUL character, which the catalog never stores")
 
 
 def parse_time(value: object, path: str) -> datetime:

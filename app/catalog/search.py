@@ -47,7 +47,8 @@ def decode_cursor(cursor: str, blueprint: str | None) -> str:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise problem from None
-    if not isinstance(data, dict) or data.get("b") != blueprint or not isinstance(data.get("i"), str):
+    if not isinstance(data, dict) or data.get("b") != blueprint or not isinstance(data.get("i"), str) \
+            or "\x00" in data["i"]:
         raise problem
     return data["i"]
 
