@@ -31,6 +31,12 @@ class Page:
     next: str | None
 
 
+def inline(count: int) -> sa.ColumnElement[int]:
+    """A LIMIT written into the statement: with `LIMIT ?` SQLite's planner assumes a large
+    limit and walks the identifier index in order instead of a selective property index."""
+    return sa.literal_column(str(int(count)))
+
+
 def encode_cursor(blueprint: str | None, identifier: str) -> str:
     raw = json.dumps({"b": blueprint, "i": identifier}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -68,7 +74,7 @@ def search_page(engine: sa.Engine, blueprints: dict[str, Blueprint], query: Grou
     where = matching(query, engine.dialect.name, blueprints, blueprint)
     if cursor is not None:
         where = sa.and_(where, entities.c.identifier > decode_cursor(cursor, blueprint))
-    statement = sa.select(entities).where(where).order_by(entities.c.identifier).limit(limit + 1)
+    statement = sa.select(entities).where(where).order_by(entities.c.identifier).limit(inline(limit + 1))
     with engine.connect() as conn:
         rows = conn.execute(statement).all()
     following = encode_cursor(blueprint, rows[limit - 1].identifier) if len(rows) > limit else None
@@ -84,7 +90,7 @@ def search_all(engine: sa.Engine, blueprints: dict[str, Blueprint], query: Group
         names = conn.execute(sa.select(entities.c.blueprint).where(where).distinct()
                              .order_by(entities.c.blueprint)).scalars().all()
         rows = conn.execute(sa.select(entities).where(where)
-                            .order_by(entities.c.blueprint, entities.c.identifier).limit(limit)).all()
+                            .order_by(entities.c.blueprint, entities.c.identifier).limit(inline(limit))).all()
     return list(names), rows
 
 

@@ -1,9 +1,11 @@
 """A search rule tree (app.catalog.rules) as one SQL condition over the entities table.
 
 SQLite reads the JSON columns with JSON1 (`json_type`, `json_extract`, `json_each`), PostgreSQL
-with `jsonb` operators (the columns are `json`, cast to `jsonb`). Every positive condition is
-true or false, never NULL, so that a negated operator (`!=`, `doesNotContains`, `notIn` ...) is
-exactly the rows the positive one leaves out, entities without the property included.
+with `jsonb` operators (the columns are `json`, cast to `jsonb`). A positive condition can be
+NULL where the property is missing, which AND, OR and WHERE treat as false; a negated operator
+(`!=`, `doesNotContains`, `notIn` ...) negates the positive one with NULL read as false, so it is
+exactly the rows the positive one leaves out, entities without the property included. Positive
+conditions stay bare so that the databases can match them with an index (0007_search_indexes).
 Strings compare by code point on both databases (PostgreSQL with the "C" collation).
 """
 
@@ -40,7 +42,7 @@ def condition(rule: Group | Comparison | RelatedTo, dialect: str,
     if rule.operator in NEGATIONS:
         positive = Comparison(rule.property, NEGATIONS[rule.operator], rule.value)
         return sa.not_(sa.func.coalesce(comparison(positive, dialect, table), sa.false()))
-    return sa.func.coalesce(comparison(rule, dialect, table), sa.false())
+    return comparison(rule, dialect, table)
 
 
 def comparison(rule: Comparison, dialect: str, table: sa.Table) -> sa.ColumnElement[bool]:
