@@ -56,6 +56,9 @@ class Comparison:
     property: str
     operator: str
     value: object = None
+    # A `{"relation": name, ...}` rule: `property` names a relation, compared as the identifier
+    # (or identifiers) it holds.
+    relation: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,15 +150,19 @@ def parse_related(data: dict, path: str, blueprints: dict[str, Blueprint]) -> Re
 
 
 def parse_comparison(data: dict, path: str, now: datetime) -> Comparison:
-    check_keys(data, {"operator", "property", "value"}, path)
+    relation = "relation" in data
+    check_keys(data, {"operator", "relation" if relation else "property", "value"}, path)
     operator = data.get("operator")
     if operator not in OPERATORS:
         raise invalid(f"{path}.operator", f"{str(operator)[:64]!r} is not an operator; use one of "
                       f"{', '.join(OPERATORS)} or relatedTo")
-    name = data.get("property")
-    check_property(name, operator, f"{path}.property")
+    name = data.get("relation" if relation else "property")
+    if relation and not (isinstance(name, str) and PROPERTY_NAME.match(name)):
+        raise invalid(f"{path}.relation", "must be a relation identifier (letters, digits, @_=-)")
+    if not relation:
+        check_property(name, operator, f"{path}.property")
     value = parse_value(data, name, operator, f"{path}.value", now)
-    return Comparison(name, operator, value)
+    return Comparison(name, operator, value, relation)
 
 
 def check_property(name: object, operator: str, path: str) -> None:

@@ -40,12 +40,14 @@ def condition(rule: Group | Comparison | RelatedTo, dialect: str,
     if isinstance(rule, RelatedTo):
         return related_condition(rule, dialect, blueprints, table)
     if rule.operator in NEGATIONS:
-        positive = Comparison(rule.property, NEGATIONS[rule.operator], rule.value)
+        positive = Comparison(rule.property, NEGATIONS[rule.operator], rule.value, rule.relation)
         return sa.not_(sa.func.coalesce(comparison(positive, dialect, table), sa.false()))
     return comparison(rule, dialect, table)
 
 
 def comparison(rule: Comparison, dialect: str, table: sa.Table) -> sa.ColumnElement[bool]:
+    if rule.relation:
+        return json_comparison(JsonValue(table.c.relations, rule.property, dialect), rule)
     if rule.property in TIME_META:
         return time_comparison(table.c[META_COLUMNS[rule.property]], rule)
     if rule.property in TEXT_META:

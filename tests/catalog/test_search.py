@@ -69,6 +69,8 @@ def a_comparison(draw):
                ("=", "!=", ">", ">=", "<", "<=", "between", "notBetween", "isEmpty", "isNotEmpty")]
     operator = draw(st.sampled_from(allowed))
     rule = {"property": name, "operator": operator}
+    if name not in ("$createdAt", "$updatedAt") and draw(st.integers(0, 4)) == 0:
+        rule = {"relation": draw(st.sampled_from(["env", "deps", "missing"])), "operator": operator}
     iso = stamps.map(lambda d: d.isoformat())
     if operator in ("between", "notBetween"):
         rule["value"] = draw(st.sampled_from(PRESETS).map(lambda p: {"preset": p})

@@ -24,11 +24,13 @@ def matches(rule, entity: dict, everything: list[dict], blueprints: dict) -> boo
     if isinstance(rule, RelatedTo):
         return related(rule, entity, everything, blueprints)
     if rule.operator in NEGATIONS:
-        return not compare(Comparison(rule.property, NEGATIONS[rule.operator], rule.value), entity)
+        return not compare(Comparison(rule.property, NEGATIONS[rule.operator], rule.value, rule.relation), entity)
     return compare(rule, entity)
 
 
-def value_of(entity: dict, name: str) -> object:
+def value_of(entity: dict, name: str, relation: bool = False) -> object:
+    if relation:
+        return entity["relations"].get(name, MISSING)
     if name in META:
         return entity[META[name]]
     return entity["properties"].get(name, MISSING)
@@ -39,9 +41,13 @@ def is_number(value: object) -> bool:
 
 
 def compare(rule: Comparison, entity: dict) -> bool:
-    value = value_of(entity, rule.property)
-    if rule.property in TIME_META:
+    value = value_of(entity, rule.property, rule.relation)
+    if rule.property in TIME_META and not rule.relation:
         return compare_time(value, rule)
+    return compare_json(value, rule)
+
+
+def compare_json(value: object, rule: Comparison) -> bool:
     op, operand = rule.operator, rule.value
     if op == "isEmpty":
         return value is MISSING or value is None
