@@ -1,6 +1,7 @@
 """The catalog's tables, in SQLAlchemy Core, shared by SQLite and PostgreSQL."""
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = sa.MetaData()
 
@@ -46,6 +47,10 @@ entities = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("event_id", sa.BigInteger),
 )
+# Serves `=` on any property in searches (app.catalog.search_sql renders it as `@>`); SQLite's
+# expression indexes on chosen properties live in migration 0007 only, as SQLite cannot reflect them.
+sa.Index("ix_entities_properties_gin", sa.cast(entities.c.properties, JSONB),
+         postgresql_using="gin").ddl_if(dialect="postgresql")
 
 events = sa.Table(
     "events", metadata,
