@@ -5,6 +5,7 @@ starts gunicorn, which reads WEB_CONCURRENCY when it is imported and fails on a 
 bare ValueError."""
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -109,6 +110,7 @@ class Settings:
     RECONCILE_INTERVAL_SECONDS: int = 900
     RECONCILE_FULL_INTERVAL_SECONDS: int = 86400
     RECONCILE_WEBHOOK: str = ""
+    RECONCILE_JQL: str = ""
     port: PortSettings = field(default_factory=PortSettings)
 
 
@@ -219,6 +221,8 @@ def validate_settings(settings: Settings) -> Settings:
 def validate_jira(settings: Settings) -> None:
     """With JIRA_URL set: an http(s) URL and one kind of credentials, basic (JIRA_USER with
     JIRA_API_TOKEN) or a personal access token (JIRA_PAT)."""
+    if re.search(r"\border\s+by\b", settings.RECONCILE_JQL, re.IGNORECASE):
+        raise ConfigError("setting RECONCILE_JQL: give the scope without ORDER BY (each pass orders its search)")
     if not settings.JIRA_URL:
         return
     if not settings.JIRA_URL.startswith(("https://", "http://")):

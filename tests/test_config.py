@@ -179,3 +179,9 @@ def test_bad_jira_or_reconcile_settings_name_the_setting(environ, named):
 def test_jira_secrets_stay_out_of_the_settings_repr():
     settings = load_settings(environ={"JIRA_URL": "https://j", "JIRA_USER": "u", "JIRA_API_TOKEN": "tok-123"})
     assert "tok-123" not in repr(settings)
+
+
+def test_reconcile_jql_is_a_scope_without_an_order():
+    assert load_settings(environ={"RECONCILE_JQL": "project = PI"}).RECONCILE_JQL == "project = PI"
+    with pytest.raises(ConfigError, match="RECONCILE_JQL"):
+        load_settings(environ={"RECONCILE_JQL": "project = PI order  by key"})

@@ -2,7 +2,7 @@
 what the catalog lacks.
 
 Events are built in the shape of Jira's webhooks (app.ingest.jira_events) and go through the event
-path in process (app.ingest.events.process_request, no HTTP to ourselves), so newest-wins,
+path in process (app.ingest.events.process_requests, no HTTP to ourselves), so newest-wins,
 tombstones and key moves hold as for a delivery: an issue's version is its `updated`, and a live
 event stamped later is never overwritten by an older search result.
 
@@ -13,7 +13,6 @@ event stamped later is never overwritten by an older search result.
   an incomplete listing; projects and users too when the configuration maps them.
 """
 
-import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from ..catalog.store import EventOutcome, Store
 from ..config import Settings
 from ..errors import BridgeError, ConfigError
-from ..ingest.events import DELIVERY_HEADER, process_request
+from ..ingest.events import DELIVERY_HEADER, process_requests
 from ..ingest.jira_events import build_delete_event, build_event, build_issue_event, encode
 from ..ingest.versions import parse_jira_time
 from ..jira.client import LISTING_FIELDS, JiraClient, JiraSettings
@@ -32,11 +31,11 @@ from .catalog import live_identifiers, stored_versions, unchanged
 from .lock import pass_lock
 from .passes import Counts, finish_pass, last_success, last_watermark, start_pass
 
-log = logging.getLogger("jira_catalog_bridge.reconcile")
 # Issues updated this long before the watermark are asked for again: changes committed while the
 # last pass read (Jira's `updated` is set before a search sees the change), and JQL's minutes.
 OVERLAP_MS = 2 * 60 * 1000
 FETCH_BATCH = 50  # issue keys refetched per search in a full pass
+APPLY_BATCH = 100  # events recorded in one transaction
 PAGE_SIZE = 100
 CATALOG_WEBHOOK = "jira-catalog"
 DELIVERY_PREFIX = "reconcile-"
@@ -97,7 +96,7 @@ def reconciler_for(store: Store, configs: dict[str, WebhookConfig], settings: Se
         raise ConfigError("setting JIRA_URL: reconcile passes read Jira; set JIRA_URL and its credentials")
     config = reconcile_config(configs, webhook or settings.RECONCILE_WEBHOOK)
     return Reconciler(store, config, jira_client(settings), settings.MAX_JSON_DEPTH,
-                      settings.MAX_ENTITIES_PER_EVENT)
+                      settings.MAX_ENTITIES_PER_EVENT, scope=settings.RECONCILE_JQL)
 
 
 def run_pass(store: Store, configs: dict[str, WebhookConfig], settings: Settings, kind: str,
@@ -115,8 +114,9 @@ class Reconciler:
     """Passes of one configuration against one Jira."""
 
     def __init__(self, store: Store, config: WebhookConfig, jira: JiraClient, max_depth: int,
-                 max_entities: int, prune_threshold: float = DEFAULT_THRESHOLD):
+                 max_entities: int, prune_threshold: float = DEFAULT_THRESHOLD, scope: str = ""):
         self.store, self.engine, self.config, self.jira = store, store.engine, config, jira
+        self.scope = scope.strip()
         self.max_depth, self.max_entities, self.threshold = max_depth, max_entities, prune_threshold
         self.importing = False
         self.counts = Counts()
@@ -135,16 +135,14 @@ class Reconciler:
         except Exception as exc:  # noqa: BLE001 - any failure ends the pass, recorded with its reason
             message = exc.message if isinstance(exc, BridgeError) else f"{type(exc).__name__}: {exc}"
             finish_pass(self.engine, pass_id, self.counts, previous, message)
-            log.warning("reconcile %s pass %d failed: %s", kind, pass_id, message)
-            raise ReconcileFailed(message) from exc
+            raise ReconcileFailed(f"reconcile {kind} pass {pass_id} failed: {message}") from exc
         finish_pass(self.engine, pass_id, self.counts, watermark)
-        log.info("reconcile %s pass %d: %s", kind, pass_id, describe(self.counts))
         return PassResult(pass_id, kind, self.counts, watermark)
 
     def incremental(self, watermark: int | None) -> int | None:
         """Issues updated since the watermark, less the overlap; the new watermark."""
         since = 0 if watermark is None else max(0, watermark - OVERLAP_MS)
-        jql = f"updated >= {self.jira.jql_time(since)} ORDER BY updated ASC"
+        jql = f"{self.scoped(since)} ORDER BY updated ASC"
         for page in self.jira.pages("issue", jql):
             watermark = newest(watermark, self.refresh(page.items))
         return watermark
@@ -168,11 +166,17 @@ class Reconciler:
                 self.sync(kind)
         return newest(watermark, max((v for v in listed.values() if v is not None), default=None))
 
+    def scoped(self, since: int) -> str:
+        """The JQL of issues in scope (RECONCILE_JQL, else every issue) updated since `since` (epoch
+        ms); always bounded, as Jira Cloud requires."""
+        updated = f"updated >= {self.jira.jql_time(since)}"
+        return f"({self.scope}) AND {updated}" if self.scope else updated
+
     def list_issues(self) -> tuple[dict[str, int | None], bool]:
         """{key: updated} of every issue, and whether the listing has all Jira announced."""
         listed: dict[str, int | None] = {}
         total = None
-        jql = f"updated >= {self.jira.jql_time(0)} ORDER BY key ASC"
+        jql = f"{self.scoped(0)} ORDER BY key ASC"
         for page in self.jira.pages("issue", jql, fields=LISTING_FIELDS):
             total = page.total if page.total is not None else total
             listed.update((item["key"], parse_jira_time((item.get("fields") or {}).get("updated")))
@@ -187,32 +191,31 @@ class Reconciler:
         versions = {issue["key"]: parse_jira_time((issue.get("fields") or {}).get("updated"))
                     for issue in issues}
         stored = stored_versions(self.engine, self.targets("issue"), list(versions))
-        for issue in issues:
-            if not is_current(stored, issue["key"], versions[issue["key"]]):
-                self.apply(build_issue_event(issue))
+        self.apply_all([build_issue_event(issue) for issue in issues
+                        if not is_current(stored, issue["key"], versions[issue["key"]])])
         return max((v for v in versions.values() if v is not None), default=None)
 
     def sync(self, kind: str) -> None:
         """Every project or user: sent when the catalog's entity differs, pruned when gone."""
         produced: dict[str, set[str]] = defaultdict(set)
         for page in self.jira.pages(kind, ""):
-            for item in page.items:
-                self.counts.seen += 1
-                event = build_event(kind, item)
+            self.counts.seen += len(page.items)
+            differing = []
+            for event in (build_event(kind, item) for item in page.items):
                 translation = translate(self.config, build_jq_input(event, {}, {}), event)
                 for change in translation.changes:
                     produced[change.blueprint].add(change.identifier)
                 if translation.failure or not unchanged(self.engine, translation.changes):
-                    self.apply(event)
+                    differing.append(event)
+            self.apply_all(differing)
         self.prune(kind, produced)
 
     def prune(self, kind: str, produced: dict[str, set[str]]) -> None:
         """Delete the entities of `kind`'s blueprints Jira did not list, under the threshold."""
         cloud = self.jira.detect_deployment() == "cloud"
         for blueprint in self.targets(kind):
-            for identifier in plan_prune(live_identifiers(self.engine, blueprint), produced.get(blueprint, ()),
-                                         self.threshold):
-                self.apply(build_delete_event(kind, identifier, cloud), deleting=True)
+            stale = plan_prune(live_identifiers(self.engine, blueprint), produced.get(blueprint, ()), self.threshold)
+            self.apply_all([build_delete_event(kind, identifier, cloud) for identifier in stale], deleting=True)
 
     def targets(self, kind: str) -> list[str]:
         """The blueprints a deletion of `kind` maps to in this configuration (none: it maps no such
@@ -224,9 +227,23 @@ class Reconciler:
                                             if change.operation == "delete" and change.identifier == PROBE_ID})
         return self.blueprints[kind]
 
+    def apply_all(self, events: list[dict], deleting: bool = False) -> list[EventOutcome]:
+        """Process events APPLY_BATCH at a time, each batch in one transaction (one commit, one fsync
+        on SQLite), and count what they did."""
+        outcomes = []
+        for start in range(0, len(events), APPLY_BATCH):
+            outcomes.extend(process_events(self.store, self.config, events[start:start + APPLY_BATCH],
+                                           self.max_depth, self.max_entities))
+        for outcome in outcomes:
+            self.count(outcome, deleting)
+        return outcomes
+
     def apply(self, event: dict, deleting: bool = False) -> EventOutcome:
-        """Process one event in process and count what it did."""
-        outcome = process_event(self.store, self.config, event, self.max_depth, self.max_entities)
+        """Process one event and count what it did."""
+        return self.apply_all([event], deleting)[0]
+
+    def count(self, outcome: EventOutcome, deleting: bool) -> None:
+        """Add what one event did to the pass's counts."""
         if outcome.status == "failed":
             self.counts.failed += 1
         elif outcome.status == "applied":
@@ -235,14 +252,19 @@ class Reconciler:
             else:
                 self.counts.changed += 1
             self.counts.missed += 0 if self.importing else 1
-        return outcome
 
 
-def process_event(store: Store, config: WebhookConfig, event: dict, max_depth: int,
-                  max_entities: int) -> EventOutcome:
-    """An event through the webhook path's processing, in this process, under a delivery id of its own."""
-    headers = {"Content-Type": "application/json", DELIVERY_HEADER: f"{DELIVERY_PREFIX}{uuid.uuid4()}"}
-    return process_request(store, config, encode(event), headers, {}, max_depth, max_entities)
+def process_events(store: Store, config: WebhookConfig, events: list[dict], max_depth: int,
+                   max_entities: int) -> list[EventOutcome]:
+    """Events through the webhook path's processing, in this process and one transaction, each under a
+    delivery id of its own."""
+    return process_requests(store, config, [(encode(event), delivery_headers()) for event in events],
+                            max_depth, max_entities)
+
+
+def delivery_headers() -> dict[str, str]:
+    """The headers of one in-process delivery."""
+    return {"Content-Type": "application/json", DELIVERY_HEADER: f"{DELIVERY_PREFIX}{uuid.uuid4()}"}
 
 
 def is_current(stored: dict[str, int | None], key: str, version: int | None) -> bool:

@@ -18,7 +18,7 @@ from ..catalog.tables import reconcile_passes
 from ..config import Settings
 from ..mapping.configs import WebhookConfig
 from .lock import pass_lock
-from .run import ReconcileFailed, Reconciler, reconciler_for
+from .run import ReconcileFailed, Reconciler, describe, reconciler_for
 
 log = logging.getLogger("jira_catalog_bridge.reconcile")
 MAX_TICK_SECONDS = 30.0
@@ -57,9 +57,11 @@ def run_due(reconciler: Reconciler, settings: Settings) -> str | None:
         kind = due_pass(engine, reconciler.config.identifier, settings, utcnow())
         if kind is not None:
             try:
-                reconciler.run(kind)
-            except ReconcileFailed:
-                pass  # recorded and logged; the next pass falls due at the next interval
+                result = reconciler.run(kind)
+            except ReconcileFailed as exc:
+                log.warning("%s", exc.message)  # recorded; the next pass falls due at the next interval
+            else:
+                log.info("reconcile %s pass %d: %s", kind, result.pass_id, describe(result.counts))
         return kind
 
 

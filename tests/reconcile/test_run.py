@@ -235,3 +235,31 @@ def test_changes_and_deletions_made_without_webhooks_are_repaired_and_a_newer_li
     assert [entity(jira_app, f"PI-{n}") is None for n in range(1, 7)] == [False] * 4 + [True] * 2
     assert entity(jira_app, "PI-3")["title"] == "Live"
     assert last_pass(jira_app)["deleted"] == 2
+
+
+def test_a_listing_cut_short_by_failures_deletes_nothing(jira_app, jira):
+    if not jira.cloud:
+        pytest.skip("Server's announced total is the other test's; this is Cloud's paging failing")
+    assert reconcile(jira_app, "--full")[0] == 0
+    jira.issues = jira.issues[1:]
+    jira.fails_from = 4  # the listing's second page never comes
+
+    code, output = reconcile(jira_app, "--full")
+
+    assert code == 1 and "failed after 6 attempts (HTTP 503)" in output
+    assert entity(jira_app, "PI-1") is not None
+    assert (last_pass(jira_app)["status"], last_pass(jira_app)["deleted"]) == ("failed", 0)
+
+
+def test_reconcile_jql_scopes_every_search(database_url):
+    issues = make_issues(3) + make_issues(2, project="OPS")
+    with FakeJira("cloud", issues=issues) as cloud:
+        application = open_app(database_url, cloud, RECONCILE_JQL="project in (PI)")
+        try:
+            assert reconcile(application, "--full")[0] == 0
+            assert reconcile(application)[0] == 0
+            assert [entity(application, key) is not None for key in ("PI-1", "PI-3", "OPS-1")] == [True, True, False]
+            scoped = [jql for jql in cloud.searches() if not jql.startswith("key in")]
+            assert len(scoped) == 2 and all(jql.startswith("(project in (PI)) AND updated >= ") for jql in scoped)
+        finally:
+            runtime_of(application).store.close()

@@ -146,6 +146,8 @@ class FakeJira(JsonServer, WebhookAdmin):
         super().__init__(latency)
         self.version = version or ("1001.0.0-SNAPSHOT" if mode == "cloud" else "9.12.2")
         self.time_zone, self.v2_search = ZoneInfo(time_zone), v2_search
+        # Search pages from this offset on answer 503 (with Retry-After: 0), as an overloaded instance does.
+        self.fails_from: int | None = None
         # Server search answers empty pages from this startAt on while still announcing the full
         # total, as instances under index trouble do.
         self.stops_at = stops_at
@@ -260,6 +262,8 @@ class FakeJira(JsonServer, WebhookAdmin):
         except ValueError as exc:
             return 400, {"errorMessages": [str(exc)], "errors": {}}, {}
         start = decode_token(params["nextPageToken"]) if params.get("nextPageToken") else 0
+        if self.fails_from is not None and start >= self.fails_from:
+            return 503, {"errorMessages": ["Service unavailable"]}, {"Retry-After": "0"}
         size = min(int(params.get("maxResults", 50)), self.page_cap)
         fields = field_list(params.get("fields")) or ["id"]
         body = {"issues": [select_fields(i, fields) for i in found[start:start + size]],
