@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import array as pg_array
 
 from ..mapping.blueprints import Blueprint
 from .rules import EQUALITY, ORDER, RANGE, TEXT_META, TIME_META, Comparison, Group, RelatedTo, time_text
-from .tables import entities
+from .tables import as_jsonb, entities
 
 MILLISECOND = timedelta(milliseconds=1)
 NEGATIONS = {"!=": "=", "doesNotContains": "contains", "doesNotBeginsWith": "beginsWith",
@@ -136,7 +136,7 @@ class JsonValue:
     def __init__(self, column: sa.ColumnElement, name: str | None, dialect: str):
         self.column, self.name, self.dialect = column, name, dialect
         if dialect == "postgresql":
-            self.document = sa.cast(column, JSONB)
+            self.document = as_jsonb(column)
             self.json = self.document if name is None else self.document.op("->")(literal_text(name))
             self.type = sa.func.jsonb_typeof(self.json)
             self.names = self.PG_TYPES
@@ -200,7 +200,7 @@ def names_identifier(dialect: str, relations: sa.ColumnElement, name: str,
                      identifier: sa.ColumnElement) -> sa.ColumnElement[bool]:
     """Whether relation `name` of a relations column names `identifier` (one target or many)."""
     if dialect == "postgresql":
-        target = sa.cast(relations, JSONB).op("->")(sa.literal(name))
+        target = as_jsonb(relations).op("->")(sa.literal(name))
         return target.op("@>")(sa.func.to_jsonb(sa.cast(identifier, sa.Text)))
     path = sa.literal('$."' + name.replace('"', "") + '"')
     elements = sa.func.json_each(relations, path).table_valued("value", "type")

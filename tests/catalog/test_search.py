@@ -180,6 +180,14 @@ def test_documented_examples(catalog):
                           "value": {"preset": "today"}}]) == []
 
 
+def test_a_nul_escaped_in_stored_json_is_searched_not_an_error(catalog):
+    """A webhook body may escape NUL in a property (`\\u0000`): PostgreSQL's jsonb cannot hold it."""
+    store(catalog, [entity("a", s="x\x00y", tags=["\x00"]), entity("b", s="xy")])
+    assert run(catalog, [{"property": "s", "operator": "beginsWith", "value": "x"}]) == ["a", "b"]
+    assert run(catalog, [{"property": "s", "operator": "=", "value": "xy"}]) == ["b"]
+    assert run(catalog, [{"property": "tags", "operator": "isNotEmpty"}]) == ["a"]
+
+
 def test_pages_serve_each_entity_once_while_entities_change(catalog):
     store(catalog, [entity(f"e{i:03}") for i in range(0, 100, 2)])
     query = parse_query({"combinator": "and", "rules": []}, BLUEPRINTS, NOW)
