@@ -8,6 +8,7 @@ entities are added or deleted meanwhile, and each page costs the same whatever i
 import base64
 import binascii
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from .tables import entities
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000
+MATCH_ALL = {"combinator": "and", "rules": []}
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,13 @@ def search_all(engine: sa.Engine, blueprints: dict[str, Blueprint], query: Group
     return list(names), rows
 
 
-def iterate_matches(engine: sa.Engine, blueprints: dict[str, Blueprint], query: Group,
-                    blueprint: str, limit: int = MAX_LIMIT) -> list[dict]:
-    """Every live entity of `blueprint` matching `query`, read a page at a time (exports)."""
-    found, cursor = [], None
+def match_pages(engine: sa.Engine, blueprints: dict[str, Blueprint], query: Group,
+                blueprint: str, limit: int = MAX_LIMIT) -> Iterator[list[dict]]:
+    """Every live entity of `blueprint` matching `query` (Port's read shape), a page at a time."""
+    cursor = None
     while True:
         page = search_page(engine, blueprints, query, blueprint, limit, cursor)
-        found.extend(read_entity(row, blueprints) for row in page.rows)
+        yield [read_entity(row, blueprints) for row in page.rows]
         if page.next is None:
-            return found
+            return
         cursor = page.next

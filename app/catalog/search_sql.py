@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import array as pg_array
 
 from ..mapping.blueprints import Blueprint
 from .rules import EQUALITY, ORDER, RANGE, TEXT_META, TIME_META, Comparison, Group, RelatedTo, time_text
-from .tables import entities
+from .tables import as_jsonb, entities
 
 MILLISECOND = timedelta(milliseconds=1)
 NEGATIONS = {"!=": "=", "doesNotContains": "contains", "doesNotBeginsWith": "beginsWith",
@@ -136,7 +136,7 @@ class JsonValue:
     def __init__(self, column: sa.ColumnElement, name: str | None, dialect: str):
         self.column, self.name, self.dialect = column, name, dialect
         if dialect == "postgresql":
-            self.document = sa.cast(column, JSONB)
+            self.document = as_jsonb(column)
             self.json = self.document if name is None else self.document.op("->")(literal_text(name))
             self.type = sa.func.jsonb_typeof(self.json)
             self.names = self.PG_TYPES
@@ -186,8 +186,8 @@ class JsonValue:
         if self.dialect == "postgresql":
             return sa.and_(kind, self.json.op("?|")(pg_array(list(values), type_=sa.Text)))
         elements = sa.func.json_each(self.column, self.path).table_valued("value", "type")
-        return sa.and_(kind, sa.exists().where(elements.c.type == "text",
-                                                elements.c.value.in_(values)))
+        return sa.and_(kind, sa.exists().where(elements.c.type == "text", elements.c.value.in_(values))
+                       .correlate_except(elements))
 
 
 def pg_type(operand: object) -> str:
@@ -200,11 +200,13 @@ def names_identifier(dialect: str, relations: sa.ColumnElement, name: str,
                      identifier: sa.ColumnElement) -> sa.ColumnElement[bool]:
     """Whether relation `name` of a relations column names `identifier` (one target or many)."""
     if dialect == "postgresql":
-        target = sa.cast(relations, JSONB).op("->")(sa.literal(name))
+        target = as_jsonb(relations).op("->")(sa.literal(name))
         return target.op("@>")(sa.func.to_jsonb(sa.cast(identifier, sa.Text)))
     path = sa.literal('$."' + name.replace('"', "") + '"')
     elements = sa.func.json_each(relations, path).table_valued("value", "type")
-    return sa.exists().where(elements.c.type == "text", elements.c.value == identifier)
+    # Every other table is the enclosing queries': left to itself, SQLAlchemy would add the
+    # entities table two levels up to this FROM, an uncorrelated join that matches any entity.
+    return sa.exists().where(elements.c.type == "text", elements.c.value == identifier).correlate_except(elements)
 
 
 def relation_links(rule: RelatedTo, blueprints: dict[str, Blueprint]) -> tuple[list, list]:
@@ -232,8 +234,8 @@ def related_condition(rule: RelatedTo, dialect: str, blueprints: dict[str, Bluep
     parts = []
     for _source, name, target in upstream:
         link = names_identifier(dialect, other.c.relations, name, table.c.identifier)
-        parts.append(sa.and_(table.c.blueprint == target, sa.exists().where(named, link)))
+        parts.append(sa.and_(table.c.blueprint == target, sa.exists().where(named, link).correlate_except(other)))
     for source, name, _target in downstream:
         link = names_identifier(dialect, table.c.relations, name, other.c.identifier)
-        parts.append(sa.and_(table.c.blueprint == source, sa.exists().where(named, link)))
+        parts.append(sa.and_(table.c.blueprint == source, sa.exists().where(named, link).correlate_except(other)))
     return sa.or_(*parts) if parts else sa.false()

@@ -4,7 +4,7 @@ blueprint's at once (bounded). Queries are Port's rule language (app.catalog.rul
 from flask import Blueprint, jsonify
 
 from ..catalog.rules import parse_query
-from ..catalog.search import DEFAULT_LIMIT, MAX_LIMIT, search_all, search_page
+from ..catalog.search import DEFAULT_LIMIT, MATCH_ALL, MAX_LIMIT, search_all, search_page
 from ..errors import BadRequest
 from ..ingest.events import parse_body
 from ..runtime import current_runtime
@@ -17,7 +17,6 @@ bp.before_request(require_api_token)
 bp.after_request(no_store)
 
 SEARCH_FIELDS = {"query", "include", "exclude", "limit", "from"}
-MATCH_ALL = {"combinator": "and", "rules": []}
 
 
 def json_body() -> dict:
