@@ -15,6 +15,7 @@ def settings(**overrides):
     ("ALLOW_UNSIGNED_WEBHOOKS", "maybe"), ("CREATE_MISSING_RELATED_ENTITIES", "2"),
     ("MAX_BODY_BYTES", "lots"), ("EVENT_RETENTION_DAYS", "-1"), ("MAX_JSON_DEPTH", "1.5"),
     ("MAX_ENTITIES_PER_EVENT", "0"), ("MAX_ENTITIES_PER_EVENT", "many"),
+    ("MAX_EVENTS_PER_REQUEST", "0"), ("MAX_EVENTS_PER_REQUEST", "lots"), ("MAX_ENTITIES_PER_REQUEST", "0"),
 ])
 def test_a_bad_boolean_or_whole_number_names_its_setting(name, raw):
     with pytest.raises(ConfigError, match=f"setting {name}:"):
@@ -24,11 +25,13 @@ def test_a_bad_boolean_or_whole_number_names_its_setting(name, raw):
 def test_booleans_and_whole_numbers_are_read_from_their_words():
     read = settings(ALLOW_UNSIGNED_WEBHOOKS=" Yes ", CREATE_MISSING_RELATED_ENTITIES="off",
                     MAX_BODY_BYTES="1024", EVENT_RETENTION_MAX_EVENTS=" 7 ",
-                    MAX_ENTITIES_PER_EVENT="20000")
+                    MAX_ENTITIES_PER_EVENT="20000", MAX_EVENTS_PER_REQUEST="50",
+                    MAX_ENTITIES_PER_REQUEST=" 300 ")
 
     assert read.ALLOW_UNSIGNED_WEBHOOKS is True and read.CREATE_MISSING_RELATED_ENTITIES is False
     assert (read.MAX_BODY_BYTES, read.EVENT_RETENTION_MAX_EVENTS) == (1024, 7)
     assert read.MAX_ENTITIES_PER_EVENT == 20000
+    assert (read.MAX_EVENTS_PER_REQUEST, read.MAX_ENTITIES_PER_REQUEST) == (50, 300)
 
 
 @pytest.mark.parametrize("name, raw", [
@@ -145,3 +148,34 @@ def test_a_bad_server_setting_names_itself(raw):
 def test_server_settings_have_their_defaults():
     assert [server_setting(name, {}) for name in SERVER_SETTINGS] == [8000, 2, 16, 5]
     assert server_setting("WEB_CONCURRENCY", {"WEB_CONCURRENCY": "4"}) == 4
+
+
+def test_jira_is_off_by_default_and_reconcile_has_its_defaults():
+    settings = load_settings(environ={})
+    assert settings.JIRA_URL == "" and settings.RECONCILE_WEBHOOK == ""
+    assert (settings.RECONCILE_INTERVAL_SECONDS, settings.RECONCILE_FULL_INTERVAL_SECONDS) == (900, 86400)
+
+
+@pytest.mark.parametrize("environ", [
+    {"JIRA_URL": "https://jira.example.com/", "JIRA_USER": "bot@example.com", "JIRA_API_TOKEN": "t"},
+    {"JIRA_URL": "https://jira.example.com", "JIRA_PAT": "p"}])
+def test_jira_takes_basic_credentials_or_a_personal_access_token(environ):
+    assert load_settings(environ=environ).JIRA_URL == "https://jira.example.com"
+
+
+@pytest.mark.parametrize("environ, named", [
+    ({"JIRA_URL": "https://jira.example.com"}, "JIRA_URL"),
+    ({"JIRA_URL": "jira.example.com", "JIRA_PAT": "p"}, "JIRA_URL"),
+    ({"JIRA_URL": "https://j", "JIRA_PAT": "p", "JIRA_USER": "u", "JIRA_API_TOKEN": "t"}, "JIRA_PAT"),
+    ({"JIRA_URL": "https://j", "JIRA_USER": "u"}, "JIRA_API_TOKEN"),
+    ({"JIRA_URL": "https://j", "JIRA_API_TOKEN": "t"}, "JIRA_USER"),
+    ({"RECONCILE_INTERVAL_SECONDS": "-1"}, "RECONCILE_INTERVAL_SECONDS"),
+    ({"RECONCILE_FULL_INTERVAL_SECONDS": "daily"}, "RECONCILE_FULL_INTERVAL_SECONDS")])
+def test_bad_jira_or_reconcile_settings_name_the_setting(environ, named):
+    with pytest.raises(ConfigError, match=named):
+        load_settings(environ=environ)
+
+
+def test_jira_secrets_stay_out_of_the_settings_repr():
+    settings = load_settings(environ={"JIRA_URL": "https://j", "JIRA_USER": "u", "JIRA_API_TOKEN": "tok-123"})
+    assert "tok-123" not in repr(settings)

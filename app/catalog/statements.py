@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from itertools import groupby
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -83,15 +84,16 @@ def event_settle() -> sa.Update:
 
 @cache
 def refusal_upsert(dialect_name: str) -> sa.Insert:
-    """Count one refused delivery: its (webhook, reason) row is created or incremented."""
+    """Count refused deliveries: their (webhook, reason) row is created or incremented."""
     stmt = dialect_module(dialect_name).insert(webhook_refusals).values(
         webhook=sa.bindparam("webhook", type_=webhook_refusals.c.webhook.type),
-        reason=sa.bindparam("reason", type_=webhook_refusals.c.reason.type), count=sa.literal_column("1"),
+        reason=sa.bindparam("reason", type_=webhook_refusals.c.reason.type),
+        count=sa.bindparam("count", type_=webhook_refusals.c.count.type),
         first_at=sa.bindparam("now", type_=webhook_refusals.c.first_at.type),
         last_at=sa.bindparam("now", type_=webhook_refusals.c.last_at.type))
     return stmt.on_conflict_do_update(
         index_elements=["webhook", "reason"],
-        set_={"count": webhook_refusals.c.count + sa.literal_column("1"), "last_at": stmt.excluded.last_at})
+        set_={"count": webhook_refusals.c.count + stmt.excluded.count, "last_at": stmt.excluded.last_at})
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,24 @@ def run_many(conn: sa.Connection, statement: sa.Insert | sa.Update, rows: Iterab
     return cursor
 
 
+def run_each(conn: sa.Connection, statement: sa.Insert, rows: list[dict]) -> list[tuple | None]:
+    """Execute a prebuilt statement with RETURNING once per parameter set, in order; the row each
+    returned (None when it returned none). PostgreSQL gets them in one pipelined driver call (one
+    round trip instead of one each); sqlite3's executemany returns no rows, and SQLite runs in the
+    process, so there they run one by one (and so does a single statement, which a pipeline would
+    only slow down)."""
+    compiled = compile_for(statement, conn.dialect)
+    cursor = conn.connection.driver_connection.cursor()
+    values = [driver_values(compiled, row) for row in rows]
+    if conn.dialect.name != "postgresql" or len(values) < 2:
+        return [cursor.execute(compiled.sql, value).fetchone() for value in values]
+    cursor.executemany(compiled.sql, values, returning=True)
+    returned = [cursor.fetchone()]
+    while cursor.nextset():
+        returned.append(cursor.fetchone())
+    return returned
+
+
 def driver_values(compiled: Compiled, params: dict) -> dict | list:
     """Parameters converted as SQLAlchemy would, in the driver's paramstyle."""
     converters = compiled.converters
@@ -140,16 +160,16 @@ def driver_values(compiled: Compiled, params: dict) -> dict | list:
     return values if compiled.order is None else [values[name] for name in compiled.order]
 
 
-def insert_event(conn: sa.Connection, event: "IncomingEvent", outcome: "EventOutcome", now: datetime) -> int | None:
-    """Insert the raw event with its expected outcome; None when its delivery id or its body was
-    already recorded for this webhook."""
-    row = run(conn, event_insert(conn.dialect.name), {
-        "received_at": now, "webhook": event.webhook, "delivery_id": event.delivery_id,
-        "event_type": event.event_type, "headers": event.headers, "query": event.query,
-        "body": event.body, "body_digest": event.body_digest, "version": event.version, "status": outcome.status,
-        "reason": outcome.reason, "detail": outcome.detail, "entities": outcome.entities,
-        "processed_at": now}).fetchone()
-    return None if row is None else row[0]
+def insert_events(conn: sa.Connection, events: list[tuple["IncomingEvent", "EventOutcome"]],
+                  now: datetime) -> list[int | None]:
+    """Insert raw events, each with its expected outcome, in order; each one's id, None for one
+    whose delivery id or body was already recorded for its webhook (earlier in `events` too)."""
+    rows = [{"received_at": now, "webhook": event.webhook, "delivery_id": event.delivery_id,
+             "event_type": event.event_type, "headers": event.headers, "query": event.query,
+             "body": event.body, "body_digest": event.body_digest, "version": event.version,
+             "status": outcome.status, "reason": outcome.reason, "detail": outcome.detail,
+             "entities": outcome.entities, "processed_at": now} for event, outcome in events]
+    return [None if row is None else row[0] for row in run_each(conn, event_insert(conn.dialect.name), rows)]
 
 
 def find_original(conn: sa.Connection, event: "IncomingEvent") -> sa.Row | None:
@@ -161,40 +181,53 @@ def find_original(conn: sa.Connection, event: "IncomingEvent") -> sa.Row | None:
         events.c.webhook == event.webhook, sa.or_(*same)).order_by(events.c.id).limit(1)).first()
 
 
-def settle_event(conn: sa.Connection, event_id: int, outcome: "EventOutcome", results: list[dict],
-                 now: datetime) -> None:
-    """Write an event's final outcome over the one its row was inserted with."""
-    run(conn, event_settle(), {"settled_id": event_id, "status": outcome.status,
-                               "reason": outcome.reason, "detail": outcome.detail,
-                               "entities": results, "processed_at": now})
+def settle_events(conn: sa.Connection, settled: list[tuple[int, "EventOutcome"]], now: datetime) -> None:
+    """Write events' final outcomes over the ones their rows were inserted with."""
+    if settled:
+        run_many(conn, event_settle(), [
+            {"settled_id": event_id, "status": outcome.status, "reason": outcome.reason,
+             "detail": outcome.detail, "entities": outcome.entities, "processed_at": now}
+            for event_id, outcome in settled])
 
 
-def record_links(conn: sa.Connection, event_id: int, results: list[dict]) -> None:
-    """Link the event to the entities it touched."""
-    if results:
-        run_many(conn, event_link_insert(),
-                 [{"event_id": event_id, "position": i, **r} for i, r in enumerate(results)])
+def record_links(conn: sa.Connection, links: list[tuple[int, list[dict]]]) -> None:
+    """Link events to the entities they touched: (event id, its per-entity results) pairs."""
+    rows = [{"event_id": event_id, "position": i, **r} for event_id, results in links
+            for i, r in enumerate(results)]
+    if rows:
+        run_many(conn, event_link_insert(), rows)
 
 
-def apply_change(conn: sa.Connection, change: EntityChange, version: int | None, event_id: int, now: datetime) -> str:
-    """Upsert or tombstone one entity unless the stored state is newer; 'applied' or 'stale'."""
+def apply_changes(conn: sa.Connection, changes: list[tuple[EntityChange, int | None, int]], now: datetime) -> list[str]:
+    """Upsert or tombstone entities in order, each unless the stored state is newer: (change, its
+    event's version, its event id) triples; 'applied' or 'stale' for each. A change sees the ones
+    before it, so the newest of two changes to one entity wins in either order."""
+    results = []
+    for deleting, run_of in groupby(changes, key=lambda item: item[0].operation == "delete"):
+        rows = [change_row(change, version, event_id, now) for change, version, event_id in run_of]
+        # RETURNING, not rowcount: psycopg reports 1 even when the WHERE clause skipped the update.
+        touched = run_each(conn, entity_upsert(conn.dialect.name, deleting), rows)
+        results += ["applied" if row is not None else "stale" for row in touched]
+    return results
+
+
+def change_row(change: EntityChange, version: int | None, event_id: int, now: datetime) -> dict:
+    """The entities row of one change (a tombstone keeps no properties or relations)."""
     deleting = change.operation == "delete"
     entity = change.entity
-    row = {"blueprint": change.blueprint, "identifier": change.identifier,
-           "title": storable_text(entity.get("title")), "icon": storable_text(entity.get("icon")),
-           "team": entity.get("team"),
-           "properties": {} if deleting else entity["properties"],
-           "relations": {} if deleting else entity["relations"],
-           "version": version, "deleted": deleting, "created_at": now, "updated_at": now,
-           "event_id": event_id}
-    # RETURNING, not rowcount: psycopg reports 1 even when the WHERE clause skipped the update.
-    touched = run(conn, entity_upsert(conn.dialect.name, deleting), row).fetchone()
-    return "applied" if touched is not None else "stale"
+    return {"blueprint": change.blueprint, "identifier": change.identifier,
+            "title": storable_text(entity.get("title")), "icon": storable_text(entity.get("icon")),
+            "team": entity.get("team"),
+            "properties": {} if deleting else entity["properties"],
+            "relations": {} if deleting else entity["relations"],
+            "version": version, "deleted": deleting, "created_at": now, "updated_at": now,
+            "event_id": event_id}
 
 
-def count_refusal(conn: sa.Connection, webhook: str, reason: str, now: datetime) -> None:
-    """Add one to the refusals of `webhook` for `reason`."""
-    run(conn, refusal_upsert(conn.dialect.name), {"webhook": webhook, "reason": reason, "now": now})
+def count_refusal(conn: sa.Connection, webhook: str, reason: str, now: datetime, count: int = 1) -> None:
+    """Add `count` to the refusals of `webhook` for `reason`."""
+    run(conn, refusal_upsert(conn.dialect.name), {"webhook": webhook, "reason": reason, "now": now,
+                                                  "count": count})
 
 
 def storable_text(text: str | None) -> str | None:

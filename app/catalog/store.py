@@ -62,6 +62,10 @@ class EventOutcome:
     detail: dict | None = None
 
 
+# An event to apply: its id, version, translation, and the outcome its row holds (None: unknown).
+Applying = tuple[int, int | None, Translation, "EventOutcome | None"]
+
+
 def event_status(translation: Translation, results: list[dict]) -> str:
     """failed / ignored / applied / stale, from a translation and the per-entity results."""
     if translation.failure:
@@ -101,24 +105,41 @@ class Store:
         """Record a new event and apply its changes, committed before this returns (in a
         transaction shared with concurrent requests); a duplicate (same delivery id or same body)
         changes nothing and answers the entities its first delivery touched."""
-        expected = expected_outcome(translation)
+        return self.ingest_many([(event, translation)])[0]
 
-        def record(conn: sa.Connection) -> EventOutcome:
-            event_id = statements.insert_event(conn, event, expected, utcnow())
-            if event_id is None:
-                original = statements.find_original(conn, event)
-                if original is None:  # pruned by retention meanwhile
-                    return EventOutcome(None, "duplicate")
-                return EventOutcome(original.id, "duplicate", original.entities or [])
-            return self.apply_translation(conn, event_id, event.version, translation, expected)
+    def ingest_many(self, items: list[tuple[IncomingEvent, Translation]]) -> list[EventOutcome]:
+        """Record several events in order, each as `ingest` does, all in one transaction: either
+        every one of them is committed or none is. An event may repeat or supersede an earlier one
+        of the same list (a duplicate, or newest wins)."""
+        return self.committer.run(lambda conn: self.record(conn, items))
 
-        return self.committer.run(record)
+    def record(self, conn: sa.Connection, items: list[tuple[IncomingEvent, Translation]]) -> list[EventOutcome]:
+        """Insert the events with their expected outcomes, then apply the changes of those whose
+        delivery id or body was not recorded before; each statement runs once for all the events
+        (statements.run_each). Inserting first changes nothing: an event's row depends on the event
+        log only, its changes on the entities only."""
+        expected = [expected_outcome(translation) for _, translation in items]
+        event_ids = statements.insert_events(conn, [(event, outcome) for (event, _), outcome
+                                                    in zip(items, expected)], utcnow())
+        new = [(event_id, event.version, translation, outcome) for event_id, (event, translation), outcome
+               in zip(event_ids, items, expected) if event_id is not None]
+        applied = iter(self.apply_translations(conn, new))
+        return [next(applied) if event_id is not None else self.original_of(conn, event)
+                for event_id, (event, _) in zip(event_ids, items)]
 
-    def count_refusal(self, webhook: str, reason: str) -> None:
-        """Count one refused delivery (a counter row per webhook and reason, never its body),
+    @staticmethod
+    def original_of(conn: sa.Connection, event: IncomingEvent) -> EventOutcome:
+        """A duplicate's outcome: the entities the event it repeats touched."""
+        original = statements.find_original(conn, event)
+        if original is None:  # pruned by retention meanwhile
+            return EventOutcome(None, "duplicate")
+        return EventOutcome(original.id, "duplicate", original.entities or [])
+
+    def count_refusal(self, webhook: str, reason: str, count: int = 1) -> None:
+        """Count `count` refused deliveries (a counter row per webhook and reason, never a body),
         committed with concurrent requests' writes."""
         now = utcnow()
-        self.committer.run(lambda conn: statements.count_refusal(conn, webhook, reason, now))
+        self.committer.run(lambda conn: statements.count_refusal(conn, webhook, reason, now, count))
 
     def reprocess(self, event_id: int, version: int | None, translation: Translation) -> EventOutcome:
         """Re-apply a stored event with a fresh translation (replay), newest-wins still holding."""
@@ -131,24 +152,34 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(events).where(events.c.id == event_id)).first()
 
-    def apply_translation(self, conn: sa.Connection, event_id: int, version: int | None, translation: Translation,
-                          recorded: EventOutcome | None = None) -> EventOutcome:
-        """Apply changes, notify listeners with what was applied, and settle the event's row
-        unless it already holds this outcome (`recorded`, written with the row)."""
+    def apply_translation(self, conn: sa.Connection, event_id: int, version: int | None,
+                          translation: Translation) -> EventOutcome:
+        """Apply one stored event's changes and settle its row (a replay)."""
+        return self.apply_translations(conn, [(event_id, version, translation, None)])[0]
+
+    def apply_translations(self, conn: sa.Connection, events: list[Applying]) -> list[EventOutcome]:
+        """Apply the changes of events (id, version, translation, the outcome its row holds or
+        None) in order, notify listeners with what each applied, and settle each event's row
+        unless it already holds its outcome."""
         now = utcnow()
-        results, applied = [], []
-        for change in translation.changes:
-            result = statements.apply_change(conn, change, version, event_id, now)
-            results.append(change_result(change, result))
-            if result == "applied":
-                applied.append(change)
-        statements.record_links(conn, event_id, results)
+        changes = [(change, version, event_id) for event_id, version, translation, _ in events
+                   for change in translation.changes]
+        results = iter(statements.apply_changes(conn, changes, now))
+        outcomes, settled = [], []
+        for event_id, _, translation, recorded in events:
+            entities = [change_result(change, next(results)) for change in translation.changes]
+            outcome = make_outcome(event_id, translation, entities)
+            outcomes.append(outcome)
+            if recorded is None or outcome.entities != recorded.entities:
+                settled.append((event_id, outcome))
+        statements.record_links(conn, [(outcome.event_id, outcome.entities) for outcome in outcomes])
         for listener in self.change_listeners:
-            listener(conn, applied, event_id)
-        outcome = make_outcome(event_id, translation, results)
-        if recorded is None or outcome.entities != recorded.entities:
-            statements.settle_event(conn, event_id, outcome, results, now)
-        return outcome
+            for (event_id, _, translation, _), outcome in zip(events, outcomes):
+                applied = [change for change, result in zip(translation.changes, outcome.entities)
+                           if result["result"] == "applied"]
+                listener(conn, applied, event_id)
+        statements.settle_events(conn, settled, now)
+        return outcomes
 
 
 def change_result(change: EntityChange, result: str) -> dict[str, str]:
@@ -262,8 +293,13 @@ class GroupCommitter:
 
     def transact_once(self, works: list[Callable[[sa.Connection], object]]) -> list:
         conn = self.connection()
-        with holding(self.lock), conn.begin():
-            return [work(conn) for work in works]
+        with holding(self.lock):
+            try:
+                with conn.begin():
+                    return [work(conn) for work in works]
+            except BaseException:
+                self.close()
+                raise
 
     def connection(self) -> sa.Connection:
         """The leader's connection, opened once per process (a fork must not share it)."""
@@ -272,7 +308,10 @@ class GroupCommitter:
         return self.conn
 
     def close(self) -> None:
-        """Give the kept connection back (before the engine is disposed)."""
+        """Give the kept connection back: before the engine is disposed, and after a failed
+        transaction. A COMMIT that SQLite refuses (a deferred constraint) leaves the driver's
+        transaction open while SQLAlchemy considers it ended; the pool's reset rolls it back, where
+        a kept connection would carry it into every later batch."""
         if self.conn is not None and self.pid == os.getpid():
             self.conn.close()
         self.conn = None

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import NoReturn
 
 from ..catalog.statements import storable_text
@@ -158,24 +158,69 @@ def jq_input_for(text: str, body: dict, headers: dict[str, str], query: dict[str
     return build_jq_input(body, headers, query)
 
 
-def process_request(store: Store, config: WebhookConfig, raw: bytes, headers: dict, query: dict,
-                    max_depth: int, max_entities: int) -> EventOutcome:
-    """Translate a verified request and record it with its effects; returns the EventOutcome."""
-    text, body = parse_body(raw, max_depth)
+@dataclass(frozen=True)
+class PreparedEvent:
+    """A parsed request ready to translate: the event as the log keeps it, its body, and the
+    mappings' input document."""
+
+    event: IncomingEvent
+    body: dict
+    jq_input: dict | str
+
+
+def prepare_event(config: WebhookConfig, text: str, body: dict, digest: str, headers: Mapping[str, str],
+                  query: dict) -> PreparedEvent:
+    """The event of a parsed body: credentials dropped, the mappings' document, the delivery id,
+    the event type and the source version."""
     headers = stored_headers(config.security, headers)
     query = visible_query(config, query)
     jq_input = jq_input_for(text, body, headers, query)
     event = IncomingEvent(
-        webhook=config.identifier, body=text, query=query, headers=headers,
-        body_digest=body_digest(raw),
+        webhook=config.identifier, body=text, query=query, headers=headers, body_digest=digest,
         delivery_id=delivery_id(config, headers, jq_input),
         event_type=storable_text(str(body.get("webhookEvent"))[:255])
         if "webhookEvent" in body else None,
         version=source_version(body))
+    return PreparedEvent(event, body, jq_input)
+
+
+def prepare_request(config: WebhookConfig, raw: bytes, headers: Mapping[str, str], query: dict,
+                    max_depth: int) -> PreparedEvent:
+    """The event of a verified request's raw body; BadRequest when it is not a JSON object."""
+    text, body = parse_body(raw, max_depth)
+    return prepare_event(config, text, body, body_digest(raw), headers, query)
+
+
+def translate_event(config: WebhookConfig, prepared: PreparedEvent, max_entities: int) -> tuple[Translation, float]:
+    """The event's translation (capped at `max_entities`, ignored ones explained) and the seconds it took."""
     started = clock()
-    translation = explain_ignored(cap_entities(translate(config, jq_input, body), max_entities),
-                                  event.event_type)
-    translated = clock() - started
-    outcome = store.ingest(event, translation)
-    observe_event(config.identifier, outcome.status, translated, event.delivery_id)
+    translation = explain_ignored(cap_entities(translate(config, prepared.jq_input, prepared.body),
+                                               max_entities), prepared.event.event_type)
+    return translation, clock() - started
+
+
+def process_request(store: Store, config: WebhookConfig, raw: bytes, headers: dict, query: dict,
+                    max_depth: int, max_entities: int) -> EventOutcome:
+    """Translate a verified request and record it with its effects; returns the EventOutcome."""
+    prepared = prepare_request(config, raw, headers, query, max_depth)
+    translation, seconds = translate_event(config, prepared, max_entities)
+    outcome = store.ingest(prepared.event, translation)
+    observe_event(config.identifier, outcome.status, seconds, prepared.event.delivery_id)
     return outcome
+
+
+def explanation(outcome: EventOutcome) -> dict:
+    """A failed or ignored event's `reason` and `message`, and a failed one's `failure` detail."""
+    if not outcome.detail:
+        return {}
+    fields = {"reason": outcome.detail["reason"], "message": outcome.detail["message"]}
+    if outcome.status == "failed":
+        fields["failure"] = outcome.detail
+    return fields
+
+
+def outcome_answer(outcome: EventOutcome) -> dict:
+    """What a delivery is answered: its event id, status, entities and, when it changed nothing, why."""
+    return {"ok": True, "eventId": outcome.event_id, "status": outcome.status,
+            "entities": [{k: e[k] for k in ("blueprint", "identifier", "operation", "result")}
+                         for e in outcome.entities], **explanation(outcome)}

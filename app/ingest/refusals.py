@@ -18,18 +18,18 @@ log = logging.getLogger("jira_catalog_bridge.refusals")
 NOT_JSON = "the sender does not send a JSON object: is this URL registered for something other than Jira's webhooks?"
 REASONS = ("webhook_secret_not_configured", "missing_signature", "invalid_signature", "invalid_token",
            "body_too_large", "unsupported_content_type", "invalid_utf8", "invalid_json",
-           "json_not_object", "json_too_deep")
+           "json_not_object", "json_too_deep", "empty_page", "too_many_events", "invalid_line")
 METRIC_HELP = ("Webhook deliveries refused before they became events, by webhook and reason, read "
                "from the database (every instance reports the same total). Fixes: ")
 
 
-def record_refusal(store: Store, config: WebhookConfig, reason: str) -> None:
-    """Count one refused delivery of a known reason; a database that fails to count it is logged,
-    and the refusal is answered all the same."""
+def record_refusal(store: Store, config: WebhookConfig, reason: str, count: int = 1) -> None:
+    """Count `count` refused deliveries (or lines of a page) of a known reason; a database that
+    fails to count them is logged, and the refusal is answered all the same."""
     if reason not in REASONS:
         return
     try:
-        store.count_refusal(config.identifier, reason)
+        store.count_refusal(config.identifier, reason, count)
     except Exception as exc:  # noqa: BLE001 - the statement runs on the driver's cursor, whose errors are the driver's own
         log.warning("could not count a refused delivery to %r (%s): %s", config.identifier, reason, exc)
 
@@ -65,7 +65,15 @@ def fix_for(config: WebhookConfig, reason: str) -> str:
     if reason == "json_too_deep":
         return "the body nests deeper than MAX_JSON_DEPTH: raise MAX_JSON_DEPTH"
     if reason == "unsupported_content_type":
-        return "the sender's Content-Type is not JSON: have it send application/json"
+        return ("the sender's Content-Type is not JSON: have it send application/json (one event) "
+                "or application/x-ndjson (a page of events)")
+    if reason == "empty_page":
+        return "the sender posts application/x-ndjson pages without a line: have it send at least one event"
+    if reason == "too_many_events":
+        return "the pages hold more lines than MAX_EVENTS_PER_REQUEST: raise it, or send smaller pages"
+    if reason == "invalid_line":
+        return ('lines of application/x-ndjson pages are not {"headers": {...}, "body": {...}} objects: '
+                "each answer's results name the line and why")
     return NOT_JSON
 
 

@@ -12,6 +12,7 @@ from ..ingest.events import hidden_headers
 from ..ingest.refusals import list_refusals
 from ..ingest.replay import replay_event
 from ..mapping.calculations import explain_calculations
+from ..reconcile.passes import DRIFT_PASSES, list_passes, webhooks_missing_changes
 from ..runtime import current_runtime
 from . import bp
 from .present import (
@@ -55,10 +56,13 @@ def overview():
     rows = queries.pipeline_overview(engine(), state.configs, datetime.now(UTC))
     outbox = state.forwarding.counts() if state.forwarding.enabled else None
     refusals = list_refusals(state.store, state.configs)
+    passes = list_passes(engine(), 1)[0]
     return render_template("overview.html", rows=rows, configs=state.configs,
                            statuses=STATUSES, counts=queries.count_entities(engine()),
                            blueprints=state.blueprints, outbox=outbox, refusals=refusals,
-                           refused=refused_per_webhook(refusals))
+                           refused=refused_per_webhook(refusals), jira_url=state.settings.JIRA_URL,
+                           last_pass=passes[0] if passes else None,
+                           drift=webhooks_missing_changes(engine()), drift_passes=DRIFT_PASSES)
 
 
 def refused_per_webhook(refusals: list[dict]) -> dict[str, int]:

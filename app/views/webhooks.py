@@ -3,9 +3,10 @@
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..catalog.store import EventOutcome
+from ..config import Settings
 from ..errors import BridgeError, PayloadTooLarge, UnsupportedMediaType
-from ..ingest.events import process_request
+from ..ingest.batch import PAGE_TYPE, PageLimits, process_page
+from ..ingest.events import outcome_answer, process_request
 from ..ingest.refusals import record_refusal
 from ..ingest.security import verify_request
 from ..runtime import current_runtime
@@ -15,40 +16,40 @@ bp = Blueprint("webhooks", __name__)
 
 @bp.post("/webhooks/<identifier>")
 def receive(identifier):
-    """Verify the signature over the raw body, then translate and record the event; a refused
-    delivery is counted (app.ingest.refusals) before it is answered."""
+    """Verify the signature over the raw body, then translate and record the event (or the page of
+    events, application/x-ndjson); a refused delivery is counted (app.ingest.refusals) before it
+    is answered."""
     state = current_runtime()
     config = state.webhook(identifier)
+    settings = state.settings
     try:
-        raw = read_body(state.settings.MAX_BODY_BYTES)
+        raw = read_body(settings.MAX_BODY_BYTES)
         verify_request(config.security, raw, request.headers, request.args,
-                       state.settings.ALLOW_UNSIGNED_WEBHOOKS, config.source, config.references)
+                       settings.ALLOW_UNSIGNED_WEBHOOKS, config.source, config.references)
         check_content_type(request.mimetype)
-        outcome = process_request(state.store, config, raw, dict(request.headers),
-                                  request.args.to_dict(), state.settings.MAX_JSON_DEPTH,
-                                  state.settings.MAX_ENTITIES_PER_EVENT)
+        if request.mimetype == PAGE_TYPE:
+            page = process_page(state.store, config, raw, request.args.to_dict(), page_limits(settings))
+        else:
+            outcome = process_request(state.store, config, raw, dict(request.headers),
+                                      request.args.to_dict(), settings.MAX_JSON_DEPTH,
+                                      settings.MAX_ENTITIES_PER_EVENT)
     except BridgeError as exc:
         record_refusal(state.store, config, exc.reason)
         raise
     except RequestEntityTooLarge:
         record_refusal(state.store, config, PayloadTooLarge.reason)
         raise
+    if request.mimetype == PAGE_TYPE:
+        g.event_fields = page.log_fields()
+        return jsonify({"ok": True, "results": page.results}), 202
     g.event_fields = {"event_id": outcome.event_id, "event_status": outcome.status,
                       "entities": len(outcome.entities)}
-    answer = {"ok": True, "eventId": outcome.event_id, "status": outcome.status,
-              "entities": [{k: e[k] for k in ("blueprint", "identifier", "operation", "result")}
-                           for e in outcome.entities], **explanation(outcome)}
-    return jsonify(answer), 202
+    return jsonify(outcome_answer(outcome)), 202
 
 
-def explanation(outcome: EventOutcome) -> dict:
-    """A failed or ignored event's `reason` and `message`, and a failed one's `failure` detail."""
-    if not outcome.detail:
-        return {}
-    fields = {"reason": outcome.detail["reason"], "message": outcome.detail["message"]}
-    if outcome.status == "failed":
-        fields["failure"] = outcome.detail
-    return fields
+def page_limits(settings: Settings) -> PageLimits:
+    return PageLimits(settings.MAX_JSON_DEPTH, settings.MAX_ENTITIES_PER_EVENT,
+                      settings.MAX_EVENTS_PER_REQUEST, settings.MAX_ENTITIES_PER_REQUEST)
 
 
 def read_body(max_bytes: int) -> bytes:
@@ -66,9 +67,10 @@ def read_body(max_bytes: int) -> bytes:
 
 
 def check_content_type(mimetype: str) -> None:
-    """Jira sends application/json; an absent type is tolerated, any other is refused."""
-    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
-        raise UnsupportedMediaType(f"Content-Type must be application/json, got {mimetype}",
+    """Jira sends application/json, a page of events application/x-ndjson; an absent type is
+    tolerated (one event), any other is refused."""
+    if mimetype and mimetype not in ("application/json", PAGE_TYPE) and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(f"Content-Type must be application/json or {PAGE_TYPE}, got {mimetype}",
                                    "unsupported_content_type")
 
 

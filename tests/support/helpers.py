@@ -4,6 +4,7 @@ mappings copy, reading metrics."""
 import contextlib
 import copy
 import json
+import re
 import threading
 import uuid
 from pathlib import Path
@@ -15,8 +16,9 @@ from werkzeug.serving import make_server
 from app.ingest.security import sign_body
 
 ROOT = Path(__file__).resolve().parents[2]
-# The schema revisions the migrations define, oldest first (their files are named after them).
-REVISIONS = sorted(path.name[:4] for path in (ROOT / "app/catalog/migrations/versions").glob("[0-9]*.py"))
+# The schema revisions the migrations define, oldest first (their files' names start with their number).
+REVISIONS = [re.search(r'^revision = "([^"]+)"', path.read_text(encoding="utf-8"), re.M).group(1)
+             for path in sorted((ROOT / "app/catalog/migrations/versions").glob("[0-9]*.py"))]
 FIXTURES = ROOT / "tests" / "fixtures" / "jira-payloads"
 SECRET = "test-webhook-secret"
 
@@ -66,6 +68,24 @@ def post_event(client, payload, webhook="jira", secret=SECRET, delivery_id=None)
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
     return client.post(f"/webhooks/{webhook}", data=body,
                        headers=signed_headers(body, secret, delivery_id))
+
+
+def page_line(payload, delivery_id=None, **headers):
+    """One line of an application/x-ndjson page: the payload with a delivery id (fresh or given)."""
+    headers = {"X-Atlassian-Webhook-Identifier": delivery_id or str(uuid.uuid4()), **headers}
+    return json.dumps({"headers": headers, "body": payload}).encode("utf-8")
+
+
+def page_body(lines):
+    """A page's raw body: its lines (payload dicts made into lines, bytes kept as they are)."""
+    return b"".join((line if isinstance(line, bytes) else page_line(line)) + b"\n" for line in lines)
+
+
+def post_page(client, lines, webhook="jira", secret=SECRET):
+    """POST a page of events signed over the whole body; returns the response."""
+    body = lines if isinstance(lines, bytes) else page_body(lines)
+    return client.post(f"/webhooks/{webhook}", data=body, headers={
+        "Content-Type": "application/x-ndjson", "X-Hub-Signature": sign(body, secret)})
 
 
 def post_mix(client):

@@ -1,4 +1,5 @@
-"""Hostile input at POST /webhooks/jira: random bodies, headers and query strings (hypothesis).
+"""Hostile input at POST /webhooks/jira: random bodies, headers, query strings and pages of
+events (hypothesis).
 
 Whatever arrives, the service never answers 5xx, every refusal is the JSON error shape, nothing
 unsigned changes the catalog or the event log, and a signed event that fails keeps its raw body.
@@ -156,3 +157,29 @@ def test_signed_requests_never_fail_the_server(hostile_client, body, headers, qu
         assert stored["body"] == body.decode("utf-8") and stored["status"] == "failed"
 
 
+
+
+@st.composite
+def page_lines(draw):
+    """A line of an application/x-ndjson page: an event, with odd headers or none, or anything else."""
+    headers = draw(st.none() | st.dictionaries(header_names | st.text(max_size=8),
+                                               HEADER_TEXT | json_values, max_size=3))
+    event = {"body": json.loads(draw(mutated_seeds()))}
+    if headers is not None:
+        event["headers"] = headers
+    line = draw(st.sampled_from([json.dumps(event).encode("utf-8")]) | bodies | st.just(b""))
+    return line.replace(b"\n", b" ")
+
+
+@PROPERTY_SETTINGS
+@given(lines=st.lists(page_lines(), max_size=6), query=query_strings,
+       separator=st.sampled_from([b"\n", b"\r\n"]))
+def test_signed_pages_never_fail_the_server(hostile_client, lines, query, separator):
+    body = separator.join(lines)
+    headers = {"Content-Type": "application/x-ndjson", "X-Hub-Signature": sign(body)}
+    response = post(hostile_client, body, headers, query)
+    assert_well_formed(response)
+    if response.status_code == 202:
+        results = response.json["results"]
+        assert len(results) == sum(1 for line in body.split(b"\n") if line.strip())
+        assert all(r["ok"] is False and r["reason"] or r["ok"] is True and r["status"] for r in results)
