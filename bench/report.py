@@ -14,6 +14,8 @@ TRANSLATE_TARGET_US = 50
 SERVED_TARGET_RATIO, SERVED_TARGET_P99_MS = 0.6, 10
 RSS_TARGET_PERCENT = 10
 BACKFILL_TARGET_RATIO = 10
+BATCH_TARGET_RATIO = 0.25
+DATABASE_TITLES = {"sqlite": "SQLite, FULL", "postgres": "PostgreSQL"}
 
 
 def load(name):
@@ -153,6 +155,25 @@ def backfill_rows(runs):
              verdict(float(ratio) >= BACKFILL_TARGET_RATIO))]
 
 
+def batch_rows():
+    """A page of events in one request against as many single deliveries (bench/batch.py)."""
+    data = load("batch-both") or load("batch-sqlite")
+    if data is None:
+        return []
+    rows = []
+    for kind, figures in data["figures"].items():
+        for mode in ("sequential", "concurrent"):
+            f = figures[mode]
+            count, clients = f["events_per_client"], f["clients"]
+            who, each = ("one client", "") if clients == 1 else (f"{clients} clients at once", " each")
+            rows.append((f"A page of {count} events in one request, served, {DATABASE_TITLES[kind]}, {who} (ms)",
+                         "≤ 1/4 of the singles", f"page{each} {spread(f['page_ms'], 0)}",
+                         f"{count} single deliveries{each} {spread(f['singles_ms'], 0)}",
+                         f"{spread(f['ratio'], 2)} of the singles",
+                         verdict(f["ratio"]["median"] <= BATCH_TARGET_RATIO)))
+    return rows
+
+
 def other_rows(runs):
     """Rows pointing at the benchmarks of other parts, when this run performed them."""
     titles = {"port_delivery": "Port delivery rate (bench/port_delivery.py)",
@@ -175,7 +196,7 @@ def write_report(runs, with_postgres, load_before, load_after, quick):
     rows += served_rows("served-sqlite-normal", "Served, SQLite, synchronous=NORMAL")
     rows += served_rows("served-sqlite-full-threads1", "Served, SQLite, FULL, one thread per worker")
     rows += served_rows("served-postgres-full", "Served, PostgreSQL")
-    rows += sqlite_writes_rows(runs) + rss_rows() + backfill_rows(runs) + other_rows(runs)
+    rows += sqlite_writes_rows(runs) + rss_rows() + backfill_rows(runs) + batch_rows() + other_rows(runs)
     parts = [HEADER.format(when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                            quick=QUICK if quick else ""),
              "## Machine\n", table(("What", "Value"), machine(load_before, load_after)),
@@ -218,6 +239,10 @@ NOTES = """- `translate`: per-event time of four ways to translate the seed payl
 - `sqlite_writes`: plain sqlite3, no Python above the driver: per event, the app's own statements
   (insert the event row, upsert the entity, link them) against the floor's single INSERT of the body,
   one event per transaction and four (as group commit shares a commit), rounds alternating.
+- `batch`: a page of 100 events in one request (application/x-ndjson) against the same number of single
+  deliveries, served by one gunicorn (2 workers of 16 threads) per database, signed bodies built before
+  the clock starts, http.client on keep-alive connections; rounds alternate singles and page; *one
+  client*, then 4 clients at once, each with events of its own. Every event must be recorded `applied`.
 - `rss`: in-process (no HTTP): parse, translate, `store.ingest` on SQLite (synchronous=NORMAL) and
   metrics for each event, RSS read every 25,000 events; stops at 1,000,000 events or the time limit.
 """

@@ -8,26 +8,36 @@ every event of the page is committed in one transaction. A line that is not such
 alone (`invalid_line`), and lines past the page's entity budget (MAX_ENTITIES_PER_REQUEST) are sent
 back unrecorded (`too_many_entities_in_request`) for another request.
 
-A line's body is stored (and digested, for deduplication) as its compact JSON text, the bytes a
-single delivery of the same body carries when the sender serializes it compactly as the backfill does.
+A line's body is stored (and digested, for deduplication) as the text the line holds for it, byte
+for byte: the same body posted alone, or in another page, is a duplicate.
 """
 
 import io
-import json
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from json.decoder import scanstring
 
 from ..catalog.store import EventOutcome, Store
 from ..errors import BadRequest, PayloadTooLarge
 from ..mapping.configs import WebhookConfig
 from ..mapping.translate import Translation
 from ..metrics import observe_event
-from .events import PreparedEvent, body_digest, outcome_answer, parse_body, prepare_event, translate_event
+from .events import (
+    BODY_DECODER,
+    PreparedEvent,
+    body_digest,
+    body_text,
+    outcome_answer,
+    prepare_event,
+    translate_event,
+)
 from .refusals import record_refusal
 
 PAGE_TYPE = "application/x-ndjson"
 LINE_FIELDS = {"headers", "body"}
+SPACE = re.compile(r"[ \t\n\r]*")
 log = logging.getLogger("jira_catalog_bridge.batch")
 
 
@@ -72,33 +82,58 @@ def page_lines(raw: bytes, max_events: int) -> list[tuple[int, bytes]]:
     return lines
 
 
-def line_text(body: dict) -> str:
-    """A line's body as the event log stores it: compact JSON, non-ASCII kept unless it holds a
-    lone surrogate, which only an escape can carry."""
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(body, separators=(",", ":"))
-    return text
-
-
 def parse_line(config: WebhookConfig, line: bytes, query: dict, max_depth: int) -> PreparedEvent:
     """The event one line carries; BadRequest `invalid_line` saying why it carries none."""
     try:
-        _, document = parse_body(line, max_depth + 1)
+        text = body_text(line, max_depth + 1)
+        members = object_members(text)
     except BadRequest as exc:
         raise BadRequest(exc.message.replace("body", "line", 1), "invalid_line") from None
-    body, headers = document.get("body"), document.get("headers", {})
-    if set(document) - LINE_FIELDS:
-        unknown = ", ".join(sorted(set(document) - LINE_FIELDS))
+    except ValueError as exc:
+        raise BadRequest(f"line is not a valid JSON object: {exc}", "invalid_line") from None
+    if set(members) - LINE_FIELDS:
+        unknown = ", ".join(sorted(set(members) - LINE_FIELDS))
         raise BadRequest(f"unknown field(s) {unknown}: a line holds headers and body", "invalid_line")
+    body, start, end = members.get("body", (None, 0, 0))
+    headers = members.get("headers", ({},))[0]
     if not isinstance(body, dict):
         raise BadRequest("the line has no body object", "invalid_line")
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise BadRequest("the line's headers must be an object of strings", "invalid_line")
-    text = line_text(body)
-    return prepare_event(config, text, body, body_digest(text.encode("utf-8")), headers, query)
+    raw_body = text[start:end]
+    return prepare_event(config, raw_body, body, body_digest(raw_body.encode("utf-8")), headers, query)
+
+
+def object_members(text: str) -> dict[str, tuple[object, int, int]]:
+    """The members of the JSON object `text`: each key with its parsed value and where the value's
+    text starts and ends, so that a line's body is kept as the bytes the sender signed. ValueError
+    when `text` is not one JSON object (a key given twice keeps its last value, as json.loads does)."""
+    pos = skip_space(text, 0)
+    if text[pos:pos + 1] != "{":
+        raise ValueError("the line is not a JSON object")
+    pos, members = skip_space(text, pos + 1), {}
+    while text[pos:pos + 1] != "}" or members:
+        if text[pos:pos + 1] != '"':
+            raise ValueError(f"expected a key at char {pos}")
+        key, pos = scanstring(text, pos + 1)
+        pos = skip_space(text, pos)
+        if text[pos:pos + 1] != ":":
+            raise ValueError(f"expected ':' at char {pos}")
+        start = skip_space(text, pos + 1)
+        value, end = BODY_DECODER.raw_decode(text, start)
+        members[key] = (value, start, end)
+        pos = skip_space(text, end)
+        if text[pos:pos + 1] != ",":
+            break
+        pos = skip_space(text, pos + 1)
+    if text[pos:pos + 1] != "}" or skip_space(text, pos + 1) != len(text):
+        raise ValueError(f"expected '}}' at char {pos} and nothing after it")
+    return members
+
+
+def skip_space(text: str, pos: int) -> int:
+    """The position of the first character at or after `pos` that is not JSON whitespace."""
+    return SPACE.match(text, pos).end()
 
 
 def refusal(number: int, reason: str, message: str) -> dict:

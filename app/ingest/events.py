@@ -87,12 +87,7 @@ BODY_DECODER = json.JSONDecoder(parse_constant=reject_constant)
 
 def parse_body(raw: bytes, max_depth: int) -> tuple[str, dict]:
     """The body as text and as a JSON object; BadRequest with a precise reason otherwise."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadRequest(f"body is not valid UTF-8 (byte {exc.start})", "invalid_utf8") from None
-    if raw.count(b"{") + raw.count(b"[") > max_depth and json_depth_exceeds(text, max_depth):
-        raise BadRequest(f"JSON nesting deeper than {max_depth}", "json_too_deep")
+    text = body_text(raw, max_depth)
     try:
         body = BODY_DECODER.decode(text)
     except ValueError as exc:
@@ -100,6 +95,18 @@ def parse_body(raw: bytes, max_depth: int) -> tuple[str, dict]:
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object", "json_not_object")
     return text, body
+
+
+def body_text(raw: bytes, max_depth: int) -> str:
+    """The body as text, its nesting checked before it is parsed; BadRequest `invalid_utf8` or
+    `json_too_deep` otherwise."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"body is not valid UTF-8 (byte {exc.start})", "invalid_utf8") from None
+    if raw.count(b"{") + raw.count(b"[") > max_depth and json_depth_exceeds(text, max_depth):
+        raise BadRequest(f"JSON nesting deeper than {max_depth}", "json_too_deep")
+    return text
 
 
 def json_depth_exceeds(text: str, max_depth: int) -> bool:

@@ -15,9 +15,10 @@ from ..mapping.calculations import explain_calculations
 from ..reconcile.passes import DRIFT_PASSES, list_passes, webhooks_missing_changes
 from ..runtime import current_runtime
 from . import bp
+from .entity_search import render_filtered, render_list
+from .filters import filter_query
 from .present import (
     PAGE_SIZE,
-    list_columns,
     page_links,
     page_number,
     parse_time,
@@ -147,13 +148,23 @@ def blueprints():
 
 @bp.get("/entities/<blueprint>")
 def entities(blueprint):
+    """The blueprint's entities; with filters (app.ui.filters) through the search engine, a
+    page at a time by cursor, else in natural order with page numbers and `q` on identifier or title."""
     target = current_runtime().blueprint(blueprint)
     search = request.args.get("q", "").strip()
+    try:
+        document = filter_query(target, request.args)
+    except BadRequest as exc:
+        return render_list(target, [], search, None, error=exc.message), 400
+    if document is not None:
+        if search:
+            document["rules"].append({"combinator": "or", "rules": [
+                {"property": p, "operator": "contains", "value": search} for p in ("$identifier", "$title")]})
+        return render_filtered(target, document, search)
     page = page_number(request.args.get("page"))
     items, total = queries.list_entities(engine(), blueprint, PAGE_SIZE, (page - 1) * PAGE_SIZE,
                                          search=search or None, natural=True)
-    return render_template("entities.html", blueprint=target, entities=items, search=search,
-                           columns=list_columns(target), paging=page_links(page, total))
+    return render_list(target, items, search, page_links(page, total))
 
 
 @bp.get("/entities/<blueprint>/<path:identifier>")

@@ -6,10 +6,8 @@ import json
 
 import pytest
 
-from app.config import PROJECT_ROOT
-from app.mapping.configs import load_webhook_configs
-from app.mapping.translate import build_jq_input, translate
 from tests.support.helpers import FIXTURES, load_fixture, post_event
+from tests.support.mappings import changes_of, shipped_configs
 
 PAYLOADS = sorted(p.name for p in FIXTURES.glob("*.json") if "expected-entity" not in p.name)
 ADF_ISSUE = "restapijira-cloud-issue-updated-v3-adf.derived.json"
@@ -22,15 +20,9 @@ def database_url(sqlite_url):
     return sqlite_url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def configs():
-    return load_webhook_configs(PROJECT_ROOT / "mappings", {})
-
-
-def translated(config, payload):
-    translation = translate(config, build_jq_input(payload, {}, {}))
-    assert translation.failure is None, translation.failure
-    return translation.changes
+    return shipped_configs()
 
 
 def without_fast_path(config):
@@ -42,8 +34,8 @@ def without_fast_path(config):
 @pytest.mark.parametrize("name", PAYLOADS)
 def test_every_payload_translates_on_both_configurations(configs, webhook, name):
     payload = load_fixture(name)
-    changes = translated(configs[webhook], payload)
-    assert changes == translated(without_fast_path(configs[webhook]), payload)
+    changes = changes_of(configs[webhook], payload)
+    assert changes == changes_of(without_fast_path(configs[webhook]), payload)
     if payload.get("webhookEvent") in ("jira:issue_created", "jira:issue_updated"):
         assert [c.operation for c in changes if c.blueprint == "jiraIssue"] == ["upsert"]
 
@@ -59,14 +51,14 @@ def test_every_payload_translates_on_both_configurations(configs, webhook, name)
 ])
 def test_issue_url_is_the_base_url_before_the_rest_path(configs, name, key, url):
     payload = load_fixture(name)
-    [flat] = translated(configs["jira"], payload)
-    [catalog] = [c for c in translated(configs["jira-catalog"], payload) if c.blueprint == "jiraIssue"]
+    [flat] = changes_of(configs["jira"], payload)
+    [catalog] = [c for c in changes_of(configs["jira-catalog"], payload) if c.blueprint == "jiraIssue"]
     assert (flat.identifier, flat.entity["properties"]["issueUrl"]) == (key, url)
     assert (catalog.identifier, catalog.entity["properties"]["url"]) == (key, url)
 
 
 def test_a_version_3_description_becomes_its_text(configs):
-    [change] = translated(configs["jira"], load_fixture(ADF_ISSUE))
+    [change] = changes_of(configs["jira"], load_fixture(ADF_ISSUE))
     assert change.entity["properties"]["description"] == (
         "This is the description.This is the description.\nView Data")
 
@@ -82,7 +74,7 @@ def test_description_text_keeps_paragraphs_breaks_and_mentions(configs):
                 {"type": "emoji", "attrs": {"shortName": ":x:"}}]}]}]},
         {"type": "mediaSingle", "content": [{"type": "media", "attrs": {"id": "m"}}]},
         {"type": "codeBlock", "content": [{"type": "text", "text": "x = 1"}]}]}
-    [change] = translated(configs["jira"], payload)
+    [change] = changes_of(configs["jira"], payload)
     assert change.entity["properties"]["description"] == "Steps\nopen\n@Ann\nx = 1"
 
 
@@ -93,7 +85,7 @@ def test_description_text_keeps_paragraphs_breaks_and_mentions(configs):
 def test_an_odd_description_object_still_applies(configs, description):
     payload = load_fixture(ADF_ISSUE)
     payload["issue"]["fields"]["description"] = description
-    [change] = translated(configs["jira"], payload)
+    [change] = changes_of(configs["jira"], payload)
     assert change.entity["properties"]["description"] == ""
 
 
@@ -102,9 +94,9 @@ def test_plain_descriptions_stay_on_the_fast_path(configs, monkeypatch):
     calls = []
     real = dialect.sandbox.run
     monkeypatch.setattr(dialect.sandbox, "run", lambda request: calls.append(1) or real(request))
-    translated(configs["jira"], load_fixture("restapijira-cloud-issue-updated.derived.json"))
+    changes_of(configs["jira"], load_fixture("restapijira-cloud-issue-updated.derived.json"))
     assert calls == []
-    translated(configs["jira"], load_fixture(ADF_ISSUE))
+    changes_of(configs["jira"], load_fixture(ADF_ISSUE))
     assert calls
 
 
@@ -113,18 +105,18 @@ def test_plain_descriptions_stay_on_the_fast_path(configs, monkeypatch):
                                   "mobitel-server-comment-created.json",
                                   "mattermost-server-comment-created.json"])
 def test_comment_events_with_a_reduced_issue_or_none_change_nothing(configs, webhook, name):
-    assert translated(configs[webhook], load_fixture(name)) == ()
+    assert changes_of(configs[webhook], load_fixture(name)) == ()
 
 
 def test_a_comment_event_with_the_whole_issue_rewrites_it(configs):
     payload = load_fixture(WHOLE_ISSUE_COMMENT)
-    [flat] = translated(configs["jira"], payload)
+    [flat] = changes_of(configs["jira"], payload)
     assert flat.identifier == "ZUL-1" and flat.operation == "upsert"
     assert flat.entity["properties"] == {
         "summary": "A minor issue", "description": "A minor issue, described", "status": "Backlog",
         "lastChangeType": "comment_created", "changingUser": "Eeshan Garg",
         "issueUrl": "https://zulipintegrations.atlassian.net/browse/ZUL-1", "issueType": "Story"}
-    [catalog] = translated(configs["jira-catalog"], payload)
+    [catalog] = changes_of(configs["jira-catalog"], payload)
     assert catalog.entity["properties"]["updated"] == "2019-01-07T16:55:51.184-0330"
     assert catalog.entity["relations"]["project"] == "ZUL"
 

@@ -1,13 +1,13 @@
 """Reconcile passes: what each pass found in Jira that the catalog lacked, and its watermark.
 
-Revision ID: 0006_reconcile_passes
+Revision ID: 0006
 Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_reconcile_passes"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
