@@ -1,6 +1,6 @@
 """`flask --app app ...` commands: replay stored events, prune the event log, upgrade the schema,
-back up the SQLite catalog, print or rotate the API token, and inspect or re-queue the outbox
-towards Port."""
+back up the SQLite catalog, print or rotate the API token, run a reconcile pass against Jira, and
+inspect or re-queue the outbox towards Port."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,9 +12,10 @@ from flask.cli import AppGroup, with_appcontext
 from .access.tokens import api_token, rotate_api_token
 from .catalog.engine import backup_sqlite, database_location
 from .catalog.migrate import current_revision, upgrade_schema
-from .errors import ConfigError
+from .errors import BridgeError, ConfigError
 from .ingest.replay import replay_event, select_event_ids
 from .ingest.retention import prune_events
+from .reconcile.run import describe, run_pass
 from .runtime import current_runtime
 
 outbox_cli = AppGroup("outbox", help="Inspect and re-queue changes waiting to be sent to Port.")
@@ -110,6 +111,22 @@ def api_token_command(rotate):
     click.echo("the old token no longer works and every UI session has ended", err=True)
 
 
+@click.command("reconcile")
+@click.option("--full", is_flag=True, help="List every issue, refetch what differs, delete what Jira no "
+              "longer has (default: the issues updated since the last pass).")
+@click.option("--webhook", default="", help="The webhook configuration whose translation to use "
+              "(default RECONCILE_WEBHOOK, else jira-catalog).")
+@with_appcontext
+def reconcile_command(full, webhook):
+    """One reconcile pass: repair from Jira what webhooks did not deliver. Exits 0 when it succeeded."""
+    state = current_runtime()
+    try:
+        result = run_pass(state.store, state.configs, state.settings, "full" if full else "incremental", webhook)
+    except BridgeError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"reconcile {result.kind} pass {result.pass_id}: {describe(result.counts)}")
+
+
 @outbox_cli.command("retry")
 def retry_dead():
     """Re-queue every dead item for delivery."""
@@ -135,5 +152,5 @@ def show_status():
 def init_app(app: Flask) -> None:
     """Register the commands on `app`'s `flask` command line."""
     for command in (replay_command, prune_command, upgrade_command, backup_command,
-                    api_token_command, outbox_cli):
+                    api_token_command, reconcile_command, outbox_cli):
         app.cli.add_command(command)

@@ -5,6 +5,7 @@ starts gunicorn, which reads WEB_CONCURRENCY when it is imported and fails on a 
 bare ValueError."""
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -102,6 +103,14 @@ class Settings:
     JQ_MEMORY_MB: int = 512
     JQ_WORKERS: int = 2
     PLAYGROUND_CONCURRENCY: int = 2
+    JIRA_URL: str = ""
+    JIRA_USER: str = ""
+    JIRA_API_TOKEN: str = field(default="", repr=False)
+    JIRA_PAT: str = field(default="", repr=False)
+    RECONCILE_INTERVAL_SECONDS: int = 900
+    RECONCILE_FULL_INTERVAL_SECONDS: int = 86400
+    RECONCILE_WEBHOOK: str = ""
+    RECONCILE_JQL: str = ""
     port: PortSettings = field(default_factory=PortSettings)
 
 
@@ -197,14 +206,40 @@ def validate_settings(settings: Settings) -> Settings:
         raise ConfigError(f"setting LOG_FORMAT: expected json or text, got {settings.LOG_FORMAT!r}")
     if not settings.DATABASE_URL.startswith(("sqlite", "postgres")):
         raise ConfigError("setting DATABASE_URL: expected a sqlite:/// or postgresql:// URL")
+    validate_jira(settings)
     for name, least in (("MAX_BODY_BYTES", 1), ("MAX_ENTITIES_PER_EVENT", 1),
                         ("MAX_EVENTS_PER_REQUEST", 1), ("MAX_ENTITIES_PER_REQUEST", 1), ("JQ_MEMORY_MB", 64),
                         ("JQ_WORKERS", 1), ("PLAYGROUND_CONCURRENCY", 1)):
         if getattr(settings, name) < least:
             raise ConfigError(f"setting {name}: must be at least {least}")
     return replace(settings, DATABASE_URL=normalise_database_url(settings.DATABASE_URL),
+                   JIRA_URL=settings.JIRA_URL.rstrip("/"),
                    SQLITE_SYNCHRONOUS=settings.SQLITE_SYNCHRONOUS.upper(),
                    LOG_FORMAT=settings.LOG_FORMAT.strip().lower())
+
+
+def validate_jira(settings: Settings) -> None:
+    """With JIRA_URL set: an http(s) URL and one kind of credentials, basic (JIRA_USER with
+    JIRA_API_TOKEN) or a personal access token (JIRA_PAT)."""
+    if re.search(r"\border\s+by\b", settings.RECONCILE_JQL, re.IGNORECASE):
+        raise ConfigError("setting RECONCILE_JQL: give the scope without ORDER BY (each pass orders its search)")
+    if not settings.JIRA_URL:
+        return
+    if not settings.JIRA_URL.startswith(("https://", "http://")):
+        raise ConfigError(f"setting JIRA_URL: expected an http(s):// URL, got {settings.JIRA_URL!r}")
+    basic = bool(settings.JIRA_USER or settings.JIRA_API_TOKEN)
+    if basic and settings.JIRA_PAT:
+        raise ConfigError("settings JIRA_PAT and JIRA_USER/JIRA_API_TOKEN: set one kind of Jira "
+                          "credentials, not both")
+    if settings.JIRA_PAT:
+        return
+    if not basic:
+        raise ConfigError("setting JIRA_URL is set without credentials: set JIRA_USER and "
+                          "JIRA_API_TOKEN (basic auth), or JIRA_PAT (a personal access token)")
+    if not (settings.JIRA_USER and settings.JIRA_API_TOKEN):
+        missing = "JIRA_API_TOKEN" if settings.JIRA_USER else "JIRA_USER"
+        raise ConfigError(f"setting {missing}: JIRA_USER and JIRA_API_TOKEN go together "
+                          "(or set JIRA_PAT instead)")
 
 
 def environment_for_substitution(overrides: Mapping | None = None,

@@ -28,6 +28,7 @@ from .jq import sandbox
 from .mapping.blueprints import load_blueprints
 from .mapping.configs import WebhookConfig, load_webhook_configs
 from .port.forwarding import install_forwarding
+from .reconcile.run import reconcile_config
 
 log = logging.getLogger("jira_catalog_bridge")
 MIN_TOKEN_LENGTH = 16
@@ -61,6 +62,8 @@ def check_startup(overrides: dict | None = None) -> None:
         blueprints = load_blueprints(Path(settings.MAPPINGS_DIR) / "blueprints")
         configs = load_webhook_configs(settings.MAPPINGS_DIR,
                                        environment_for_substitution(overrides), blueprints)
+        if settings.JIRA_URL:
+            reconcile_config(configs, settings.RECONCILE_WEBHOOK)
         engine = open_engine(settings.DATABASE_URL, settings.SQLITE_SYNCHRONOUS)
         try:
             check_reachable(engine)
@@ -96,6 +99,8 @@ def load_runtime(settings: Settings,
     forwarding to Port; the Runtime and the schema revisions this upgrade applied."""
     blueprints = load_blueprints(Path(settings.MAPPINGS_DIR) / "blueprints")
     configs = load_webhook_configs(settings.MAPPINGS_DIR, environment, blueprints)
+    if settings.JIRA_URL:
+        reconcile_config(configs, settings.RECONCILE_WEBHOOK)
     engine = open_engine(settings.DATABASE_URL, settings.SQLITE_SYNCHRONOUS)
     check_reachable(engine)
     store = Store(engine)

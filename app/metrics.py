@@ -9,7 +9,10 @@ How the cross-part metrics are fed:
   (`set_outbox_depth`);
 - `BACKFILL_EVENTS` counts events whose delivery id is the backfill's (`backfill-...`), as they arrive;
 - `bridge_webhook_refusals_total` is read from the database's refusal counters when scraped
-  (`render_metrics(refusals=...)`), so every worker and instance reports the same total.
+  (`render_metrics(refusals=...)`), so every worker and instance reports the same total;
+- `bridge_reconcile_*` are read from the recorded reconcile passes when scraped
+  (`render_metrics(reconcile=...)`): the passes run in the worker process, whose samples no web
+  process sees.
 
 Every label comes from a closed set, so that no request can add series: an HTTP method outside
 `METHODS` is `OTHER`, a path no route matches is `unmatched`, a status outside 100..599 is `other`,
@@ -30,7 +33,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -49,7 +52,7 @@ OUTBOX_DEPTH = Gauge("bridge_outbox_depth", "Entity changes waiting in the outbo
 BACKFILL_EVENTS = Counter("bridge_backfill_events",
                           "Events delivered by scripts/backfill_history.py, by webhook and outcome",
                           ["webhook", "status"], registry=REGISTRY)
-BACKFILL_PREFIX = "backfill-"  # the backfill's delivery ids (scripts/backfill/events.py)
+BACKFILL_PREFIX = "backfill-"  # the backfill's delivery ids (app/ingest/jira_events.py)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -67,22 +70,52 @@ class Families:
 
 
 def render_metrics(refusals: Mapping[tuple[str, str], int] | None = None,
-                   refusals_help: str = "Webhook deliveries refused") -> tuple[bytes, str]:
+                   refusals_help: str = "Webhook deliveries refused",
+                   reconcile: Mapping[str, Mapping] | None = None) -> tuple[bytes, str]:
     """The exposition text and its content type, summed over workers in multiprocess mode, with
-    `refusals` ({(webhook, reason): count}, counted in the database) as bridge_webhook_refusals_total."""
+    `refusals` ({(webhook, reason): count}, counted in the database) as bridge_webhook_refusals_total
+    and `reconcile` (app.reconcile.passes.metric_totals) as bridge_reconcile_*."""
     registry = REGISTRY
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     text = generate_latest(registry)
+    families = []
     if refusals is not None:
         family = CounterMetricFamily(REFUSALS, refusals_help, labels=["webhook", "reason"])
         for (webhook, reason), count in sorted(refusals.items()):
             family.add_metric([webhook, reason], count)
+        families.append(family)
+    if reconcile is not None:
+        families.extend(reconcile_families(reconcile))
+    if families:
         scrape = CollectorRegistry(auto_describe=False)
-        scrape.register(Families(family))
+        scrape.register(Families(*families))
         text += generate_latest(scrape)
     return text, CONTENT_TYPE_LATEST
+
+
+def reconcile_families(totals: Mapping[str, Mapping]) -> list:
+    """bridge_reconcile_* from the passes' totals: passes by kind and status; changes made and
+    changes webhooks had missed, by kind; the last successful pass's end, by kind (epoch seconds)."""
+    passes = CounterMetricFamily("bridge_reconcile_passes", "Reconcile passes, by kind and status",
+                                 labels=["kind", "status"])
+    for (kind, status), count in sorted(totals["passes"].items()):
+        passes.add_metric([kind, status], count)
+    families = [passes]
+    for name, key, help_text in (
+            ("bridge_reconcile_changed", "changed", "Entities reconcile passes created or updated, by kind"),
+            ("bridge_reconcile_missed", "missed", "Changes reconcile passes found that webhooks had not "
+                                                  "delivered, by kind")):
+        family = CounterMetricFamily(name, help_text, labels=["kind"])
+        for kind, count in sorted(totals[key].items()):
+            family.add_metric([kind], count)
+        families.append(family)
+    last = GaugeMetricFamily("bridge_reconcile_last_success_timestamp_seconds",
+                             "When the last successful reconcile pass ended, by kind", labels=["kind"])
+    for kind, moment in sorted(totals["last_success"].items()):
+        last.add_metric([kind], moment)
+    return [*families, last]
 
 
 def observe_event(webhook: str, status: str, translation_seconds: float,

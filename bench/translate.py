@@ -1,6 +1,7 @@
 """Translation of the seed's payload with the seed's mappings, several ways, one run.
 
     python3 bench/translate.py [--events 2000] [--runs 7] [--issues 14000] [--ocean-threads]
+                               [--baseline-mappings DIR]
 
 Events go through --issues copies of the seed payload, each for another issue (key, summary, self
 URL), never repeating one (with the defaults), so the fast path's remembered results help only where
@@ -13,7 +14,12 @@ a real stream repeats itself (the few `webhookEvent` values), not by seeing one 
 - fast: the fast path (plain paths in Python, the rest in one jq program over what it reads);
 - json_loads: `json.loads` of the payload, the floor;
 - catalog_fast: the fast path of mappings/jira-catalog.yaml (whose relations need libjq) on the
-  same payloads.
+  same payloads;
+- fast_adf: the fast path of the seed's configuration on the same payloads with a version 3
+  description (an Atlassian Document Format object), which jq turns into text;
+- fast_baseline, catalog_fast_baseline (with --baseline-mappings): the fast path of DIR's
+  jira.yaml and jira-catalog.yaml (other versions of the configurations, such as the previous
+  commit's) on the seed payloads.
 libjq runs where the service runs it, in the sandbox's child processes (app/jq/sandbox.py); each
 `*_in_process` variant is the same with libjq evaluated in this process instead (the child's own
 evaluation function, called directly), so the ratios `sandbox_cost.*` are what the sandbox costs.
@@ -49,13 +55,17 @@ def evaluate_in(where):
     sandbox.run = run_in_process if where == "in_process" else SANDBOXED
 
 
-def load_seed(issues):
-    """Payload texts for `issues` different issues, and the seed's configuration."""
+def load_seed(issues, adf=False):
+    """Payload texts for `issues` different issues (descriptions as ADF documents with `adf`), and
+    the seed's configuration."""
     seed = json.loads((ROOT / "tests/fixtures/jira-payloads/seed-issue-created.json").read_text())
     bodies = []
     for i in range(issues):
         seed["issue"].update(key=f"PI-{i + 1}", self=f"https://a{i}.atlassian.net/rest/api/2/{i}")
         seed["issue"]["fields"]["summary"] = f"Issue number {i + 1}"
+        if adf:
+            seed["issue"]["fields"]["description"] = {"type": "doc", "version": 1, "content": [
+                {"type": "paragraph", "content": [{"type": "text", "text": f"Issue {i + 1}"}]}]}
         bodies.append(json.dumps(seed))
     configs = load_webhook_configs(ROOT / "mappings", {"JIRA_WEBHOOK_SECRET": "bench"})
     return bodies, configs["jira"], configs["jira-catalog"]
@@ -88,9 +98,10 @@ def without_fast_path(config):
         dataclasses.replace(m, fast=None) for m in config.mappings))
 
 
-def variants(bodies, config, catalog, pool):
+def variants(bodies, adf_bodies, config, catalog, pool, baseline=None):
     """name -> (function of one input, the inputs it rotates over, where libjq runs)."""
     documents = [build_jq_input(json.loads(body), HEADERS, {}) for body in bodies]
+    adf_documents = [build_jq_input(json.loads(body), HEADERS, {}) for body in adf_bodies]
     texts = [build_jq_input_text(body, HEADERS, {}) for body in bodies]
     slow, ocean = without_fast_path(config), ocean_style(config, pool)
     named = {"ocean": (ocean, documents, "in_process")}
@@ -99,7 +110,14 @@ def variants(bodies, config, catalog, pool):
             f"program{suffix}": (lambda text: translate(slow, text), texts, where),
             f"fast{suffix}": (lambda document: translate(config, document), documents, where),
             f"catalog_fast{suffix}": (lambda document: translate(catalog, document), documents,
-                                      where)})
+                                      where),
+            f"fast_adf{suffix}": (lambda document: translate(config, document), adf_documents,
+                                  where)})
+    if baseline is not None:
+        named["fast_baseline"] = (lambda document: translate(baseline[0], document), documents,
+                                  "sandbox")
+        named["catalog_fast_baseline"] = (lambda document: translate(baseline[1], document),
+                                          documents, "sandbox")
     named["json_loads"] = (json.loads, bodies, "in_process")
     return named
 
@@ -138,17 +156,25 @@ def main():
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--issues", type=int, default=14000)
     parser.add_argument("--ocean-threads", action="store_true")
+    parser.add_argument("--baseline-mappings", help="a mappings folder whose jira.yaml to compare")
     args = parser.parse_args()
     bodies, config, catalog = load_seed(args.issues)
+    adf_bodies = load_seed(args.issues, adf=True)[0]
     check_same_entities(bodies, config, catalog)
+    check_same_entities(adf_bodies, config, catalog)
     pool = ThreadPoolExecutor(max_workers=4) if args.ocean_threads else None
-    figures = measure(variants(bodies, config, catalog, pool), args.events, args.runs)
+    baseline = None
+    if args.baseline_mappings:
+        configs = load_webhook_configs(args.baseline_mappings, {"JIRA_WEBHOOK_SECRET": "bench"})
+        baseline = configs["jira"], configs["jira-catalog"]
+    figures = measure(variants(bodies, adf_bodies, config, catalog, pool, baseline), args.events,
+                      args.runs)
     evaluate_in("sandbox")
     fast = figures["fast"]["median"]
     for name, summary in figures.items():
         print(result_line(f"translate.{name}", summary, "us/event",
                           x_fast=summary["median"] / fast), flush=True)
-    for name in ("program", "fast", "catalog_fast"):
+    for name in ("program", "fast", "catalog_fast", "fast_adf"):
         print(f"RESULT translate.sandbox_cost.{name} ratio="
               f"{figures[name]['median'] / figures[name + '_in_process']['median']:.3f} "
               "unit=sandboxed/in_process", flush=True)

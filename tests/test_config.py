@@ -148,3 +148,40 @@ def test_a_bad_server_setting_names_itself(raw):
 def test_server_settings_have_their_defaults():
     assert [server_setting(name, {}) for name in SERVER_SETTINGS] == [8000, 2, 16, 5]
     assert server_setting("WEB_CONCURRENCY", {"WEB_CONCURRENCY": "4"}) == 4
+
+
+def test_jira_is_off_by_default_and_reconcile_has_its_defaults():
+    settings = load_settings(environ={})
+    assert settings.JIRA_URL == "" and settings.RECONCILE_WEBHOOK == ""
+    assert (settings.RECONCILE_INTERVAL_SECONDS, settings.RECONCILE_FULL_INTERVAL_SECONDS) == (900, 86400)
+
+
+@pytest.mark.parametrize("environ", [
+    {"JIRA_URL": "https://jira.example.com/", "JIRA_USER": "bot@example.com", "JIRA_API_TOKEN": "t"},
+    {"JIRA_URL": "https://jira.example.com", "JIRA_PAT": "p"}])
+def test_jira_takes_basic_credentials_or_a_personal_access_token(environ):
+    assert load_settings(environ=environ).JIRA_URL == "https://jira.example.com"
+
+
+@pytest.mark.parametrize("environ, named", [
+    ({"JIRA_URL": "https://jira.example.com"}, "JIRA_URL"),
+    ({"JIRA_URL": "jira.example.com", "JIRA_PAT": "p"}, "JIRA_URL"),
+    ({"JIRA_URL": "https://j", "JIRA_PAT": "p", "JIRA_USER": "u", "JIRA_API_TOKEN": "t"}, "JIRA_PAT"),
+    ({"JIRA_URL": "https://j", "JIRA_USER": "u"}, "JIRA_API_TOKEN"),
+    ({"JIRA_URL": "https://j", "JIRA_API_TOKEN": "t"}, "JIRA_USER"),
+    ({"RECONCILE_INTERVAL_SECONDS": "-1"}, "RECONCILE_INTERVAL_SECONDS"),
+    ({"RECONCILE_FULL_INTERVAL_SECONDS": "daily"}, "RECONCILE_FULL_INTERVAL_SECONDS")])
+def test_bad_jira_or_reconcile_settings_name_the_setting(environ, named):
+    with pytest.raises(ConfigError, match=named):
+        load_settings(environ=environ)
+
+
+def test_jira_secrets_stay_out_of_the_settings_repr():
+    settings = load_settings(environ={"JIRA_URL": "https://j", "JIRA_USER": "u", "JIRA_API_TOKEN": "tok-123"})
+    assert "tok-123" not in repr(settings)
+
+
+def test_reconcile_jql_is_a_scope_without_an_order():
+    assert load_settings(environ={"RECONCILE_JQL": "project = PI"}).RECONCILE_JQL == "project = PI"
+    with pytest.raises(ConfigError, match="RECONCILE_JQL"):
+        load_settings(environ={"RECONCILE_JQL": "project = PI order  by key"})

@@ -1,6 +1,7 @@
 """The catalog's tables, in SQLAlchemy Core, shared by SQLite and PostgreSQL."""
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = sa.MetaData()
 
@@ -29,6 +30,15 @@ def define_outbox_table(metadata: sa.MetaData, name: str = "outbox") -> sa.Table
     )
 
 
+def as_jsonb(column: sa.ColumnElement) -> sa.ColumnElement:
+    """A `json` column as `jsonb`, which cannot hold the NUL character the `json` text may escape
+    (`\\u0000`, from a webhook's body): the escape is read as U+FFFD, as text columns store NUL, so
+    the cast never fails. Search conditions and the GIN index share this one expression."""
+    text = sa.func.replace(sa.cast(column, sa.Text), sa.literal_column(r"'\u0000'"),
+                           sa.literal_column(r"'\ufffd'"))
+    return sa.cast(text, JSONB)
+
+
 entities = sa.Table(
     "entities", metadata,
     sa.Column("blueprint", sa.String(255), primary_key=True),
@@ -46,6 +56,10 @@ entities = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("event_id", sa.BigInteger),
 )
+# Serves `=` on any property in searches (app.catalog.search_sql renders it as `@>`); SQLite's
+# expression indexes on chosen properties live in migration 0007 only, as SQLite cannot reflect them.
+entities.append_constraint(sa.Index("ix_entities_properties_gin", as_jsonb(entities.c.properties),
+                                    postgresql_using="gin").ddl_if(dialect="postgresql"))
 
 events = sa.Table(
     "events", metadata,
@@ -122,4 +136,25 @@ webhook_refusals = sa.Table(
     sa.Column("count", sa.BigInteger, nullable=False),
     sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Reconcile passes (app.reconcile): what each pass found in Jira that the catalog lacked. The newest
+# successful pass's `watermark` (the largest `updated` Jira showed it, epoch ms) is where the next
+# incremental pass starts.
+reconcile_passes = sa.Table(
+    "reconcile_passes", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("webhook", sa.String(255), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("seen", sa.Integer, nullable=False, default=0),
+    sa.Column("changed", sa.Integer, nullable=False, default=0),
+    sa.Column("deleted", sa.Integer, nullable=False, default=0),
+    sa.Column("failed", sa.Integer, nullable=False, default=0),
+    # Changes found that webhooks had not delivered (none on the first pass, which imports).
+    sa.Column("missed", sa.Integer, nullable=False, default=0),
+    sa.Column("watermark", sa.BigInteger),
+    sa.Column("error", sa.Text),
 )

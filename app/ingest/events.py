@@ -216,6 +216,30 @@ def process_request(store: Store, config: WebhookConfig, raw: bytes, headers: di
     return outcome
 
 
+def process_requests(store: Store, config: WebhookConfig, requests: list[tuple[bytes, dict]], max_depth: int,
+                     max_entities: int) -> list[EventOutcome]:
+    """Translate several verified requests (raw body, headers) and record them in one transaction, in
+    order; a body that is not a JSON object within `max_depth` is not recorded and answers a failed
+    outcome with its reason."""
+    outcomes: list[EventOutcome | None] = []
+    pending = []
+    for raw, headers in requests:
+        try:
+            prepared = prepare_request(config, raw, headers, {}, max_depth)
+        except BadRequest as exc:
+            outcomes.append(EventOutcome(None, "failed", reason=exc.reason,
+                                         detail={"reason": exc.reason, "message": exc.message}))
+            continue
+        pending.append((len(outcomes), prepared, *translate_event(config, prepared, max_entities)))
+        outcomes.append(None)
+    recorded = store.ingest_many([(prepared.event, translation) for _, prepared, translation, _ in pending]
+                                 ) if pending else []
+    for (index, prepared, _, seconds), outcome in zip(pending, recorded):
+        observe_event(config.identifier, outcome.status, seconds, prepared.event.delivery_id)
+        outcomes[index] = outcome
+    return outcomes
+
+
 def explanation(outcome: EventOutcome) -> dict:
     """A failed or ignored event's `reason` and `message`, and a failed one's `failure` detail."""
     if not outcome.detail:

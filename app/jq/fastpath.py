@@ -68,8 +68,7 @@ def plan_mapping(expressions: dict[str, str]) -> FastPlan | None:
     """The FastPlan for a mapping's expressions (keyed `filter`, `entity.x`...); None with items."""
     if "itemsToParse" in expressions:
         return None
-    evaluators = {name: compile_evaluator(rewrite_single_quotes(expression))
-                  for name, expression in expressions.items()}
+    evaluators = compile_evaluators(expressions)
     read = {name: expr for name, expr in expressions.items() if evaluators[name] is None}
     rest = {name: expr for name, expr in read.items() if name != "filter"}
     program = rest_program(rest, expressions["filter"], evaluators["filter"] is not None)
@@ -78,6 +77,22 @@ def plan_mapping(expressions: dict[str, str]) -> FastPlan | None:
     head, properties, relations = group_fields(expressions, evaluators)
     return FastPlan(evaluators["filter"], head, properties, relations,
                     rest_runner(program, memoised), projection_of(read.values()), memoised)
+
+
+def compile_evaluators(expressions: dict[str, str]) -> dict[str, Callable[[object], object] | None]:
+    """Each expression's Python evaluator, None where libjq evaluates it.
+
+    When every expression left to libjq is one whose `if` branches Python does not reproduce,
+    those are evaluated in Python too (compile_evaluator's `defer`): an event taking such a branch
+    then runs the full program, and every other event no jq at all, instead of each event paying a
+    round trip to the sandbox for them."""
+    strict = {name: compile_evaluator(rewrite_single_quotes(expression))
+              for name, expression in expressions.items()}
+    deferring = {name: compile_evaluator(rewrite_single_quotes(expressions[name]), defer=True)
+                 for name, evaluator in strict.items() if evaluator is None}
+    if all(deferring.values()):
+        return {**strict, **deferring}
+    return strict
 
 
 def group_fields(expressions: dict[str, str],

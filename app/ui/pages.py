@@ -12,11 +12,13 @@ from ..ingest.events import hidden_headers
 from ..ingest.refusals import list_refusals
 from ..ingest.replay import replay_event
 from ..mapping.calculations import explain_calculations
+from ..reconcile.passes import DRIFT_PASSES, list_passes, webhooks_missing_changes
 from ..runtime import current_runtime
 from . import bp
+from .entity_search import render_filtered, render_list
+from .filters import filter_query
 from .present import (
     PAGE_SIZE,
-    list_columns,
     page_links,
     page_number,
     parse_time,
@@ -55,10 +57,13 @@ def overview():
     rows = queries.pipeline_overview(engine(), state.configs, datetime.now(UTC))
     outbox = state.forwarding.counts() if state.forwarding.enabled else None
     refusals = list_refusals(state.store, state.configs)
+    passes = list_passes(engine(), 1)[0]
     return render_template("overview.html", rows=rows, configs=state.configs,
                            statuses=STATUSES, counts=queries.count_entities(engine()),
                            blueprints=state.blueprints, outbox=outbox, refusals=refusals,
-                           refused=refused_per_webhook(refusals))
+                           refused=refused_per_webhook(refusals), jira_url=state.settings.JIRA_URL,
+                           last_pass=passes[0] if passes else None,
+                           drift=webhooks_missing_changes(engine()), drift_passes=DRIFT_PASSES)
 
 
 def refused_per_webhook(refusals: list[dict]) -> dict[str, int]:
@@ -143,13 +148,23 @@ def blueprints():
 
 @bp.get("/entities/<blueprint>")
 def entities(blueprint):
+    """The blueprint's entities; with filters (app.ui.filters) through the search engine, a
+    page at a time by cursor, else in natural order with page numbers and `q` on identifier or title."""
     target = current_runtime().blueprint(blueprint)
     search = request.args.get("q", "").strip()
+    try:
+        document = filter_query(target, request.args)
+    except BadRequest as exc:
+        return render_list(target, [], search, None, error=exc.message), 400
+    if document is not None:
+        if search:
+            document["rules"].append({"combinator": "or", "rules": [
+                {"property": p, "operator": "contains", "value": search} for p in ("$identifier", "$title")]})
+        return render_filtered(target, document, search)
     page = page_number(request.args.get("page"))
     items, total = queries.list_entities(engine(), blueprint, PAGE_SIZE, (page - 1) * PAGE_SIZE,
                                          search=search or None, natural=True)
-    return render_template("entities.html", blueprint=target, entities=items, search=search,
-                           columns=list_columns(target), paging=page_links(page, total))
+    return render_list(target, items, search, page_links(page, total))
 
 
 @bp.get("/entities/<blueprint>/<path:identifier>")

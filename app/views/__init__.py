@@ -1,8 +1,9 @@
 """The JSON API: thin views that verify, parse, hand to a domain function and answer.
 
-`webhooks` receives deliveries; `catalog` serves blueprints, entities and the event log; `outbox`
-the changes waiting for Port; `health` and `metrics` the operator's probes. `auth` and `paging` are
-their shared checks and shapes, `errors` the one place exceptions become JSON answers.
+`webhooks` receives deliveries; `catalog` serves blueprints, entities and the event log; `search`
+Port's search routes over the entities; `outbox` the changes waiting for Port; `reconcile` the
+reconcile passes; `health` and `metrics` the operator's probes. `auth`, `paging` and `reading` are their
+shared checks and shapes, `errors` the one place exceptions become JSON answers.
 
 Two checks hold for every route, the UI's included (`init_app` runs before the UI registers its
 routes): `<int:...>` is bounded (`paging.BoundedIntConverter`), and a path or query string holding a
@@ -14,7 +15,7 @@ whatever its URL), and the event path stores what it is sent without NUL (`stora
 from flask import Flask, request
 
 from ..errors import BadRequest
-from . import catalog, errors, health, metrics, outbox, paging, webhooks
+from . import catalog, errors, health, metrics, outbox, paging, reconcile, search, webhooks
 
 
 def init_app(app: Flask) -> None:
@@ -22,7 +23,7 @@ def init_app(app: Flask) -> None:
     handlers on `app`."""
     app.url_map.converters["int"] = paging.BoundedIntConverter
     app.before_request(reject_nul)
-    for module in (webhooks, catalog, outbox, health, metrics):
+    for module in (webhooks, catalog, search, outbox, reconcile, health, metrics):
         app.register_blueprint(module.bp)
     errors.init_app(app)
 

@@ -3,12 +3,13 @@
 from flask import Blueprint, jsonify, request
 
 from ..catalog import queries
-from ..errors import BadRequest, NotFound
+from ..errors import NotFound
 from ..ingest.events import explanation, hidden_headers
 from ..ingest.replay import replay_event
 from ..runtime import current_runtime
 from .auth import no_store, require_api_token
 from .paging import page_args, paged
+from .reading import read_options, shape
 
 bp = Blueprint("catalog", __name__, url_prefix="/v1")
 
@@ -30,32 +31,29 @@ def get_blueprint(blueprint):
 
 @bp.get("/blueprints/<blueprint>/entities")
 def list_entities(blueprint):
+    """Port's read options apply (app.views.reading)."""
     state = current_runtime()
     state.blueprint(blueprint)
     limit, offset = page_args()
+    options = read_options()
     items, total = queries.list_entities(state.store.engine, blueprint, limit, offset,
-                                         blueprints=state.blueprints)
-    return paged("entities", items, total, limit, offset)
-
-
-def include_args() -> set[str]:
-    """`include=relations` (comma-separated; the only part that can be included today)."""
-    parts = {p for p in request.args.get("include", "").split(",") if p}
-    if not parts <= {"relations"}:
-        raise BadRequest("include accepts only 'relations'", "invalid_include")
-    return parts
+                                         blueprints=state.blueprints if options.calculated else None)
+    return paged("entities", shape(items, options), total, limit, offset)
 
 
 @bp.get("/blueprints/<blueprint>/entities/<path:identifier>")
 def get_entity(blueprint, identifier):
+    """Port's read options apply (app.views.reading); `include=relations` also adds
+    `relatedEntities`, the entities the relations name."""
     state = current_runtime()
     state.blueprint(blueprint)
-    include = include_args()
-    entity = queries.get_entity(state.store.engine, blueprint, identifier, state.blueprints)
+    options = read_options()
+    entity = queries.get_entity(state.store.engine, blueprint, identifier,
+                                state.blueprints if options.calculated else None)
     if entity is None:
         raise NotFound(f"no entity {identifier!r} of blueprint {blueprint!r}", "entity_not_found")
-    answer = {"ok": True, "entity": entity}
-    if "relations" in include:
+    answer = {"ok": True, "entity": shape([entity], options)[0]}
+    if "relations" in options.include:
         answer["relatedEntities"] = queries.related_entities(state.store.engine,
                                                              state.blueprints, entity)
     return jsonify(answer)

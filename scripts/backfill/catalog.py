@@ -1,16 +1,15 @@
-"""Reading the service's catalog, and pruning the entities a complete run did not produce."""
+"""Reading the service's catalog, and the deletions that prune the entities a complete run did not produce
+(the prune rule itself is app.jira.prune's)."""
 
 from __future__ import annotations
 
+from app.ingest.jira_events import build_delete_event
+from app.jira.retry import HttpClient, RetryPolicy
+
 from .config import ConfigError
-from .events import build_delete_event
-from .retry import HttpClient, RetryPolicy
+from .poster import answer_body, failure_text
 
 CATALOG_PAGE = 1000
-
-
-class PruneRefused(Exception):
-    """Pruning would delete more of the catalog than the threshold allows."""
 
 
 class CatalogReader:
@@ -34,25 +33,23 @@ class CatalogReader:
             if not page.get("entities") or offset >= page.get("total", 0):
                 return found
 
-    def read_page(self, blueprint: str, offset: int) -> dict:
-        """One page of the entity list."""
+    def check_access(self, blueprint: str) -> None:
+        """Read one entity, so that a refused token stops the run before it imports anything."""
+        self.read_page(blueprint, 0, limit=1)
+
+    def read_page(self, blueprint: str, offset: int, limit: int = CATALOG_PAGE) -> dict:
+        """One page of the entity list; ConfigError naming the token's flag when the API refuses it."""
         url = f"{self.base}/v1/blueprints/{blueprint}/entities"
-        response = self.http.request("GET", url, params={"limit": CATALOG_PAGE, "offset": offset})
+        response = self.http.request("GET", url, params={"limit": limit, "offset": offset})
         if response.status_code in (401, 403):
-            raise ConfigError(f"the catalog API refused access (HTTP {response.status_code}): check --catalog-token")
+            said = failure_text(answer_body(response))
+            raise ConfigError(f"the catalog API refused --catalog-token (env CATALOG_API_TOKEN): HTTP "
+                              f"{response.status_code}{' ' + said if said else ''}; "
+                              f"flask --app app api-token prints the service's token")
         if response.status_code == 404:
             return {"entities": [], "total": 0}
         response.raise_for_status()
         return response.json()
-
-
-def plan_prune(catalog_ids: set[str], produced_ids: set[str], threshold: float) -> list[str]:
-    """Identifiers in the catalog the run did not produce; refuses when they exceed ``threshold`` of it."""
-    stale = sorted(catalog_ids - produced_ids)
-    if catalog_ids and len(stale) > threshold * len(catalog_ids):
-        raise PruneRefused(f"pruning would delete {len(stale)} of {len(catalog_ids)} entities, "
-                           f"over the threshold of {threshold:.0%}; nothing deleted")
-    return stale
 
 
 def deletion_events(kind: str, identifiers: list[str], cloud: bool) -> list[tuple[str, dict]]:

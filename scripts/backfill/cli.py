@@ -13,10 +13,12 @@ from .config import (
     KINDS,
     BackfillSettings,
     ConfigError,
+    RunStopped,
     add_jira_options,
     check_http_url,
     env_first,
     read_jira_settings,
+    redact_urls,
 )
 from .runner import EXIT_INTERRUPTED, Backfill
 
@@ -70,10 +72,14 @@ def read_settings(argv: list[str] | None) -> BackfillSettings:
         raise ConfigError("--kind team reads the Atlassian Teams API: pass --org-id or set ATLASSIAN_ORG_ID")
     if args.prune and args.resume:
         raise ConfigError("--prune needs a run from the beginning: a resumed run does not see every entity")
+    catalog_token = args.catalog_token or env_first("CATALOG_API_TOKEN")
+    if args.prune and not catalog_token:
+        raise ConfigError("--prune lists the catalog's entities through its API: pass --catalog-token or set "
+                          "CATALOG_API_TOKEN (flask --app app api-token prints the service's token)")
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     return BackfillSettings(
         jira=jira, endpoint=endpoint, secret=args.secret or env_first("JIRA_WEBHOOK_SECRET"),
-        catalog_token=args.catalog_token or env_first("CATALOG_API_TOKEN"), jql=args.jql, kind=args.kind,
+        catalog_token=catalog_token, jql=args.jql, kind=args.kind,
         page_size=args.page_size, concurrency=args.concurrency, fetch_concurrency=args.fetch_concurrency,
         checkpoint=args.checkpoint or f".backfill-{args.kind}.checkpoint.json", resume=args.resume,
         dry_run=args.dry_run, prune=args.prune, prune_threshold=args.prune_threshold,
@@ -82,10 +88,10 @@ def read_settings(argv: list[str] | None) -> BackfillSettings:
 
 
 def redact(text: str, secrets: list[str]) -> str:
-    """``text`` with every secret value masked."""
+    """``text`` with every secret value and the credentials in URLs masked."""
     for secret in secrets:
         text = text.replace(secret, "***")
-    return text
+    return redact_urls(text)
 
 
 def secrets_in_environment() -> list[str]:
@@ -102,6 +108,9 @@ def run_guarded(action: Callable[[], int], secrets: list[str]) -> int:
     except ConfigError as exc:
         print(f"error: {redact(str(exc), secrets)}", file=sys.stderr)
         return EXIT_CONFIG
+    except RunStopped as exc:
+        print(f"error: {redact(str(exc), secrets)}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

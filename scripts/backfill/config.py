@@ -4,35 +4,27 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-DEFAULT_JQL = 'status in ("In Progress", "To Do")'
+from app.errors import ConfigError
+from app.jira.client import JiraSettings
+
+# Every issue. Jira Cloud's search/jql refuses a query without a restriction, so the default has one every
+# issue meets; oldest first, so that issues created during a run join the end instead of shifting pages.
+DEFAULT_JQL = "created <= now() ORDER BY created ASC"
 KINDS = ("issue", "project", "user", "team")
 DEFAULT_BLUEPRINTS = {"issue": "jiraIssue", "project": "jiraProject", "user": "jiraUser",
                       "team": "jiraTeam"}
 
 
-class ConfigError(Exception):
-    """Bad configuration or credentials: the run cannot start (exit code 2)."""
+URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@", re.IGNORECASE)
+URL_TOKEN = re.compile(r"([?&][^=&#\s]*(?:token|secret|key|password|sig)[^=&#\s]*=)[^&#\s]+", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class JiraSettings:
-    """Where Jira is and how to authenticate; secrets are kept out of ``repr``."""
-
-    url: str
-    user: str | None = None
-    token: str | None = field(default=None, repr=False)
-    pat: str | None = field(default=None, repr=False)
-    deployment: str = "auto"
-    retries: int = 6
-    retry_base: float = 0.5
-    timeout: float = 30.0
-
-    def secrets(self) -> list[str]:
-        """The secret values to keep out of any output."""
-        return [s for s in (self.token, self.pat) if s]
+class RunStopped(Exception):
+    """The run cannot go on, for a reason other than its configuration (exit code 1)."""
 
 
 @dataclass(frozen=True)
@@ -58,19 +50,29 @@ class BackfillSettings:
     org_id: str | None = None
 
     def secrets(self) -> list[str]:
-        """The secret values to keep out of any output."""
-        return self.jira.secrets() + [s for s in (self.secret, self.catalog_token) if s]
+        """The secret values to keep out of any output, the endpoint URL's password and query values too."""
+        parts = urlsplit(self.endpoint)
+        in_url = [parts.password or ""] + [value for _, value in parse_qsl(parts.query)]
+        return self.jira.secrets() + [s for s in (self.secret, self.catalog_token, *in_url) if s]
 
     @property
     def catalog_base(self) -> str:
-        """scheme://host[:port] of the endpoint, where the service's read API lives."""
+        """Where the service's own routes (/healthz, /v1/...) are: the endpoint URL before ``/webhooks/``
+        (a proxy may serve the service under a path prefix), without its query."""
         parts = urlsplit(self.endpoint)
-        return f"{parts.scheme}://{parts.netloc}"
+        prefix = parts.path.split("/webhooks/", 1)[0] if "/webhooks/" in parts.path else ""
+        return f"{parts.scheme}://{parts.netloc}{prefix}"
 
     @property
     def webhook_identifier(self) -> str:
         """The webhook configuration the endpoint URL names (its last path segment)."""
         return urlsplit(self.endpoint).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with the passwords of URLs (``user:password@host``) and the values of token-like query
+    parameters (``?token=``) masked."""
+    return URL_TOKEN.sub(r"\1***", URL_PASSWORD.sub(r"\1***@", text))
 
 
 def env_first(*names: str) -> str | None:

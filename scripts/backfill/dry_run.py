@@ -9,12 +9,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
+from app.ingest.jira_events import delivery_headers, encode
+from app.jira.retry import GaveUp
+
 from .catalog import CatalogReader
 from .config import BackfillSettings, ConfigError
-from .events import delivery_headers, encode
 from .poster import Outcome
 from .progress import log
-from .retry import GaveUp
 
 COMPARED_KEYS = ("title", "icon", "team", "properties", "relations")
 

@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 
 from requests.certs import where as certifi_bundle
 
+from app.jira.retry import RetryPolicy, describe, send
+
 from .config import env_first
-from .retry import RetryPolicy, describe, send
 
 TRANSPORT_ERRORS = (ConnectionError, TimeoutError)
 

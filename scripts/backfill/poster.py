@@ -11,34 +11,71 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .config import ConfigError
-from .events import delivery_headers, encode
-from .keepalive import KeepAliveClient
-from .retry import GaveUp, HttpClient, RetryPolicy
+from app.ingest.jira_events import delivery_headers, encode
+from app.jira.retry import GaveUp, HttpClient, RetryPolicy
 
-FATAL_STATUSES = {401: "rejected the signature or credentials", 403: "refused access",
-                  404: "does not exist (check the webhook identifier in --endpoint)"}
+from .config import ConfigError
+from .keepalive import KeepAliveClient
+
+SECRET_HINT = ("check --secret (env JIRA_WEBHOOK_SECRET): it must be the secret the service checks "
+               "(its JIRA_WEBHOOK_SECRET)")
+FATAL_HINTS = {
+    "invalid_signature": SECRET_HINT,
+    "missing_signature": "no --secret was given: pass --secret or set JIRA_WEBHOOK_SECRET to the service's secret",
+    "invalid_token": "the ?token= in --endpoint (env PORT_URL) is not the service's JIRA_WEBHOOK_TOKEN",
+    "webhook_secret_not_configured": "the service has no secret for this webhook: set it on the service",
+    "unknown_webhook": "check the webhook path in --endpoint (env PORT_URL): /webhooks/<configuration>, "
+                       "e.g. /webhooks/jira or /webhooks/jira-catalog",
+}
+STATUS_HINTS = {401: SECRET_HINT, 403: "the endpoint refused access: check --endpoint (env PORT_URL)",
+                404: "nothing answers at this path: check --endpoint (env PORT_URL), whose path ends in "
+                     "/webhooks/<configuration>"}
 
 
 @dataclass
 class Outcome:
-    """What the endpoint did with one event: its ``status`` and the entities it touched."""
+    """What the endpoint did with one event: its ``status`` and the entities it touched; ``gave_up`` when
+    no answer came through the whole retry budget."""
 
     status: str
     entities: list = field(default_factory=list)
     message: str = ""
+    gave_up: bool = False
+
+
+def answer_body(response) -> dict:
+    """The endpoint's JSON answer, empty when it is not JSON."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def failure_text(body: dict) -> str:
+    """Why the service failed or ignored an event: its ``failure`` detail (reason, message, field), else
+    the answer's own ``reason`` and ``message``."""
+    detail = body.get("failure") if isinstance(body.get("failure"), dict) else body
+    reason, message, where = detail.get("reason"), detail.get("message"), detail.get("field")
+    text = ": ".join(str(part) for part in (reason, message) if part)
+    return f"{text} ({where})" if where else text
 
 
 def read_outcome(response) -> Outcome:
     """An Outcome from the endpoint's JSON answer (202 ``status``, or an error's ``reason``/``message``)."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
+    body = answer_body(response)
     if response.ok:
-        return Outcome(body.get("status", "applied"), body.get("entities") or [], body.get("message", ""))
-    reason = body.get("reason") or f"HTTP {response.status_code}"
-    return Outcome("failed", [], f"{reason}: {body.get('message', '')}".rstrip(": "))
+        return Outcome(body.get("status", "applied"), body.get("entities") or [], failure_text(body))
+    return Outcome("failed", [], failure_text(body) or f"HTTP {response.status_code}")
+
+
+def refusal(response) -> str:
+    """The message of a run-stopping 401/403/404: the status, the service's reason and message, and
+    which flag to fix."""
+    body = answer_body(response)
+    hint = FATAL_HINTS.get(body.get("reason")) or STATUS_HINTS[response.status_code]
+    said = failure_text(body)
+    return f"the endpoint refused the delivery: HTTP {response.status_code}{' ' + said if said else ''}; {hint}"
 
 
 def delivery_client(endpoint: str, policy: RetryPolicy, timeout: float) -> KeepAliveClient | HttpClient:
@@ -68,9 +105,9 @@ class Poster:
         try:
             response = self.http.request("POST", self.endpoint, data=body, headers=delivery_headers(body, self.secret))
         except GaveUp as exc:
-            return Outcome("failed", [], str(exc))
-        if response.status_code in FATAL_STATUSES:
-            raise ConfigError(f"the endpoint {FATAL_STATUSES[response.status_code]} (HTTP {response.status_code})")
+            return Outcome("failed", [], str(exc), gave_up=True)
+        if response.status_code in STATUS_HINTS:
+            raise ConfigError(refusal(response))
         return read_outcome(response)
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 
 from tqdm import tqdm
 
+from .config import redact_urls
 from .poster import Outcome
 
 IGNORED_STATUSES = ("ignored", "duplicate", "stale")
@@ -16,8 +17,9 @@ LOG_INTERVAL = 5.0
 
 
 def log(message: str) -> None:
-    """A line on stderr, where progress and diagnostics go (stdout keeps the results)."""
-    print(message, file=sys.stderr, flush=True)
+    """A line on stderr, where progress and diagnostics go (stdout keeps the results); URLs in it are
+    printed without their credentials."""
+    print(redact_urls(message), file=sys.stderr, flush=True)
 
 
 class Stats:
@@ -31,6 +33,7 @@ class Stats:
         self.failures: list[tuple[str, str]] = []
         self.produced: set[tuple[str, str]] = set()
         self.started = time.monotonic()
+        self.given_up_in_a_row = 0
 
     def add_fetched(self, count: int) -> None:
         """Count fetched items."""
@@ -41,6 +44,7 @@ class Stats:
         """Count one delivery; returns whether it succeeded."""
         with self.lock:
             self.statuses[outcome.status] += 1
+            self.given_up_in_a_row = self.given_up_in_a_row + 1 if outcome.gave_up else 0
             if outcome.status == "failed":
                 self.failures.append((label, outcome.message))
                 return False

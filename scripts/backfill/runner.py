@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import sys
 
-from .catalog import CatalogReader, PruneRefused, deletion_events, plan_prune
+from app.ingest.jira_events import build_event
+from app.jira.client import JiraClient
+from app.jira.prune import PruneRefused, plan_prune
+from app.jira.retry import RetryPolicy
+
+from .catalog import CatalogReader, deletion_events
 from .checkpoint import Checkpoint, PageTracker
-from .config import BackfillSettings
+from .config import BackfillSettings, RunStopped
 from .dry_run import DryRun
-from .events import build_event
-from .jira_client import JiraClient
 from .poster import Poster, WorkerPool
+from .preflight import check_endpoint
 from .progress import Progress, Stats, log
-from .retry import RetryPolicy
 
 EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
+MAX_GIVEN_UP_IN_A_ROW = 5  # deliveries given up one after the other: the endpoint is gone, stop paging
 
 
 def item_label(kind: str, item: dict) -> str:
@@ -35,10 +39,9 @@ class Backfill:
         self.jira = JiraClient(settings.jira, settings.page_size, settings.fetch_concurrency, settings.org_id)
         policy = RetryPolicy(settings.jira.retries, settings.jira.retry_base)
         self.catalog = CatalogReader(settings.catalog_base, settings.catalog_token, policy, settings.jira.timeout)
-        if settings.dry_run:
-            self.deliver = DryRun(settings, self.catalog).deliver
-        else:
-            self.deliver = Poster(settings.endpoint, settings.secret, policy, settings.jira.timeout).post
+        self.poster = None if settings.dry_run else Poster(settings.endpoint, settings.secret, policy,
+                                                           settings.jira.timeout)
+        self.deliver = DryRun(settings, self.catalog).deliver if self.poster is None else self.poster.post
         self.stats = Stats()
         self.expected: int | None = None
         self.checkpoint = Checkpoint(settings.checkpoint, {"url": settings.jira.url, "kind": self.kind,
@@ -46,7 +49,8 @@ class Backfill:
 
     def run(self) -> int:
         """Import, report and prune; returns the exit code (0 all good, 1 something failed or
-        Jira stopped early, 130 interrupted)."""
+        Jira stopped early or the endpoint was lost, 130 interrupted); the endpoint is checked first."""
+        check_endpoint(self.settings, self.poster, self.catalog)
         cloud = self.jira.detect_deployment() == "cloud"
         cursor = self.checkpoint.load() if self.settings.resume else None
         if cursor is not None:
@@ -58,6 +62,10 @@ class Backfill:
             log("interrupted: " + ("nothing was posted" if self.settings.dry_run else
                                    "the checkpoint keeps what was posted; --resume continues from it"))
             return EXIT_INTERRUPTED
+        except RunStopped as exc:
+            self.report()
+            log(f"stopped: {exc}; the checkpoint keeps the place: --resume continues once the endpoint answers")
+            return 1
         succeeded, short = self.report(), self.stopped_early()
         complete = succeeded and not short
         if complete and not self.settings.dry_run:
@@ -93,6 +101,9 @@ class Backfill:
             ok = self.stats.record(item_label(self.kind, item), self.deliver(build_event(self.kind, item)))
             tracker.settle(page_id, ok)
             progress.advance()
+            if self.stats.given_up_in_a_row >= MAX_GIVEN_UP_IN_A_ROW:
+                raise RunStopped(f"{self.stats.given_up_in_a_row} deliveries in a row were given up after every "
+                                 f"retry, the endpoint is down or unreachable")
 
         pool = WorkerPool(handle, self.settings.concurrency)
         try:

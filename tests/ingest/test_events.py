@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from app.ingest.events import process_requests
+from app.runtime import runtime_of
 from tests.support.helpers import post_event, seed_payload
 
 
@@ -60,3 +62,19 @@ def test_event_ids_are_not_reused_after_pruning(client, engine):
     first = post_event(client, {"webhookEvent": "sprint_started"}).json["eventId"]
     prune_events(engine, days=0)
     assert post_event(client, {"webhookEvent": "sprint_started"}).json["eventId"] > first
+
+
+def test_requests_processed_together_answer_in_order_and_a_bad_body_alone_fails(app):
+    state = runtime_of(app)
+    older, newer = seed_payload(timestamp=1_000), seed_payload(timestamp=2_000)
+    newer["issue"] = dict(newer["issue"], fields=dict(newer["issue"]["fields"], summary="newer"))
+    deep = b'{"a":' * 80 + b"1" + b"}" * 80
+    requests = [(json.dumps(body).encode(), {"X-Atlassian-Webhook-Identifier": name})
+                for name, body in (("n", newer), ("o", older))] + [(deep, {})]
+
+    outcomes = process_requests(state.store, state.configs["jira"], requests, 64, 100)
+
+    assert [o.status for o in outcomes] == ["applied", "stale", "failed"]
+    assert outcomes[2].reason == "json_too_deep" and outcomes[2].event_id is None
+    entity = app.test_client().get("/v1/blueprints/jiraIssue/entities/PI-1").json["entity"]
+    assert entity["properties"]["summary"] == "newer"

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
+import app.ingest.jira_events
 import app.ingest.versions
-import scripts.backfill.events
 from app.ingest.versions import parse_jira_time, source_version
 from tests.support.helpers import ROOT
 
@@ -39,15 +39,16 @@ def test_parse_jira_time_reads_jira_and_iso_times_as_epoch_ms(value):
 @pytest.mark.parametrize("value", list(TIMES))
 def test_the_backfill_reads_an_issues_update_time_as_the_app_does(value):
     version = source_version({"issue": {"fields": {"updated": value}}})
-    event = scripts.backfill.events.build_issue_event({"key": "A-1", "fields": {"updated": value}})
+    event = app.ingest.jira_events.build_issue_event({"key": "A-1", "fields": {"updated": value}})
 
-    assert scripts.backfill.events.parse_jira_time is app.ingest.versions.parse_jira_time
+    assert app.ingest.jira_events.parse_jira_time is app.ingest.versions.parse_jira_time
     if version is not None:
         assert event["timestamp"] == version
 
 
-def test_security_and_versions_load_without_the_web_app():
-    probe = ("import sys, app.ingest.security, app.ingest.versions; "
+def test_what_the_backfill_shares_loads_without_the_web_app():
+    probe = ("import sys, app.ingest.security, app.ingest.versions, app.ingest.jira_events, app.jira.client, "
+             "app.jira.retry, app.jira.prune; "
              "print(sorted({'flask', 'sqlalchemy', 'jq'} & set(sys.modules)))")
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                             text=True, check=True).stdout

@@ -28,7 +28,11 @@ def combine(inner):
     binary = st.tuples(inner, st.sampled_from(BINARY), inner, st.booleans()).map(
         lambda t: f"({t[0]}){t[1]}({t[2]})" if t[3] else f"{t[0]}{t[1]}{t[2]}")
     split = st.tuples(inner, st.sampled_from(SEPARATORS)).map(lambda t: f"{t[0]} | split({t[1]})")
-    return binary | split | inner.map(lambda e: f"({e}) | first")
+    typed = inner.map(lambda e: f"{e} | type")
+    branches = st.tuples(inner, inner, inner, inner, st.sampled_from(["else", "elif .b then"])).map(
+        lambda t: f"if {t[0]} then {t[1]} {t[4]} {t[2]} end" if t[4] == "else"
+        else f"if {t[0]} then {t[1]} {t[4]} {t[2]} else {t[3]} end")
+    return binary | split | typed | branches | inner.map(lambda e: f"({e}) | first")
 
 
 expressions = st.recursive(paths | literals, combine, max_leaves=6)
@@ -84,10 +88,21 @@ def test_every_value_the_evaluator_gives_is_libjq_s_only_output(expression, docu
     (".a or .b and .c", {"a": True, "b": False, "c": False}, True),
     ('.a + "b" == "ab"', {"a": "a"}, True),
     ('.a | .b == "x" or .c', {"a": {"b": "x"}}, True),
+    ('.a | if type == "string" then . elif . == null then "none" end', {"a": [1]}, [1]),
+    ('if .a then "yes" end', {"a": False}, {"a": False}),
 ])
 def test_edges_are_libjq_s(expression, document, value):
     assert same(compile_evaluator(expression)(document), value)
     assert libjq(expression, document) == ("ok", [value])
+
+
+@pytest.mark.parametrize("value, name", [
+    (1, "number"), (1.5, "number"), (True, "boolean"), (None, "null"), ("s", "string"),
+    ([], "array"), ({}, "object"),
+])
+def test_type_names_are_libjq_s(value, name):
+    assert compile_evaluator(".a | type")({"a": value}) == name
+    assert libjq(".a | type", {"a": value}) == ("ok", [name])
 
 
 @pytest.mark.parametrize("expression, document", [
@@ -103,7 +118,36 @@ def test_values_outside_what_is_reproduced_are_left_to_libjq(expression, documen
 @pytest.mark.parametrize("expression", [
     "1", ".a == 1", ".a - .b", ".a // .b", 'split("")', 'split("a"; "g")', "first(.a)", ".a?",
     '"\\ud800"', '"\\(.a)"', "(.a).b", '"x"[0]', ".a | length", "not", "$x", ".a, .b", "(.a",
-    "if .a then .b else .c end", ".[]", "..", "",
+    "if .a then .b | length else .c end", "if .a | length then 1 else 2 end", ".[]", "..", "",
+    "if .a then .b", "if .a then .b else .c", "if .a then (.b else .c end",
 ])
 def test_anything_else_is_left_to_libjq(expression):
     assert compile_evaluator(expression) is None
+
+
+DEFERRED = ('.a | if type == "object" then [.. | strings] | join(",") '
+            'elif . == "x" then (if . then 1 else 2 end) else . end')
+
+
+@pytest.mark.parametrize("document, expected", [
+    ({"a": "s"}, "s"), ({"a": None}, None), ({"a": [1]}, [1]),
+    ({"a": {"b": "p", "c": ["q"]}}, "left to libjq"), ({"a": "x"}, "left to libjq"),
+])
+def test_a_deferred_branch_is_left_to_libjq_only_when_taken(document, expected):
+    assert compile_evaluator(DEFERRED) is None
+    function = compile_evaluator(DEFERRED, defer=True)
+    try:
+        value = function(document)
+    except NotReproduced:
+        value = "left to libjq"
+    assert same(value, expected)
+    if expected != "left to libjq":
+        assert libjq(DEFERRED, document) == ("ok", [expected])
+
+
+@pytest.mark.parametrize("expression", [
+    "if .a | length then 1 else 2 end", "if .a then ) else 1 end", "if .a then else 1 end",
+    "if .a then [1 else 2 end",
+])
+def test_a_condition_or_an_unbalanced_branch_is_never_deferred(expression):
+    assert compile_evaluator(expression, defer=True) is None

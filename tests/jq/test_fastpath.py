@@ -137,7 +137,9 @@ def test_only_what_python_does_not_reproduce_goes_to_jq(app):
     plan = runtime_of(app).configs["jira-catalog"].mappings[0].fast
     assert [key for key, from_rest, _ in plan.head + plan.properties + plan.relations
             if from_rest] == ["created", "updated", "resolutionDate", "subtasks", "assignee",
-                              "reporter"]
+                              "reporter", "fixVersions", "affectedVersions", "jiraComponents",
+                              "sprints", "blocks", "isBlockedBy", "duplicates", "isDuplicatedBy",
+                              "clones", "isClonedBy", "causes", "isCausedBy", "relatesTo"]
     assert plan.filter_check is None and plan.memoised and plan.projection is not FULL
     assert set(plan.projection["body"]) == {"webhookEvent", "issue"}
 

@@ -20,7 +20,7 @@ def load_error(mappings_dir):
 def test_shipped_configuration_loads_and_compiles_one_program_per_mapping():
     configs = load_webhook_configs(MAPPINGS, {"JIRA_WEBHOOK_SECRET": "s"})
     jira = configs["jira"]
-    assert [m.operation for m in jira.mappings] == ["upsert", "delete"]
+    assert [m.operation for m in jira.mappings] == ["upsert", "upsert", "delete"]
     assert all(m.program is not None for m in jira.mappings)
     assert jira.security["secret"] == "s"
 

@@ -8,11 +8,9 @@ import json
 
 import pytest
 
-from app.config import PROJECT_ROOT
 from app.mapping.calculations import add_calculations
-from app.mapping.configs import load_webhook_configs
-from app.mapping.translate import build_jq_input, translate
 from tests.support.helpers import FIXTURES, load_fixture, post_event
+from tests.support.mappings import changes_of, shipped_configs
 from tests.support.seed_ocean import (
     BLUEPRINTS,
     catalog_event,
@@ -30,15 +28,9 @@ def database_url(sqlite_url):
     return sqlite_url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def config():
-    return load_webhook_configs(PROJECT_ROOT / "mappings", {})["jira-catalog"]
-
-
-def changes_of(config, payload):
-    translation = translate(config, build_jq_input(payload, {}, {}))
-    assert translation.failure is None, translation.failure
-    return translation.changes
+    return shipped_configs()["jira-catalog"]
 
 
 def read_entity(client, kind, identifier):

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from app.ingest.versions import parse_jira_time
 from scripts.backfill.cli import main
-from scripts.backfill.events import parse_jira_time
+from scripts.backfill.config import DEFAULT_JQL
+from scripts.backfill.preflight import PROBE_EVENT
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.fake_jira import FakeJira, make_issues, make_projects, make_users
 from tests.support.helpers import sign
@@ -20,7 +22,7 @@ from tests.support.helpers import sign
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "backfill_history.py"
 SECRET = "webhook-secret"
 TOKEN = "jira-token-value"
-ACTIVE = {"To Do", "In Progress"}
+CATALOG_TOKEN = "catalog-token-value"
 
 
 @pytest.fixture
@@ -33,12 +35,13 @@ def run(jira: FakeJira, endpoint_url: str, tmp_path, *extra: str) -> int:
     """Run the backfill in-process against ``jira``, with a checkpoint under ``tmp_path``."""
     return main(["--jira-url", jira.url, "--jira-user", jira.user, "--jira-token", TOKEN,
                  "--endpoint", endpoint_url, "--secret", SECRET, "--checkpoint", str(tmp_path / "cp.json"),
-                 "--page-size", "1000", "--concurrency", "4", "--retry-base", "0.01", *extra])
+                 "--page-size", "1000", "--concurrency", "4", "--retry-base", "0.01", "--catalog-token", CATALOG_TOKEN,
+                 *extra])
 
 
-def active_keys(issues) -> set[str]:
-    """Keys of the issues the default JQL selects."""
-    return {i["key"] for i in issues if i["fields"]["status"]["name"] in ACTIVE}
+def all_keys(issues) -> set[str]:
+    """Keys of the issues the default JQL selects: every one."""
+    return {i["key"] for i in issues}
 
 
 @pytest.mark.parametrize("mode", ["server", "cloud"])
@@ -46,7 +49,7 @@ def test_every_matching_issue_is_posted_as_a_full_signed_event(mode, endpoint, t
     issues = make_issues(250)
     with FakeJira(mode, issues, page_cap=40, token=TOKEN) as jira:
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
-    assert set(endpoint.entities["jiraIssue"]) == active_keys(issues)
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(issues)
     by_key = {i["key"]: i for i in issues}
     for event in endpoint.deliveries:
         source = by_key[event["issue"]["key"]]
@@ -56,7 +59,7 @@ def test_every_matching_issue_is_posted_as_a_full_signed_event(mode, endpoint, t
         assert event["timestamp"] == parse_jira_time(source["fields"]["updated"])
         assert event["user"] == source["fields"]["creator"]
     summary = capsys.readouterr().out
-    assert f"posted={len(active_keys(issues))} " in summary and "failed=0" in summary
+    assert f"posted={len(all_keys(issues))} " in summary and "failed=0" in summary
     assert not (tmp_path / "cp.json").exists()
 
 
@@ -65,7 +68,8 @@ def test_requests_are_signed_and_uniquely_identified(endpoint, tmp_path):
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
     posts = [r for r in endpoint.log if r.method == "POST"]
     ids = [r.headers["X-Atlassian-Webhook-Identifier"] for r in posts]
-    assert len(set(ids)) == len(posts) == len(active_keys(make_issues(30)))
+    assert len(set(ids)) == len(posts) == len(all_keys(make_issues(30))) + 1  # and the probe before them
+    assert posts[0].json()["webhookEvent"] == PROBE_EVENT
     for request in posts:
         assert request.headers["X-Hub-Signature"] == sign(request.body, SECRET)
 
@@ -74,8 +78,14 @@ def test_search_asks_for_all_fields_and_the_largest_page(endpoint, tmp_path):
     with FakeJira("cloud", make_issues(120), page_cap=50, token=TOKEN) as jira:
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
     searches = [r.json() for r in jira.log if r.path == "/rest/api/2/search/jql"]
-    assert all(s["fields"] == ["*all"] and s["maxResults"] == 1000 for s in searches)
-    assert len(searches) == 2  # 80 active issues in pages of 50
+    assert all(s["fields"] == ["*all"] and s["maxResults"] == 1000 and s["jql"] == DEFAULT_JQL for s in searches)
+    assert len(searches) == 3  # 120 issues in pages of 50
+
+
+def test_jira_cloud_refuses_an_unbounded_query_with_exit_2(endpoint, tmp_path, capsys):
+    with FakeJira("cloud", make_issues(5), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--jql", "ORDER BY key") == 2
+    assert "Unbounded JQL" in capsys.readouterr().err and endpoint.deliveries == []
 
 
 def test_jira_rate_limits_are_waited_out(endpoint, tmp_path):
@@ -85,14 +95,14 @@ def test_jira_rate_limits_are_waited_out(endpoint, tmp_path):
         jira.inject(1, 429, {"X-RateLimit-Reset": reset})
         jira.inject(1, 503)
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
-    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(60))
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(make_issues(60))
 
 
 def test_endpoint_errors_are_retried(endpoint, tmp_path):
     endpoint.inject(3, 503, {"Retry-After": "0"})
     with FakeJira("server", make_issues(20), token=TOKEN) as jira:
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
-    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(20))
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(make_issues(20))
 
 
 def test_item_failing_past_the_budget_is_reported_and_exit_code_is_1(endpoint, tmp_path, capsys):
@@ -102,12 +112,12 @@ def test_item_failing_past_the_budget_is_reported_and_exit_code_is_1(endpoint, t
     captured = capsys.readouterr()
     assert "failed=1" in captured.out
     assert "PI-4" in captured.err
-    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(20)) - {"PI-4"}
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(make_issues(20)) - {"PI-4"}
 
 
 @pytest.mark.parametrize("mode", ["server", "cloud"])
 def test_resume_continues_from_the_first_page_not_fully_posted(mode, endpoint, tmp_path):
-    issues = make_issues(90)  # 60 active: pages of 20 span PI-1..PI-30, PI-31..PI-60, PI-61..PI-90
+    issues = make_issues(90)  # pages of 20: PI-1..PI-20, PI-21..PI-40, ...
     endpoint.failing = {"PI-34"}
     with FakeJira(mode, issues, page_cap=20, token=TOKEN) as jira:
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--retries", "1") == 1
@@ -116,9 +126,8 @@ def test_resume_continues_from_the_first_page_not_fully_posted(mode, endpoint, t
         endpoint.deliveries.clear()
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--resume") == 0
     reposted = {e["issue"]["key"] for e in endpoint.deliveries}
-    assert "PI-34" in reposted and "PI-30" not in reposted
-    assert len(reposted) == 40  # the failed page and the one after it
-    assert set(endpoint.entities["jiraIssue"]) == active_keys(issues)
+    assert reposted == {f"PI-{n}" for n in range(21, 91)}  # the failed page and the ones after it
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(issues)
     assert not (tmp_path / "cp.json").exists()
 
 
@@ -156,7 +165,7 @@ def test_personal_access_token_is_sent_as_bearer(endpoint, tmp_path):
         code = main(["--jira-url", jira.url, "--jira-pat", "pat-value", "--endpoint", f"{endpoint.url}/webhooks/jira",
                      "--secret", SECRET, "--checkpoint", str(tmp_path / "cp.json")])
     assert code == 0
-    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(10))
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(make_issues(10))
 
 
 @pytest.mark.parametrize("mode", ["server", "cloud"])
@@ -182,7 +191,7 @@ def test_prune_deletes_what_the_run_did_not_produce(endpoint, tmp_path, capsys):
     endpoint.entities["jiraIssue"].update({k: {"identifier": k} for k in ("OLD-1", "OLD-2")})
     with FakeJira("server", make_issues(30), token=TOKEN) as jira:
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--prune") == 0
-    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(30))
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(make_issues(30))
     deletes = [e for e in endpoint.deliveries if e["webhookEvent"] == "jira:issue_deleted"]
     assert sorted(e["issue"]["key"] for e in deletes) == ["OLD-1", "OLD-2"]
     assert "pruned=2" in capsys.readouterr().out
@@ -193,7 +202,7 @@ def test_prune_over_the_threshold_is_refused(endpoint, tmp_path, capsys):
     with FakeJira("server", make_issues(3), token=TOKEN) as jira:
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--prune", "--prune-threshold", "0.5") == 1
     assert "prune refused" in capsys.readouterr().err
-    assert len(endpoint.entities["jiraIssue"]) == 102
+    assert len(endpoint.entities["jiraIssue"]) == 103
 
 
 def test_prune_is_skipped_after_an_incomplete_run(endpoint, tmp_path, capsys):
@@ -216,15 +225,17 @@ def test_entry_point_reads_the_seeds_environment_variables(endpoint, tmp_path):
         result = subprocess.run([sys.executable, str(SCRIPT), "--checkpoint", str(tmp_path / "cp.json")],
                                 env=script_env(jira, f"{endpoint.url}/webhooks/jira"), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert set(endpoint.entities["jiraIssue"]) == active_keys(make_issues(30))
-    assert "progress: 20/20 issues" in result.stderr  # plain lines: stderr is not a terminal
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(make_issues(30))
+    assert "progress: 30/30 issues" in result.stderr  # plain lines: stderr is not a terminal
 
 
-def test_unreachable_endpoint_fails_items_without_printing_secrets(tmp_path):
+def test_an_endpoint_that_does_not_answer_exits_2_before_paging_jira(tmp_path):
     with FakeJira("server", make_issues(3), token=TOKEN) as jira:
         env = script_env(jira, "http://127.0.0.1:9/webhooks/jira")
         result = subprocess.run([sys.executable, str(SCRIPT), "--retries", "2", "--retry-base", "0.01",
                                  "--checkpoint", str(tmp_path / "cp.json")], env=env, capture_output=True, text=True)
-    assert result.returncode == 1
-    assert "failed=2" in result.stdout and "ConnectionError" in result.stderr
+    assert result.returncode == 2
+    assert "the endpoint does not answer: GET http://127.0.0.1:9/healthz" in result.stderr
+    assert "--endpoint (env PORT_URL)" in result.stderr and "Traceback" not in result.stderr
+    assert not [r for r in jira.log if "search" in r.path]
     assert TOKEN not in result.stdout + result.stderr and SECRET not in result.stdout + result.stderr

@@ -15,7 +15,6 @@ from tests.support.helpers import SECRET, load_fixture, post_event, seed_payload
 from tests.support.seed_ocean import comparable, expected_entity, seed_ocean
 
 ENTITY_KEYS = ("identifier", "title", "blueprint", "properties", "relations")
-ACTIVE = {"To Do", "In Progress"}
 CATALOG_TOKEN = "backfill-test-catalog-token"
 
 
@@ -62,12 +61,11 @@ def test_backfilled_catalog_equals_what_live_webhooks_make(mode, live_server, re
     issues = make_issues(60)
     with FakeJira(mode, issues, page_cap=25) as jira:
         assert backfill(jira, live_server, tmp_path) == 0
-    active = [i for i in issues if i["fields"]["status"]["name"] in ACTIVE]
-    for issue in active:
+    for issue in issues:
         assert post_event(reference_client, live_update_event(issue)).json["status"] == "applied"
     backfilled = catalog(live_server)
-    assert set(backfilled) == {i["key"] for i in active}
-    for issue in active:
+    assert set(backfilled) == {i["key"] for i in issues}
+    for issue in issues:
         live = reference_client.get(f"/v1/blueprints/jiraIssue/entities/{issue['key']}").json["entity"]
         assert backfilled[issue["key"]] == {k: live[k] for k in ENTITY_KEYS}
 
@@ -87,7 +85,7 @@ def test_prune_deletes_entities_of_issues_no_longer_selected(live_server, client
     issues = make_issues(12)
     with FakeJira("server", issues) as jira:
         assert backfill(jira, live_server, tmp_path, "--prune") == 0
-    assert set(catalog(live_server)) == {i["key"] for i in issues if i["fields"]["status"]["name"] in ACTIVE}
+    assert set(catalog(live_server)) == {i["key"] for i in issues}
     assert "pruned=1 " in capsys.readouterr().out
 
 
@@ -96,26 +94,26 @@ def test_dry_run_posts_nothing_and_prints_what_would_change(live_server, tmp_pat
     with FakeJira("server", issues) as jira:
         assert backfill(jira, live_server, tmp_path, "--dry-run") == 0
         assert catalog(live_server) == {}
-        assert sorted(capsys.readouterr().out.splitlines()[:4]) == [f"create jiraIssue PI-{n}" for n in (1, 3, 4, 6)]
+        assert sorted(capsys.readouterr().out.splitlines()[:6]) == [f"create jiraIssue PI-{n}" for n in range(1, 7)]
         assert backfill(jira, live_server, tmp_path) == 0
         capsys.readouterr()
         jira.issues[0]["fields"]["summary"] = "Renamed"
         assert backfill(jira, live_server, tmp_path, "--dry-run", "--concurrency", "1") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "update jiraIssue PI-1 (title, properties.summary)"
-    assert lines[1].startswith("fetched=4 ")
+    assert lines[1].startswith("fetched=6 ")
 
 
 def test_pruned_issues_come_back_when_a_later_run_selects_them_again(live_server, tmp_path):
     issues = make_issues(12)
-    active = {i["key"] for i in issues if i["fields"]["status"]["name"] in ACTIVE}
+    every = {i["key"] for i in issues}
     to_do = {i["key"] for i in issues if i["fields"]["status"]["name"] == "To Do"}
     with FakeJira("server", issues) as jira:
         assert backfill(jira, live_server, tmp_path) == 0
         assert backfill(jira, live_server, tmp_path, "--jql", 'status = "To Do"', "--prune") == 0
         assert set(catalog(live_server)) == to_do
         assert backfill(jira, live_server, tmp_path) == 0
-    assert set(catalog(live_server)) == active
+    assert set(catalog(live_server)) == every
 
 
 def catalog_backfill(jira: FakeJira, base_url: str, tmp_path, kind: str, *extra: str) -> int:

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scripts.backfill import retry
+from app.jira import retry
+from app.jira.retry import GaveUp, HttpClient, RetryPolicy
 from scripts.backfill.keepalive import KeepAliveClient
 from scripts.backfill.poster import delivery_client
-from scripts.backfill.retry import GaveUp, HttpClient, RetryPolicy
 from tests.support.scripted_http import ScriptedServer
 
 

@@ -15,7 +15,7 @@ import pytest
 from scripts.backfill.cli import build_parser
 from scripts.backfill.config import DEFAULT_BLUEPRINTS
 from scripts.backfill.progress import Progress
-from tests.scripts.test_backfill import SCRIPT, SECRET, TOKEN, active_keys, run, script_env
+from tests.scripts.test_backfill import SCRIPT, SECRET, TOKEN, all_keys, run, script_env
 from tests.support.fake_endpoint import FakeEndpoint
 from tests.support.fake_jira import FakeJira, make_issues
 
@@ -38,8 +38,8 @@ def test_a_dry_run_summary_counts_what_it_translated_and_posts_nothing(endpoint,
     with FakeJira("server", issues, token=TOKEN) as jira:
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--dry-run") == 0
     summary = capsys.readouterr().out.splitlines()[-1]
-    active = len(active_keys(issues))
-    assert f"translated={active} would_apply={active} " in summary and "nothing posted" in summary
+    count = len(all_keys(issues))
+    assert f"translated={count} would_apply={count} " in summary and "nothing posted" in summary
     assert "posted=" not in summary.replace("nothing posted", "")
     assert endpoint.deliveries == []
 
@@ -77,7 +77,7 @@ def test_an_interrupted_run_prints_its_summary_and_exits_130(endpoint, tmp_path)
         out, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
     posted = int(re.search(r"posted=(\d+) ", out).group(1))
-    assert 5 <= posted < len(active_keys(issues)) and posted <= len(endpoint.deliveries)
+    assert 5 <= posted < len(all_keys(issues)) and posted <= len(endpoint.deliveries)
     assert "interrupted" in err and "--resume" in err and "Traceback" not in err
     assert checkpoint.exists()
 

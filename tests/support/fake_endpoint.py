@@ -1,12 +1,13 @@
 """A stand-in webhook endpoint for backfill tests that need failures the real service would not produce
-on demand (5xx, 429): records deliveries, checks signatures, answers 202 like the service and lists
-the identifiers it holds through the read API's shape."""
+on demand (5xx, 429, connections dropped): answers /healthz, records deliveries, checks signatures,
+answers 202 like the service (``ignored`` for events it does not know, such as the backfill's probe) and
+lists the identifiers it holds through the read API's shape."""
 
 from __future__ import annotations
 
 import hmac
 
-from tests.support.fake_http import JsonServer, Request
+from tests.support.fake_http import DROP, JsonServer, Request
 from tests.support.helpers import sign
 
 SUBJECTS = {"jira:issue": ("issue", "jiraIssue", "key"), "project": ("project", "jiraProject", "key"),
@@ -22,6 +23,14 @@ class FakeEndpoint(JsonServer):
         self.entities: dict[str, dict[str, dict]] = {"jiraIssue": {}, "jiraProject": {}, "jiraUser": {}}
         self.deliveries: list[dict] = []
         self.failing: set[str] = set()
+        # From this many recorded deliveries on, connections are closed without an answer.
+        self.drop_after: int | None = None
+
+    def dispatch(self, request: Request):
+        """/healthz answers whatever failures are injected: they stand for failing deliveries."""
+        if request.method == "GET" and request.path == "/healthz":
+            return 200, {"ok": True}, {}
+        return super().dispatch(request)
 
     def route(self, request: Request):
         """Webhook deliveries and the entity list."""
@@ -41,6 +50,8 @@ class FakeEndpoint(JsonServer):
         prefix, _, action = str(body.get("webhookEvent")).rpartition("_")
         if prefix not in SUBJECTS:
             return 202, {"ok": True, "eventId": None, "status": "ignored", "entities": []}, {}
+        if self.drop_after is not None and len(self.deliveries) >= self.drop_after:
+            return DROP
         key_name, blueprint, id_field = SUBJECTS[prefix]
         identifier = body[key_name][id_field]
         if identifier in self.failing:

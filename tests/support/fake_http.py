@@ -9,6 +9,8 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+DROP = (0, None, {})  # a route's answer that closes the connection without a response
+
 
 class Request:
     """What a handler sees of one request."""
@@ -27,7 +29,8 @@ class Request:
 
 
 class JsonServer:
-    """Serves ``route(request) -> (status, body, headers)`` with optional latency and injected failures."""
+    """Serves ``route(request) -> (status, body, headers)`` (or DROP) with optional latency and injected
+    failures."""
 
     def __init__(self, latency: float = 0.0):
         self.latency = latency
@@ -70,6 +73,9 @@ class JsonServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 request = Request(self.command, self.path, self.headers, self.rfile.read(length) if length else b"")
                 status, body, headers = server.dispatch(request)
+                if status == DROP[0]:
+                    self.close_connection = True
+                    return
                 payload = b"" if body is None else json.dumps(body).encode()
                 self.send_response(status)
                 for name, value in {"Content-Type": "application/json", **headers}.items():

@@ -1,10 +1,13 @@
 """A fake Jira (Server/Data Center or Cloud) following the documented REST API, served over real HTTP.
 
-Covers what the backfill and webhook registration use: serverInfo, issue search (Server ``startAt``
-paging with ``total``; Cloud ``/search/jql`` with ``nextPageToken``/``isLast`` and ``fields`` defaulting
-to ``id``), Cloud's approximate count, projects, users, Cloud's Atlassian Teams API (teams paged by
-``cursor``, members by ``pageInfo``/``after``) and the webhook registration API. Page sizes are
-capped like an instance setting; basic auth or (Server) a personal access token is required.
+Covers what the backfill, the reconcile passes and webhook registration use: serverInfo, ``/myself``
+with the user's time zone, issue search (Server ``startAt`` paging with ``total``; Cloud ``/search/jql``
+with ``nextPageToken``/``isLast`` and ``fields`` defaulting to ``id``, on version 2 or, with
+``v2_search=False``, only on version 3; JQL dates such as ``updated >= "yyyy-MM-dd HH:mm"`` read in the
+user's time zone), Cloud's approximate count, projects, users, Cloud's Atlassian Teams API (teams paged by
+``cursor``, members by ``pageInfo``/``after``) and the webhook registration APIs of each version
+(tests/support/fake_jira_webhooks.py). Page sizes are capped like an instance setting; basic auth or
+(Server) a personal access token is required.
 """
 
 from __future__ import annotations
@@ -12,15 +15,20 @@ from __future__ import annotations
 import base64
 import copy
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from app.ingest.versions import parse_jira_time
 from tests.support.fake_http import JsonServer, Request
+from tests.support.fake_jira_webhooks import WebhookAdmin
 from tests.support.helpers import load_fixture
 
 STATUSES = ("To Do", "In Progress", "Done")
-JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(=|in)\s*(.+?)\s*$', re.IGNORECASE)
+JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(<=|>=|=|in)\s*(.+?)\s*$', re.IGNORECASE)
 TEAMS_PATH = re.compile(r"^/gateway/api/public/teams/v1/org/([^/]+)/teams(?:/([^/]+)/members)?$")
 JQL_FIELDS = {"status": lambda i: i["fields"]["status"]["name"], "project": lambda i: i["fields"]["project"]["key"],
               "key": lambda i: i["key"]}
+JQL_DATES = ("created", "updated")
 
 
 def seed_issue() -> dict:
@@ -61,18 +69,42 @@ def make_users(count: int, cloud: bool) -> list[dict]:
              "displayName": f"User {n}", "active": True} for n in range(1, count + 1)]
 
 
-def parse_jql(jql: str):
-    """A predicate for the small JQL subset tests use: clauses ``f = v`` / ``f in (a, b)`` joined by AND."""
+def parse_jql(jql: str, zone: ZoneInfo = ZoneInfo("UTC")):
+    """A predicate for the small JQL subset tests use: clauses ``f = v`` / ``f in (a, b)``, and
+    ``created``/``updated`` ``<=``/``>=`` ``now()`` or a date read in ``zone``, joined by AND; ORDER BY
+    is ignored."""
     clauses = []
-    for clause in re.split(r"\s+AND\s+", re.split(r"\s+ORDER\s+BY\s+", jql or "", flags=re.I)[0], flags=re.I):
+    for clause in re.split(r"\s+AND\s+", re.split(r"\s*ORDER\s+BY\s+", jql or "", flags=re.I)[0], flags=re.I):
         if not clause.strip():
             continue
-        match = JQL_CLAUSE.match(clause)
-        if not match or match.group(1).lower() not in JQL_FIELDS:
+        match = JQL_CLAUSE.match(unwrap(clause.strip()))
+        field = match.group(1).lower() if match else None
+        if field in JQL_DATES and match.group(2) in ("<=", ">="):
+            clauses.append(date_clause(field, match.group(2), match.group(3), zone))
+        elif field in JQL_FIELDS and match.group(2) not in ("<=", ">="):
+            values = {v.strip().strip('"\'') for v in match.group(3).strip("()").split(",")}
+            clauses.append(lambda issue, get=JQL_FIELDS[field], values=values: get(issue) in values)
+        else:
             raise ValueError(f"Error in the JQL Query: cannot parse {clause!r}")
-        values = {v.strip().strip('"\'') for v in match.group(3).strip("()").split(",")}
-        clauses.append((JQL_FIELDS[match.group(1).lower()], values))
-    return lambda issue: all(get(issue) in values for get, values in clauses)
+    return lambda issue: all(matches(issue) for matches in clauses)
+
+
+def unwrap(clause: str) -> str:
+    """The clause without the parentheses around the whole of it."""
+    while clause.startswith("(") and clause.endswith(")"):
+        clause = clause[1:-1].strip()
+    return clause
+
+
+def date_clause(field: str, operator: str, value: str, zone: ZoneInfo):
+    """A predicate comparing the issue's ``field`` time with ``now()`` or a quoted ``YYYY-MM-DD[ HH:MM]``
+    read in ``zone``, as Jira reads JQL dates in the user's time zone."""
+    value = value.strip().strip('"\'')
+    bound = datetime.now(UTC) if value.lower() == "now()" else datetime.fromisoformat(value).replace(tzinfo=zone)
+    limit = int(bound.timestamp() * 1000)
+    if operator == "<=":
+        return lambda issue: parse_jira_time(issue["fields"][field]) <= limit
+    return lambda issue: parse_jira_time(issue["fields"][field]) >= limit
 
 
 def select_fields(issue: dict, fields: list[str]) -> dict:
@@ -102,14 +134,20 @@ def decode_token(token: str) -> int:
     return int(base64.urlsafe_b64decode(token.encode()).decode().split(":")[1])
 
 
-class FakeJira(JsonServer):
-    """A Jira instance in ``mode`` "server" or "cloud" holding the given issues, projects and users."""
+class FakeJira(JsonServer, WebhookAdmin):
+    """A Jira instance in ``mode`` "server" or "cloud" holding the given issues, projects and users;
+    ``version`` is what serverInfo reports (default 9.12.2 on Server, Data Center before 10)."""
 
     def __init__(self, mode: str = "server", issues=(), projects=(), users=(), page_cap: int = 100,
                  latency: float = 0.0, user: str = "bot@example.com", token: str = "jira-token",
                  pat: str | None = None, approximate_count: bool = True, teams=(), members=None,
-                 org_id: str = "org-1", stops_at: int | None = None):
+                 org_id: str = "org-1", stops_at: int | None = None, version: str | None = None,
+                 time_zone: str = "UTC", v2_search: bool = True):
         super().__init__(latency)
+        self.version = version or ("1001.0.0-SNAPSHOT" if mode == "cloud" else "9.12.2")
+        self.time_zone, self.v2_search = ZoneInfo(time_zone), v2_search
+        # Search pages from this offset on answer 503 (with Retry-After: 0), as an overloaded instance does.
+        self.fails_from: int | None = None
         # Server search answers empty pages from this startAt on while still announcing the full
         # total, as instances under index trouble do.
         self.stops_at = stops_at
@@ -124,19 +162,25 @@ class FakeJira(JsonServer):
             ("GET", "/rest/api/2/search"): self.search_server,
             ("POST", "/rest/api/2/search/jql"): self.search_cloud,
             ("GET", "/rest/api/2/search/jql"): self.search_cloud,
+            ("POST", "/rest/api/3/search/jql"): self.search_cloud,
+            ("GET", "/rest/api/3/search/jql"): self.search_cloud,
+            ("GET", "/rest/api/2/myself"): self.myself,
             ("POST", "/rest/api/3/search/approximate-count"): self.count,
             ("GET", "/rest/api/2/project"): self.list_projects,
             ("GET", "/rest/api/3/project/search"): self.search_projects,
             ("GET", "/rest/api/3/users/search"): self.search_users,
             ("GET", "/rest/api/2/user/search"): self.search_users,
-            ("GET", "/rest/webhooks/1.0/webhook"): self.list_webhooks,
-            ("POST", "/rest/webhooks/1.0/webhook"): self.create_webhook,
         }
 
     @property
     def cloud(self) -> bool:
         """Whether this instance plays Jira Cloud."""
         return self.mode == "cloud"
+
+    @property
+    def major_version(self) -> int:
+        """The first of serverInfo's versionNumbers."""
+        return int(self.version.split(".")[0])
 
     def authorized(self, request: Request) -> bool:
         """Basic auth with the configured user and token, or (Server only) the personal access token."""
@@ -150,9 +194,9 @@ class FakeJira(JsonServer):
         """Dispatch to the matching API handler."""
         if request.path != "/rest/api/2/serverInfo" and not self.authorized(request):
             return 401, {"errorMessages": ["You are not authenticated."]}, {}
-        handler = self.routes.get((request.method, request.path))
-        if handler is None and request.path.startswith("/rest/webhooks/1.0/webhook/"):
-            handler = self.one_webhook
+        handler = self.routes.get((request.method, request.path)) or self.webhook_handler(request)
+        if request.path.startswith("/rest/api/2/search/jql") and not self.v2_search:
+            handler = None
         if handler is None and TEAMS_PATH.match(request.path) and self.cloud:
             handler = self.teams_api
         if handler is None:
@@ -165,12 +209,31 @@ class FakeJira(JsonServer):
 
     def server_info(self, request: Request):
         """GET /rest/api/2/serverInfo: open to anonymous callers, as on real instances."""
-        return 200, {"baseUrl": self.url, "version": "10.0.0" if not self.cloud else "1001.0.0",
+        numbers = [int(part) for part in self.version.split("-")[0].split(".")]
+        return 200, {"baseUrl": self.url, "version": self.version, "versionNumbers": numbers,
                      "deploymentType": "Cloud" if self.cloud else "Server"}, {}
+
+    def myself(self, request: Request):
+        """GET /rest/api/2/myself: the signed-in user, with the time zone Jira reads JQL dates in."""
+        return 200, {"name": self.user, "accountId": "acc-bot", "timeZone": str(self.time_zone)}, {}
 
     def matching(self, jql: str) -> list[dict]:
         """Issues matching the JQL, in key order."""
-        return [i for i in self.issues if parse_jql(jql)(i)]
+        test = parse_jql(jql, self.time_zone)
+        return [i for i in self.issues if test(i)]
+
+    def search_requests(self) -> list[dict]:
+        """The parameters (JQL, fields, paging) of every issue search made so far."""
+        paths = {"/rest/api/2/search", "/rest/api/2/search/jql", "/rest/api/3/search/jql"}
+        return [self.params(r) for r in self.log if r.path in paths]
+
+    def searches(self) -> list[str]:
+        """The JQL of every issue search made so far."""
+        return [params.get("jql", "") for params in self.search_requests()]
+
+    def issue(self, key: str) -> dict:
+        """The stored issue with this key."""
+        return next(i for i in self.issues if i["key"] == key)
 
     def search_server(self, request: Request):
         """/rest/api/2/search: startAt paging with total; Cloud answers 410 as since 2025."""
@@ -188,13 +251,19 @@ class FakeJira(JsonServer):
                      "issues": [select_fields(i, fields) for i in served[start:start + size]]}, {}
 
     def search_cloud(self, request: Request):
-        """/rest/api/2/search/jql: nextPageToken paging, isLast, fields defaulting to id."""
+        """/rest/api/2/search/jql: nextPageToken paging, isLast, fields defaulting to id; a query without
+        a restriction is refused, as on Jira Cloud."""
         params = self.params(request)
+        if not re.split(r"\s*ORDER\s+BY\s+", params.get("jql", ""), flags=re.I)[0].strip():
+            return 400, {"errorMessages": ["Unbounded JQL queries are not allowed here. "
+                                           "Please add a search restriction to your query."], "errors": {}}, {}
         try:
             found = self.matching(params.get("jql", ""))
         except ValueError as exc:
             return 400, {"errorMessages": [str(exc)], "errors": {}}, {}
         start = decode_token(params["nextPageToken"]) if params.get("nextPageToken") else 0
+        if self.fails_from is not None and start >= self.fails_from:
+            return 503, {"errorMessages": ["Service unavailable"]}, {"Retry-After": "0"}
         size = min(int(params.get("maxResults", 50)), self.page_cap)
         fields = field_list(params.get("fields")) or ["id"]
         body = {"issues": [select_fields(i, fields) for i in found[start:start + size]],
@@ -232,32 +301,6 @@ class FakeJira(JsonServer):
             return 400, {"errorMessages": ["The username query parameter was not provided"]}, {}
         start, size = int(request.query.get("startAt", 0)), min(int(request.query.get("maxResults", 50)), 1000)
         return 200, self.users[start:start + size], {}
-
-    def webhook_view(self, number: int) -> dict:
-        """A registered webhook as the API shows it."""
-        return {**self.webhooks[number], "self": f"{self.url}/rest/webhooks/1.0/webhook/{number}"}
-
-    def list_webhooks(self, request: Request):
-        """GET /rest/webhooks/1.0/webhook."""
-        return 200, [self.webhook_view(n) for n in sorted(self.webhooks)], {}
-
-    def create_webhook(self, request: Request):
-        """POST /rest/webhooks/1.0/webhook."""
-        number = max(self.webhooks, default=0) + 1
-        self.webhooks[number] = {"enabled": True, **request.json()}
-        return 201, self.webhook_view(number), {}
-
-    def one_webhook(self, request: Request):
-        """GET, PUT or DELETE /rest/webhooks/1.0/webhook/<id>."""
-        number = int(request.path.rsplit("/", 1)[1])
-        if number not in self.webhooks:
-            return 404, {"errorMessages": ["No webhook with this id"]}, {}
-        if request.method == "DELETE":
-            del self.webhooks[number]
-            return 204, None, {}
-        if request.method == "PUT":
-            self.webhooks[number] = {"enabled": True, **request.json()}
-        return 200, self.webhook_view(number), {}
 
     def teams_api(self, request: Request):
         """GET .../org/<org>/teams (``entities``, ``cursor``) and POST .../teams/<id>/members

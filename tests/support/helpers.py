@@ -4,6 +4,7 @@ mappings copy, reading metrics."""
 import contextlib
 import copy
 import json
+import re
 import threading
 import uuid
 from pathlib import Path
@@ -15,8 +16,9 @@ from werkzeug.serving import make_server
 from app.ingest.security import sign_body
 
 ROOT = Path(__file__).resolve().parents[2]
-# The schema revisions the migrations define, oldest first (their files are named after them).
-REVISIONS = sorted(path.name[:4] for path in (ROOT / "app/catalog/migrations/versions").glob("[0-9]*.py"))
+# The schema revisions the migrations define, oldest first (their files' names start with their number).
+REVISIONS = [re.search(r'^revision = "([^"]+)"', path.read_text(encoding="utf-8"), re.M).group(1)
+             for path in sorted((ROOT / "app/catalog/migrations/versions").glob("[0-9]*.py"))]
 FIXTURES = ROOT / "tests" / "fixtures" / "jira-payloads"
 SECRET = "test-webhook-secret"
 

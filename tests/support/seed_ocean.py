@@ -35,10 +35,16 @@ def catalog_event(kind, item, event=None):
 BLUEPRINTS = {"project": "jiraProject", "user": "jiraUser", "team": "jiraTeam", "issue": "jiraIssue"}
 SEED_ACCOUNT = "712020:05acda87-42da-44d8-b21e-f71a508e5d11"
 # Where the seed's example entities contradict its own mappings (tests/fixtures/seed-ocean/README.md).
+# The relations the catalog adds to the seed's issue model (releases, sprints, components, links):
+# empty for the seed's issue, which has none of them.
+ADDED_ISSUE_RELATIONS = ("fixVersions", "affectedVersions", "jiraComponents", "sprints", "blocks",
+                         "isBlockedBy", "duplicates", "isDuplicatedBy", "clones", "isClonedBy",
+                         "causes", "isCausedBy", "relatesTo")
 SEED_CORRECTIONS = {
     "team": {"title": "AI"},
     "issue": {"properties": {"labels": ["infra"]},
-              "relations": {"assignee": SEED_ACCOUNT, "reporter": SEED_ACCOUNT}},
+              "relations": {"assignee": SEED_ACCOUNT, "reporter": SEED_ACCOUNT,
+                            **{name: [] for name in ADDED_ISSUE_RELATIONS}}},
 }
 
 

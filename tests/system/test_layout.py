@@ -8,8 +8,8 @@ from tests.support.helpers import ROOT
 APP = ROOT / "app"
 # Lowest first. A part may import parts of lower layers only (and itself); parts sharing a layer
 # may not import each other. docs/architecture.md states the same order.
-LAYERS = (("errors", "metrics"), ("config", "logs"), ("jq",), ("mapping",), ("catalog",),
-          ("ingest", "access"), ("port",), ("runtime",), ("views", "ui"), ("cli",), ("factory",),
+LAYERS = (("errors", "metrics"), ("config", "logs"), ("jq", "jira"), ("mapping",), ("catalog",),
+          ("ingest", "access"), ("port", "reconcile"), ("runtime",), ("views", "ui"), ("cli",), ("factory",),
           ("worker", "app"))
 LAYER_OF = {part: level for level, parts in enumerate(LAYERS) for part in parts}
 MAX_LINES = 300

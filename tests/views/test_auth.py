@@ -136,6 +136,7 @@ def test_every_route_refuses_anonymous_requests_in_the_default_configuration(tmp
     try:
         post_event(app.test_client(), seed_payload())
         checked = 0
+        assert "/v1/reconcile" in {rule.rule for rule in app.url_map.iter_rules()}
         for rule in app.url_map.iter_rules():
             if rule.rule in OPEN_ROUTES:
                 continue

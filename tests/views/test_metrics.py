@@ -5,6 +5,7 @@ import pytest
 from app import create_app
 from app.ingest.refusals import REASONS
 from app.metrics import REGISTRY
+from app.reconcile.passes import Counts, finish_pass, start_pass
 from app.runtime import runtime_of
 from tests.support.clients import anonymous_client, app_api_token
 from tests.support.helpers import SECRET, post_event, samples, seed_payload
@@ -82,3 +83,22 @@ def test_refusals_are_exposed_from_the_database_for_configured_webhooks_only(cli
     text = another_app.test_client().get("/metrics").get_data(as_text=True)
     assert "# TYPE bridge_webhook_refusals_total counter" in text
     assert "invalid_signature: the secret in Jira differs from JIRA_WEBHOOK_SECRET" in text
+
+
+def test_reconcile_passes_are_counted_from_the_database(app, client):
+    engine = runtime_of(app).store.engine
+    for kind, missed, error in (("full", 0, None), ("incremental", 2, None), ("incremental", 1, None),
+                                ("incremental", 0, "GET /rest/api/2/search: HTTP 503")):
+        finish_pass(engine, start_pass(engine, kind, "jira-catalog"), Counts(changed=missed + 1, missed=missed),
+                    None, error)
+    start_pass(engine, "incremental", "jira-catalog")
+
+    exposed = samples(client.get("/metrics").get_data(as_text=True))
+
+    assert exposed[("bridge_reconcile_passes_total", (("kind", "incremental"), ("status", "succeeded")))] == 2
+    assert exposed[("bridge_reconcile_passes_total", (("kind", "incremental"), ("status", "failed")))] == 1
+    assert exposed[("bridge_reconcile_passes_total", (("kind", "incremental"), ("status", "running")))] == 1
+    assert exposed[("bridge_reconcile_changed_total", (("kind", "incremental"),))] == 5
+    assert exposed[("bridge_reconcile_missed_total", (("kind", "incremental"),))] == 3
+    assert exposed[("bridge_reconcile_missed_total", (("kind", "full"),))] == 0
+    assert exposed[("bridge_reconcile_last_success_timestamp_seconds", (("kind", "full"),))] > 1.7e9

@@ -1,4 +1,8 @@
-"""Webhook-shaped events built from Jira REST objects, signed the way Jira signs its deliveries."""
+"""Webhook-shaped events built from Jira REST objects, signed the way Jira signs its deliveries: what
+the backfill posts and the reconcile passes process in the service.
+
+Standard library and the light `security` and `versions` modules only, so the backfill script builds
+its events without loading the web app."""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ import json
 import time
 import uuid
 
-from app.ingest.security import sign_body
-from app.ingest.versions import parse_jira_time
+from .security import sign_body
+from .versions import parse_jira_time
 
 UPDATE_EVENTS = {"issue": "jira:issue_updated", "project": "project_updated", "user": "user_updated",
                  "team": "team_updated"}

@@ -1,18 +1,53 @@
-"""Reading issues, projects, users and teams from Jira Server/Data Center and Jira Cloud over REST."""
+"""Reading issues, projects, users and teams from Jira Server/Data Center and Jira Cloud over REST.
+
+Imports no more of the app than its errors, so the backfill script uses it without loading the web app.
+"""
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .config import ConfigError, JiraSettings
+from ..errors import BridgeError, ConfigError
 from .retry import HttpClient, RetryPolicy
 
+ALL_FIELDS = ("*all",)
+# What a cheap listing asks for: the key comes with every issue, `updated` is its version.
+LISTING_FIELDS = ("updated",)
+CLOUD_SEARCH_PATHS = ("/rest/api/2/search/jql", "/rest/api/3/search/jql")
 
-class JiraError(Exception):
+
+class JiraError(BridgeError):
     """Jira answered with an error we cannot retry."""
+
+    status = 502
+    reason = "jira_error"
+
+    def __init__(self, message: str, jira_status: int | None = None):
+        super().__init__(message)
+        self.jira_status = jira_status
+
+
+@dataclass(frozen=True)
+class JiraSettings:
+    """Where Jira is and how to authenticate; secrets are kept out of ``repr``."""
+
+    url: str
+    user: str | None = None
+    token: str | None = field(default=None, repr=False)
+    pat: str | None = field(default=None, repr=False)
+    deployment: str = "auto"
+    retries: int = 6
+    retry_base: float = 0.5
+    timeout: float = 30.0
+
+    def secrets(self) -> list[str]:
+        """The secret values to keep out of any output."""
+        return [s for s in (self.token, self.pat) if s]
 
 
 @dataclass
@@ -40,8 +75,9 @@ class JiraClient:
     """Pages through one kind of Jira object, Server or Cloud style."""
 
     def __init__(self, settings: JiraSettings, page_size: int = 1000, fetch_concurrency: int = 4,
-                 org_id: str | None = None):
+                 org_id: str | None = None, credentials_hint: str = ""):
         self.base = settings.url
+        self.credentials_hint = credentials_hint
         self.org_id = org_id
         self.page_size = page_size
         self.fetch_concurrency = max(1, fetch_concurrency)
@@ -51,17 +87,20 @@ class JiraClient:
             headers["Authorization"] = f"Bearer {settings.pat}"
         auth = None if settings.pat else (settings.user, settings.token)
         self.http = HttpClient(RetryPolicy(settings.retries, settings.retry_base), settings.timeout, headers, auth)
+        self.cloud_search_path = CLOUD_SEARCH_PATHS[0]
+        self.zone: ZoneInfo | None = None
 
     def call(self, method: str, path: str, **kwargs):
         """JSON of a Jira call (None when empty); 401/403 and 400 are configuration errors, other failures
         JiraError."""
         response = self.http.request(method, self.base + path, **kwargs)
         if response.status_code in (401, 403):
-            raise ConfigError(f"Jira refused the credentials ({response.status_code} on {path.split('?')[0]})")
+            raise ConfigError(f"Jira refused the credentials ({response.status_code} on {path.split('?')[0]})"
+                              + (f": check {self.credentials_hint}" if self.credentials_hint else ""))
         if response.status_code == 400:
             raise ConfigError(f"Jira rejected the request: {describe_error(response)}")
         if not response.ok:
-            raise JiraError(f"{method} {path.split('?')[0]}: {describe_error(response)}")
+            raise JiraError(f"{method} {path.split('?')[0]}: {describe_error(response)}", response.status_code)
         return response.json() if response.content else None
 
     def detect_deployment(self) -> str:
@@ -71,6 +110,23 @@ class JiraClient:
             self.deployment = "cloud" if info.get("deploymentType") == "Cloud" else "server"
         return self.deployment
 
+    def time_zone(self) -> ZoneInfo:
+        """The Jira user's time zone (``/myself``), in which Jira reads the dates of a JQL query;
+        UTC when Jira names none this machine knows."""
+        if self.zone is None:
+            name = (self.call("GET", "/rest/api/2/myself") or {}).get("timeZone") or "UTC"
+            try:
+                self.zone = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                self.zone = ZoneInfo("UTC")
+        return self.zone
+
+    def jql_time(self, epoch_ms: int) -> str:
+        """A moment as a JQL date (``"2026-11-30 12:00"``, minutes only) in the Jira user's time zone,
+        rounded down to the minute so that the query never starts after the moment."""
+        moment = datetime.fromtimestamp(epoch_ms / 1000, self.time_zone())
+        return moment.strftime('"%Y-%m-%d %H:%M"')
+
     def count_issues(self, jql: str) -> int | None:
         """Cloud's approximate issue count for a progress bar; None where the instance lacks it."""
         try:
@@ -78,11 +134,12 @@ class JiraClient:
         except (JiraError, ConfigError, KeyError, TypeError, ValueError):
             return None
 
-    def pages(self, kind: str, jql: str, cursor=None) -> Iterator[Page]:
-        """Pages of ``kind`` objects from ``cursor`` on (None: the beginning)."""
+    def pages(self, kind: str, jql: str, cursor=None, fields: tuple[str, ...] = ALL_FIELDS) -> Iterator[Page]:
+        """Pages of ``kind`` objects from ``cursor`` on (None: the beginning); issues with ``fields``."""
         cloud = self.detect_deployment() == "cloud"
         if kind == "issue":
-            return self.cloud_issue_pages(jql, cursor) if cloud else self.server_issue_pages(jql, cursor or 0)
+            return (self.cloud_issue_pages(jql, cursor, fields) if cloud
+                    else self.server_issue_pages(jql, cursor or 0, fields))
         if kind == "project":
             return self.cloud_project_pages(cursor or 0) if cloud else self.server_project_pages()
         if kind == "team":
@@ -91,15 +148,15 @@ class JiraClient:
             return self.team_pages(cursor)
         return self.user_pages(cursor or 0, cloud)
 
-    def search_server(self, jql: str, start_at: int, max_results: int) -> dict:
-        """One /rest/api/2/search page with every field."""
-        body = {"jql": jql, "startAt": start_at, "maxResults": max_results, "fields": ["*all"]}
+    def search_server(self, jql: str, start_at: int, max_results: int, fields: tuple[str, ...]) -> dict:
+        """One /rest/api/2/search page with ``fields``."""
+        body = {"jql": jql, "startAt": start_at, "maxResults": max_results, "fields": list(fields)}
         return self.call("POST", "/rest/api/2/search", json=body)
 
-    def server_issue_pages(self, jql: str, start_at: int) -> Iterator[Page]:
+    def server_issue_pages(self, jql: str, start_at: int, fields: tuple[str, ...]) -> Iterator[Page]:
         """Server search pages; once the first page gives the total and the granted page size,
         the following pages are fetched several at a time, still yielded in order."""
-        first = self.search_server(jql, start_at, self.page_size)
+        first = self.search_server(jql, start_at, self.page_size, fields)
         yield Page(start_at, first["issues"], start_at + len(first["issues"]), first.get("total"))
         size = first.get("maxResults") or len(first["issues"])
         total, offset = first.get("total") or 0, start_at + len(first["issues"])
@@ -109,7 +166,7 @@ class JiraClient:
             pending: deque = deque()
             while True:
                 while len(pending) < self.fetch_concurrency and offset < total:
-                    pending.append((offset, pool.submit(self.search_server, jql, offset, size)))
+                    pending.append((offset, pool.submit(self.search_server, jql, offset, size, fields)))
                     offset += size
                 if not pending:
                     return
@@ -118,13 +175,24 @@ class JiraClient:
                 total = result.get("total", total)
                 yield Page(page_start, result["issues"], page_start + len(result["issues"]), total)
 
-    def cloud_issue_pages(self, jql: str, token: str | None) -> Iterator[Page]:
+    def search_cloud(self, body: dict) -> dict:
+        """One Cloud /search/jql page: version 2 (descriptions as text, as webhooks carry them), or
+        version 3 where version 2 answers 404, remembered for the following pages."""
+        try:
+            return self.call("POST", self.cloud_search_path, json=body)
+        except JiraError as exc:
+            if exc.jira_status != 404 or self.cloud_search_path == CLOUD_SEARCH_PATHS[-1]:
+                raise
+        self.cloud_search_path = CLOUD_SEARCH_PATHS[-1]
+        return self.call("POST", self.cloud_search_path, json=body)
+
+    def cloud_issue_pages(self, jql: str, token: str | None, fields: tuple[str, ...]) -> Iterator[Page]:
         """Cloud /search/jql pages, chained by nextPageToken (so fetched one after the other)."""
         while True:
-            body = {"jql": jql, "maxResults": self.page_size, "fields": ["*all"]}
+            body = {"jql": jql, "maxResults": self.page_size, "fields": list(fields)}
             if token:
                 body["nextPageToken"] = token
-            result = self.call("POST", "/rest/api/2/search/jql", json=body)
+            result = self.search_cloud(body)
             following = result.get("nextPageToken")
             last = not following or result.get("isLast") is True
             yield Page(token, result.get("issues") or [], None if last else following)

@@ -1,4 +1,7 @@
-"""HTTP requests with retries: exponential backoff with jitter, honouring the server's own hints."""
+"""HTTP requests with retries: exponential backoff with jitter, honouring the server's own hints
+(`Retry-After`, `X-RateLimit-Reset`, and Jira Cloud's `RateLimit-Reason`).
+
+Standard library and requests only, so the backfill script uses it without loading the web app."""
 
 from __future__ import annotations
 
@@ -12,13 +15,22 @@ from typing import Protocol
 
 import requests
 
+from ..errors import BridgeError
+
 RETRY_STATUSES = frozenset({408, 425, 429})  # besides every 5xx
 MAX_HINTED_WAIT = 600.0
+# Jira Cloud's RateLimit-Reason for a spent quota (jira-quota-global-based, jira-quota-tenant-based):
+# unlike a burst limit it lasts until the quota's period ends, so a wait longer than we would sleep
+# ends the request at once.
+QUOTA_REASON_PREFIX = "jira-quota"
 TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout)
 
 
-class GaveUp(Exception):
+class GaveUp(BridgeError):
     """A request still failed after the whole retry budget."""
+
+    status = 502
+    reason = "gave_up"
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,18 @@ def parse_hinted_wait(headers: Mapping[str, str]) -> float | None:
     return None
 
 
+def describe_status(response: Response) -> str:
+    """A response's status for a failure message, with Jira's RateLimit-Reason when it gave one."""
+    reason = response.headers.get("RateLimit-Reason")
+    return f"HTTP {response.status_code}" + (f" {reason}" if reason else "")
+
+
+def quota_spent(response: Response, wait: float | None) -> bool:
+    """Whether Jira says a quota is spent for longer than any wait we would make."""
+    reason = response.headers.get("RateLimit-Reason") or ""
+    return reason.startswith(QUOTA_REASON_PREFIX) and (wait is None or wait >= MAX_HINTED_WAIT)
+
+
 def is_retryable(response: Response) -> bool:
     """Whether a response says "try again later" (rate limited or a server-side failure)."""
     return response.status_code in RETRY_STATUSES or response.status_code >= 500
@@ -82,8 +106,10 @@ def send(attempt: Callable[[], Response], policy: RetryPolicy, errors: tuple, wh
         else:
             if not is_retryable(response):
                 return response
-            last = f"HTTP {response.status_code}"
+            last = describe_status(response)
             wait = parse_hinted_wait(response.headers)
+            if quota_spent(response, wait):
+                raise GaveUp(f"{what} failed: Jira's quota is spent ({last}); try again later")
         if number < policy.attempts:
             # The server's hint wins, plus a little jitter so parallel workers do not return in lockstep.
             time.sleep(wait + random.uniform(0, policy.base) if wait is not None else policy.backoff(number))
