@@ -7,7 +7,8 @@ from functools import partial
 import pytest
 import sqlalchemy as sa
 
-from app.catalog.store import GroupCommitter, Store
+from app.catalog.committer import GroupCommitter
+from app.catalog.store import Store
 from app.catalog.tables import service_keys
 from app.catalog.writelock import write_lock_for
 from tests.support.helpers import run_in_threads, wait_for
