@@ -24,9 +24,9 @@ from tests.support.ui_helpers import (  # noqa: F401  (the fixtures)
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 BROKEN_TITLE = 'title: .body.issue.key + " - " +'
 GOOD_TITLE = 'title: .body.issue.key + " - " + .body.issue.fields.summary'
-OLD_URL = 'issueUrl: (.body.issue.self | split("rest") | first) + "browse/" + .body.issue.key'
-SAFE_URL = ('issueUrl: if .body.issue.self then (.body.issue.self | split("rest") | first) + '
-            '"browse/" + .body.issue.key else null end')
+OLD_URL = 'issueUrl: (.body.issue.self | split("/rest/api/") | first) + "/browse/" + .body.issue.key'
+SAFE_URL = ('issueUrl: if .body.issue.self then (.body.issue.self | split("/rest/api/") | first) + '
+            '"/browse/" + .body.issue.key else null end')
 
 
 @pytest.fixture
