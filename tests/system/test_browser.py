@@ -110,7 +110,7 @@ def see_event_and_entity(page, base, event_id):
     assert "PI-1" in page.inner_text("table.grid")
     shoot(page, "06-entities")
     page.click(".crumbs >> text=Entities")
-    assert page.inner_text("table.grid tbody td.num") == "1"
+    assert page.inner_text("table.grid tbody tr:has-text('jiraIssue') td.num") == "1"
     shoot(page, "06-blueprints")
 
 
