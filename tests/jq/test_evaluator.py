@@ -6,7 +6,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from app.jq.evaluator import NotReproduced, PathError, compile_evaluator
+from app.jq.evaluator import NotReproduced, compile_evaluator
+from app.jq.values import PathError
 from tests.support.jq_documents import compile_jq, render, same
 
 KEYS = ["a", "b", "s"]

@@ -6,8 +6,9 @@ from functools import cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.jq.evaluator import NotReproduced, PathError, as_jq_value, lookup
+from app.jq.evaluator import NotReproduced
 from app.jq.fastpath import FULL, run_plan
+from app.jq.values import PathError, as_jq_value, lookup
 from app.mapping.blueprints import Blueprint
 from app.mapping.configs import build_config
 from app.mapping.translate import build_jq_input, translate

@@ -24,9 +24,9 @@ from tests.support.ui_helpers import (  # noqa: F401  (the fixtures)
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 BROKEN_TITLE = 'title: .body.issue.key + " - " +'
 GOOD_TITLE = 'title: .body.issue.key + " - " + .body.issue.fields.summary'
-OLD_URL = 'issueUrl: (.body.issue.self | split("rest") | first) + "browse/" + .body.issue.key'
-SAFE_URL = ('issueUrl: if .body.issue.self then (.body.issue.self | split("rest") | first) + '
-            '"browse/" + .body.issue.key else null end')
+OLD_URL = 'issueUrl: (.body.issue.self | split("/rest/api/") | first) + "/browse/" + .body.issue.key'
+SAFE_URL = ('issueUrl: if .body.issue.self then (.body.issue.self | split("/rest/api/") | first) + '
+            '"/browse/" + .body.issue.key else null end')
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def see_event_and_entity(page, base, event_id):
     assert "PI-1" in page.inner_text("table.grid")
     shoot(page, "06-entities")
     page.click(".crumbs >> text=Entities")
-    assert page.inner_text("table.grid tbody td.num") == "1"
+    assert page.inner_text("table.grid tbody tr:has-text('jiraIssue') td.num") == "1"
     shoot(page, "06-blueprints")
 
 

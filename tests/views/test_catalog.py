@@ -11,8 +11,9 @@ def post_issue(client, key, summary="s", timestamp=1700000000000):
 
 def test_blueprints_are_served(client):
     listed = client.get("/v1/blueprints").json
-    assert [b["identifier"] for b in listed["blueprints"]] == ["jiraIssue", "jiraProject",
-                                                             "jiraTeam", "jiraUser"]
+    assert [b["identifier"] for b in listed["blueprints"]] == [
+        "jiraBoard", "jiraComponent", "jiraIssue", "jiraProject", "jiraRelease", "jiraSprint",
+        "jiraTeam", "jiraUser"]
     one = client.get("/v1/blueprints/jiraIssue").json["blueprint"]
     assert one["schema"]["properties"]["issueUrl"]["format"] == "url"
     assert client.get("/v1/blueprints/nope").status_code == 404
