@@ -60,6 +60,8 @@ KINDS = {
                            "mappings apply only to component_created/updated/deleted events an importer "
                            "posts, carrying a /rest/api/2/project/{key}/components object as .body.component"),
 }
+# Selector options of Ocean's sprint and board kinds that choose objects rather than shape them.
+SELECTING_OPTIONS = ("sprintState", "boardType", "projectKey")
 # Fields Ocean adds to the REST objects it fetches; webhook deliveries do not carry them.
 OCEAN_ADDED_FIELD = re.compile(r"\.__[A-Za-z0-9_]+")
 SIMPLE_PATH = re.compile(r"^(\.[A-Za-z_][A-Za-z0-9_]*)+$")
@@ -146,6 +148,11 @@ def resource_notes(resource, where, notes):
         notes.append(f"{where}: selector.jql {selector['jql']!r} cannot filter deliveries here; set it "
                      "as the Jira webhook's JQL filter (and the backfill's --jql)")
     for option in sorted(set(selector) - {"query", "jql"}):
+        if option in SELECTING_OPTIONS:
+            notes.append(f"{where}: selector.{option} {selector[option]!r} chooses what Ocean fetches; "
+                         f"not converted: every {resource['kind']} Jira delivers applies, and one leaving "
+                         "the selection stays in the catalog (selector.query filters deliveries)")
+            continue
         notes.append(f"{where}: selector.{option} is a fetch option; the backfill applies it, "
                      "webhook payloads carry what Jira sends")
 

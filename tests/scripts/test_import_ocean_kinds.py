@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from app.config import PROJECT_ROOT
-from app.mapping.configs import load_webhook_configs
+from app.mapping.blueprints import load_blueprints
+from app.mapping.configs import build_config, load_webhook_configs
 from scripts.import_ocean_config import convert, render
 from tests.support.helpers import load_fixture
 from tests.support.mappings import changes_of, shipped_configs
@@ -108,9 +109,21 @@ def test_components_convert_and_the_output_says_jira_sends_no_component_webhooks
     assert (deleted.operation, deleted.identifier) == ("delete", "10100")
 
 
-def test_sprint_state_selector_is_said_to_be_a_fetch_option(converted):
-    _config, text = converted
-    assert "resources[1] (kind sprint): selector.sprintState is a fetch option" in text
+def test_sprint_state_selector_is_said_not_to_filter_deliveries(converted):
+    config, text = converted
+    assert "resources[1] (kind sprint): selector.sprintState ['active'] chooses what Ocean fetches" in text
+    [closed] = changes_of(config, load_fixture("ocean-testdata-sprint-closed.json"))
+    assert closed.entity["properties"]["state"] == "closed"
+
+
+def test_a_selector_query_filters_the_kinds_deliveries():
+    ocean = yaml.safe_load(OCEAN_KINDS.read_text(encoding="utf-8"))
+    sprint = ocean["resources"][1]
+    sprint["selector"]["query"] = '.state == "active"'
+    config, _notes = convert({"resources": [sprint]})
+    compiled = build_config(config, "x", {}, load_blueprints(PROJECT_ROOT / "mappings" / "blueprints"))
+    assert len(changes_of(compiled, load_fixture("ocean-testdata-sprint-started.json"))) == 1
+    assert changes_of(compiled, load_fixture("ocean-testdata-sprint-closed.json")) == ()
 
 
 def test_fields_only_oceans_fetching_adds_are_named():
