@@ -5,6 +5,8 @@
 
 Ocean's mappings read Jira REST objects (`.key`, `.fields.summary`); webhook mappings read the delivery
 (`.body.issue.key`). Each expression is rebased onto the object the matching webhook event carries.
+Kinds converted: project, issue, user, team, release, sprint, board and component (Jira sends no
+component webhooks: the output says so); other kinds are skipped with a note.
 What cannot be converted is said on stderr and in the output's header (docs/catalog-model.md).
 """
 
@@ -28,11 +30,13 @@ import yaml  # noqa: E402
 
 @dataclass(frozen=True)
 class Kind:
-    """Where an Ocean kind's object sits in a webhook delivery, and the events that carry it."""
+    """Where an Ocean kind's object sits in a webhook delivery, the events that carry it, and what
+    to say about the kind once per converted resource."""
 
     subject: str
     upserts: tuple
     deletes: tuple
+    note: str = ""
 
 
 KINDS = {
@@ -42,7 +46,24 @@ KINDS = {
                     ("project_deleted", "project_soft_deleted", "project_archived")),
     "user": Kind(".body.user", ("user_created", "user_updated"), ("user_deleted",)),
     "team": Kind(".body.team", ("team_created", "team_updated"), ("team_deleted",)),
+    # Ocean's release is a project version; jira:version_* events carry it as /rest/api/2/version does.
+    "release": Kind(".body.version", ("jira:version_created", "jira:version_updated", "jira:version_released",
+                                      "jira:version_unreleased", "jira:version_moved"),
+                    ("jira:version_deleted",)),
+    "sprint": Kind(".body.sprint", ("sprint_created", "sprint_updated", "sprint_started", "sprint_closed"),
+                   ("sprint_deleted",)),
+    # board_configuration_changed carries the board's configuration, with the board's id, name and type.
+    "board": Kind("(.body.board // .body.configuration)",
+                  ("board_created", "board_updated", "board_configuration_changed"), ("board_deleted",)),
+    "component": Kind(".body.component", ("component_created", "component_updated"), ("component_deleted",),
+                      note="Jira sends no component webhooks (and Ocean has no component kind): these "
+                           "mappings apply only to component_created/updated/deleted events an importer "
+                           "posts, carrying a /rest/api/2/project/{key}/components object as .body.component"),
 }
+# Selector options of Ocean's sprint and board kinds that choose objects rather than shape them.
+SELECTING_OPTIONS = ("sprintState", "boardType", "projectKey")
+# Fields Ocean adds to the REST objects it fetches; webhook deliveries do not carry them.
+OCEAN_ADDED_FIELD = re.compile(r"\.__[A-Za-z0-9_]+")
 SIMPLE_PATH = re.compile(r"^(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 ENTITY_FIELDS = ("identifier", "title", "icon", "team")
 SECURITY = {"secret": "${JIRA_WEBHOOK_SECRET}", "signatureHeaderName": "X-Hub-Signature",
@@ -94,15 +115,25 @@ def convert_fields(fields, subject, where, notes):
         if isinstance(expression, dict):
             notes.append(f"{where}.{name}: search queries are not supported; left out")
             continue
+        say_ocean_added_fields(expression, f"{where}.{name}", notes)
         converted[name] = rebase(expression, subject)
     return converted
+
+
+def say_ocean_added_fields(expression, where, notes):
+    """A note when an expression reads a field only Ocean's own fetching adds (`.__projectKeys`)."""
+    for field in sorted(set(OCEAN_ADDED_FIELD.findall(str(expression)))):
+        notes.append(f"{where}: {field} is added by Ocean's fetching, not sent by Jira; it reads null here")
 
 
 def convert_entity(mapping, subject, where, notes):
     """One Ocean `port.entity.mappings` entry as a webhook mapping's `entity`."""
     if isinstance(mapping.get("identifier"), dict):
         raise NotConvertible(f"{where}: a search-query identifier has no webhook equivalent")
-    entity = {key: rebase(mapping[key], subject) for key in ENTITY_FIELDS if key in mapping}
+    entity = {}
+    for key in (key for key in ENTITY_FIELDS if key in mapping):
+        say_ocean_added_fields(mapping[key], f"{where}.{key}", notes)
+        entity[key] = rebase(mapping[key], subject)
     for group in ("properties", "relations"):
         block = convert_fields(mapping.get(group), subject, f"{where}.{group}", notes)
         if block:
@@ -117,6 +148,11 @@ def resource_notes(resource, where, notes):
         notes.append(f"{where}: selector.jql {selector['jql']!r} cannot filter deliveries here; set it "
                      "as the Jira webhook's JQL filter (and the backfill's --jql)")
     for option in sorted(set(selector) - {"query", "jql"}):
+        if option in SELECTING_OPTIONS:
+            notes.append(f"{where}: selector.{option} {selector[option]!r} chooses what Ocean fetches; "
+                         f"not converted: every {resource['kind']} Jira delivers applies, and one leaving "
+                         "the selection stays in the catalog (selector.query filters deliveries)")
+            continue
         notes.append(f"{where}: selector.{option} is a fetch option; the backfill applies it, "
                      "webhook payloads carry what Jira sends")
 
@@ -128,6 +164,8 @@ def convert_resource(index, resource, delete_dependents, notes):
     if kind is None:
         notes.append(f"{where}: Jira sends no webhook for this kind; skipped")
         return []
+    if kind.note:
+        notes.append(f"{where}: {kind.note}")
     resource_notes(resource, where, notes)
     port = resource.get("port") or {}
     mappings = (port.get("entity") or {}).get("mappings")

@@ -118,11 +118,11 @@ def test_unconvertible_parts_are_refused(ocean, message):
 
 def test_unknown_kinds_and_search_relations_are_skipped_with_a_note():
     ocean = ocean_issue_resource(relations={"project": {"combinator": "and", "rules": []}})
-    ocean["resources"].append({"kind": "board", "port": {}})
+    ocean["resources"].append({"kind": "epic", "port": {}})
     config, notes = convert(ocean)
     assert "relations" not in config["mappings"][0]["entity"]
     assert config["mappings"][1]["operation"] == "delete"
-    assert any("kind board" in note for note in notes)
+    assert any("kind epic" in note for note in notes)
     assert any("search queries are not supported" in note for note in notes)
 
 
