@@ -44,7 +44,6 @@ class Stats:
         """Count one delivery; returns whether it succeeded."""
         with self.lock:
             self.statuses[outcome.status] += 1
-            self.given_up_in_a_row = self.given_up_in_a_row + 1 if outcome.gave_up else 0
             if outcome.status == "failed":
                 self.failures.append((label, outcome.message))
                 return False
@@ -52,6 +51,15 @@ class Stats:
             self.produced.update((e.get("blueprint"), e.get("identifier")) for e in outcome.entities
                                  if e.get("operation", "upsert") != "delete")
             return True
+
+    def record_delivery(self, labels: list[str], outcomes: list[Outcome]) -> list[bool]:
+        """Count the events of one delivery (a page, or one event); the delivery counts as given up
+        when any of its requests was. Returns whether each event succeeded."""
+        succeeded = [self.record(label, outcome) for label, outcome in zip(labels, outcomes)]
+        with self.lock:
+            gave_up = any(outcome.gave_up for outcome in outcomes)
+            self.given_up_in_a_row = self.given_up_in_a_row + 1 if gave_up else 0
+        return succeeded
 
     @property
     def failed(self) -> int:
