@@ -1,4 +1,5 @@
-"""Delivering events to the webhook endpoint, and the worker pool that does it concurrently."""
+"""Delivering events to the webhook endpoint, in pages of events or one request each, and the worker pool
+that does it concurrently."""
 
 from __future__ import annotations
 

@@ -19,9 +19,16 @@ PAGE_TYPE = "application/x-ndjson"
 
 
 @pytest.fixture
-def settings_overrides(database_url):
+def app_limits() -> dict:
+    """Page limits of the served app beyond its defaults (a test parametrizes them)."""
+    return {}
+
+
+@pytest.fixture
+def settings_overrides(database_url, app_limits):
     """The served app with a known API token."""
-    return {"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET, "CATALOG_API_TOKEN": CATALOG_TOKEN}
+    return {"DATABASE_URL": database_url, "JIRA_WEBHOOK_SECRET": SECRET, "CATALOG_API_TOKEN": CATALOG_TOKEN,
+            **app_limits}
 
 
 class Relay(JsonServer):
@@ -103,6 +110,26 @@ def test_a_line_the_service_refuses_fails_alone_and_is_named(live_server, tmp_pa
     assert "posted=29 " in captured.out and "failed=1 " in captured.out
     assert "failed: PI-7: invalid_line" in captured.err
     assert issue_keys(live_server) == {i["key"] for i in issues} - {"PI-7"}
+
+
+@pytest.mark.parametrize("app_limits", [{"MAX_EVENTS_PER_REQUEST": 7}])
+def test_a_page_past_the_services_line_limit_is_split_until_it_is_taken(live_server, tmp_path, capsys):
+    issues = make_issues(40)
+    with FakeJira("server", issues) as jira:
+        assert backfill(jira, live_server, tmp_path, "--page-events", "40") == 0
+    assert "posted=40 applied=40 " in capsys.readouterr().out
+    assert issue_keys(live_server) == {i["key"] for i in issues}
+    assert set(applied_per_issue(live_server).values()) == {1}
+
+
+@pytest.mark.parametrize("app_limits", [{"MAX_ENTITIES_PER_REQUEST": 9}])
+def test_lines_past_the_services_entity_budget_go_again_in_another_page(live_server, tmp_path, capsys):
+    issues = make_issues(40)
+    with FakeJira("server", issues) as jira:
+        assert backfill(jira, live_server, tmp_path, "--page-events", "40") == 0
+    assert "posted=40 applied=40 " in capsys.readouterr().out
+    assert issue_keys(live_server) == {i["key"] for i in issues}
+    assert set(applied_per_issue(live_server).values()) == {1}
 
 
 def test_a_page_stored_but_answered_503_is_sent_again_and_lands_once(live_server, tmp_path, capsys):
