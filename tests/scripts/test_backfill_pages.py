@@ -112,18 +112,9 @@ def test_a_line_the_service_refuses_fails_alone_and_is_named(live_server, tmp_pa
     assert issue_keys(live_server) == {i["key"] for i in issues} - {"PI-7"}
 
 
-@pytest.mark.parametrize("app_limits", [{"MAX_EVENTS_PER_REQUEST": 7}])
-def test_a_page_past_the_services_line_limit_is_split_until_it_is_taken(live_server, tmp_path, capsys):
-    issues = make_issues(40)
-    with FakeJira("server", issues) as jira:
-        assert backfill(jira, live_server, tmp_path, "--page-events", "40") == 0
-    assert "posted=40 applied=40 " in capsys.readouterr().out
-    assert issue_keys(live_server) == {i["key"] for i in issues}
-    assert set(applied_per_issue(live_server).values()) == {1}
-
-
-@pytest.mark.parametrize("app_limits", [{"MAX_ENTITIES_PER_REQUEST": 9}])
-def test_lines_past_the_services_entity_budget_go_again_in_another_page(live_server, tmp_path, capsys):
+@pytest.mark.parametrize("app_limits", [{"MAX_EVENTS_PER_REQUEST": 7}, {"MAX_ENTITIES_PER_REQUEST": 9}],
+                         ids=["split past the line limit", "lines past the entity budget sent again"])
+def test_pages_past_the_services_limits_land_every_issue_once(live_server, tmp_path, capsys):
     issues = make_issues(40)
     with FakeJira("server", issues) as jira:
         assert backfill(jira, live_server, tmp_path, "--page-events", "40") == 0
