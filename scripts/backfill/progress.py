@@ -52,13 +52,17 @@ class Stats:
                                  if e.get("operation", "upsert") != "delete")
             return True
 
-    def record_delivery(self, labels: list[str], outcomes: list[Outcome]) -> list[bool]:
-        """Count the events of one delivery (a page, or one event); the delivery counts as given up
-        when any of its requests was. Returns whether each event succeeded."""
+    def record_deliveries(self, labels: list[str], outcomes: list[Outcome]) -> list[bool]:
+        """Count events and the deliveries that carried them: the events of one page share one Outcome
+        object, so each run of the same object is one request (a page, or an event posted alone), and
+        ``given_up_in_a_row`` counts requests. Returns whether each event succeeded."""
         succeeded = [self.record(label, outcome) for label, outcome in zip(labels, outcomes)]
         with self.lock:
-            gave_up = any(outcome.gave_up for outcome in outcomes)
-            self.given_up_in_a_row = self.given_up_in_a_row + 1 if gave_up else 0
+            previous = None
+            for outcome in outcomes:
+                if outcome is not previous:
+                    self.given_up_in_a_row = self.given_up_in_a_row + 1 if outcome.gave_up else 0
+                previous = outcome
         return succeeded
 
     @property

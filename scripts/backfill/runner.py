@@ -18,7 +18,7 @@ from .preflight import check_endpoint
 from .progress import Progress, Stats, log
 
 EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
-MAX_GIVEN_UP_IN_A_ROW = 5  # pages given up one after the other: the endpoint is gone, stop paging
+MAX_GIVEN_UP_IN_A_ROW = 5  # deliveries (pages, or events posted alone) given up in a row: the endpoint is gone
 
 
 def item_label(kind: str, item: dict) -> str:
@@ -104,11 +104,11 @@ class Backfill:
             page_id, items = work
             outcomes = self.deliver_many([build_event(self.kind, item) for item in items])
             labels = [item_label(self.kind, item) for item in items]
-            for ok in self.stats.record_delivery(labels, outcomes):
+            for ok in self.stats.record_deliveries(labels, outcomes):
                 tracker.settle(page_id, ok)
             progress.advance(len(items))
             if self.stats.given_up_in_a_row >= MAX_GIVEN_UP_IN_A_ROW:
-                raise RunStopped(f"{self.stats.given_up_in_a_row} pages in a row were given up after every "
+                raise RunStopped(f"{self.stats.given_up_in_a_row} deliveries in a row were given up after every "
                                  f"retry, the endpoint is down or unreachable")
 
         pool = WorkerPool(handle, self.settings.concurrency)
@@ -119,7 +119,7 @@ class Backfill:
                     progress.set_total(self.expected)
                 self.stats.add_fetched(len(page.items))
                 page_id = tracker.open(page.cursor, page.next_cursor, len(page.items))
-                step = self.settings.page_events
+                step = 1 if self.settings.single else self.settings.page_events  # one event, one request
                 for start in range(0, len(page.items), step):
                     pool.put((page_id, page.items[start:start + step]))
         except KeyboardInterrupt:

@@ -140,7 +140,7 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(live_server, tmp_path, c
         with Relay(live_server) as relay:
             relay.pages_through = 3  # the probe and two pages: PI-1..PI-20
             assert backfill(jira, relay.url, tmp_path, "--page-events", "10", "--concurrency", "1") == 1
-        assert "5 pages in a row were given up" in capsys.readouterr().err
+        assert "5 deliveries in a row were given up" in capsys.readouterr().err
         assert issue_keys(live_server) == {f"PI-{n}" for n in range(1, 21)}
         assert (tmp_path / "cp.json").exists()
         assert backfill(jira, live_server, tmp_path, "--page-events", "10", "--resume") == 0
