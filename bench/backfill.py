@@ -4,7 +4,10 @@ Both import the same issues from the same fake Jira (tests/fake_jira.py, 100 ms 
 into the real app served by gunicorn, each into a fresh catalog. The seed's approach is reimplemented
 with requests: one search page of 20 issues at a time, one sequential post per issue.
 
-    python bench/backfill.py [--issues 5000] [--latency 0.1] [--mode server|cloud] [--runs 3]
+    python bench/backfill.py [--issues 5000] [--latency 0.1] [--mode server|cloud] [--runs 3] [--page-events 100]
+
+The backfill posts its events in pages (`--page-events` per request); `--page-events 0` runs it with
+`--single`, one request per event.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--mode", choices=("server", "cloud"), default="server")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the Procfile's default)")
     parser.add_argument("--concurrency", type=int, default=32, help="the backfill's --concurrency")
+    parser.add_argument("--page-events", type=int, default=100,
+                        help="the backfill's --page-events; 0 for --single (one request per event)")
     parser.add_argument("--sink", action="store_true",
                         help="post into the light test endpoint instead of the app, to measure the importers alone")
     parser.add_argument("--runs", type=int, default=3, help="runs of both importers; the median is reported")
@@ -146,14 +151,15 @@ def seed_import(jira: FakeJira, endpoint: str) -> str:
         start_at += 20
 
 
-def backfill_import(jira: FakeJira, endpoint: str, concurrency: int) -> str:
+def backfill_import(jira: FakeJira, endpoint: str, concurrency: int, page_events: int) -> str:
     """Run scripts/backfill_history.py; returns its summary line and the CPU time its process used."""
     cpu_before = children_cpu()
     with tempfile.TemporaryDirectory() as tmp:
         result = subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "backfill_history.py"), "--jira-url", jira.url,
              "--jira-user", jira.user, "--jira-token", jira.token, "--endpoint", endpoint, "--secret", SECRET,
-             "--concurrency", str(concurrency), "--checkpoint", f"{tmp}/cp.json"],
+             "--concurrency", str(concurrency), "--checkpoint", f"{tmp}/cp.json",
+             *(["--page-events", str(page_events)] if page_events else ["--single"])],
             capture_output=True, text=True, check=True)
     return f"{result.stdout.strip().splitlines()[-1]}; importer CPU {children_cpu() - cpu_before:.2f}s"
 
@@ -211,11 +217,13 @@ def main() -> None:
     receiver = "sink" if args.sink else f"app (gunicorn, {args.workers} workers, " \
                                         f"{'PostgreSQL' if args.database_url else 'SQLite'})"
     print(f"issues={args.issues} jira={args.mode} latency={args.latency * 1000:.0f}ms page_cap={args.page_cap} "
-          f"receiver={receiver} concurrency={args.concurrency} runs={args.runs}", flush=True)
+          f"receiver={receiver} concurrency={args.concurrency} page_events={args.page_events or 'single'} "
+          f"runs={args.runs}", flush=True)
     ours, seed = [], []
     with FakeJira(args.mode, active_issues(args.issues), page_cap=args.page_cap, latency=args.latency) as jira:
         for _ in range(args.runs):
-            ours.append(measure(args, jira, "backfill_history.py", backfill_import, args.concurrency))
+            ours.append(measure(args, jira, "backfill_history.py", backfill_import, args.concurrency,
+                                args.page_events))
             if args.mode == "cloud":
                 print("seed loop: not run (its startAt paging cannot read Jira Cloud past the first page)")
                 continue

@@ -20,6 +20,7 @@ from .config import (
     read_jira_settings,
     redact_urls,
 )
+from .pages import MAX_PAGE_EVENTS
 from .runner import EXIT_INTERRUPTED, Backfill
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -38,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--page-size", type=int, default=1000,
                         help="results asked per Jira page; the instance may grant fewer (default 1000)")
     parser.add_argument("--concurrency", type=int, default=32, help="parallel posts (default 32)")
+    parser.add_argument("--page-events", type=int, default=100,
+                        help=f"events posted in one request, at most {MAX_PAGE_EVENTS} (default 100)")
+    parser.add_argument("--single", action="store_true",
+                        help="one request per event, for a service that does not take pages of events")
     parser.add_argument("--fetch-concurrency", type=int, default=4,
                         help="parallel Jira page fetches where paging allows it, i.e. Server (default 4)")
     parser.add_argument("--checkpoint", help="checkpoint file (default .backfill-<kind>.checkpoint.json)")
@@ -67,6 +72,9 @@ def read_settings(argv: list[str] | None) -> BackfillSettings:
     if min(args.page_size, args.concurrency, args.fetch_concurrency) < 1 or not 0 <= args.prune_threshold <= 1:
         raise ConfigError("--page-size/--concurrency/--fetch-concurrency must be positive, "
                           "--prune-threshold between 0 and 1")
+    if not 1 <= args.page_events <= MAX_PAGE_EVENTS:
+        raise ConfigError(f"--page-events must be between 1 and {MAX_PAGE_EVENTS} (the service's "
+                          f"MAX_EVENTS_PER_REQUEST)")
     org_id = args.org_id or env_first("ATLASSIAN_ORG_ID")
     if args.kind == "team" and not org_id:
         raise ConfigError("--kind team reads the Atlassian Teams API: pass --org-id or set ATLASSIAN_ORG_ID")
@@ -81,6 +89,7 @@ def read_settings(argv: list[str] | None) -> BackfillSettings:
         jira=jira, endpoint=endpoint, secret=args.secret or env_first("JIRA_WEBHOOK_SECRET"),
         catalog_token=catalog_token, jql=args.jql, kind=args.kind,
         page_size=args.page_size, concurrency=args.concurrency, fetch_concurrency=args.fetch_concurrency,
+        page_events=args.page_events, single=args.single,
         checkpoint=args.checkpoint or f".backfill-{args.kind}.checkpoint.json", resume=args.resume,
         dry_run=args.dry_run, prune=args.prune, prune_threshold=args.prune_threshold,
         blueprint=args.blueprint or DEFAULT_BLUEPRINTS[args.kind],

@@ -40,6 +40,8 @@ class BackfillSettings:
     page_size: int = 1000
     concurrency: int = 32
     fetch_concurrency: int = 4
+    page_events: int = 100
+    single: bool = False
     checkpoint: str = ""
     resume: bool = False
     dry_run: bool = False

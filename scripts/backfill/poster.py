@@ -1,10 +1,12 @@
-"""Delivering events to the webhook endpoint, and the worker pool that does it concurrently."""
+"""Delivering events to the webhook endpoint, in pages of events or one request each, and the worker pool
+that does it concurrently."""
 
 from __future__ import annotations
 
 import queue
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -16,6 +18,7 @@ from app.jira.retry import GaveUp, HttpClient, RetryPolicy
 
 from .config import ConfigError
 from .keepalive import KeepAliveClient
+from .pages import MAX_PAGE_BYTES, RESEND_REASON, cut_pages, join_page, page_headers, page_line, page_results
 
 SECRET_HINT = ("check --secret (env JIRA_WEBHOOK_SECRET): it must be the secret the service checks "
                "(its JIRA_WEBHOOK_SECRET)")
@@ -69,6 +72,14 @@ def read_outcome(response) -> Outcome:
     return Outcome("failed", [], failure_text(body) or f"HTTP {response.status_code}")
 
 
+def line_outcome(result: dict) -> Outcome:
+    """An Outcome from one line's result: a recorded line reads as a single delivery's answer, a line
+    the service did not take (``invalid_line``) as failed."""
+    if result.get("ok") is False:
+        return Outcome("failed", [], failure_text(result) or "the line was not recorded")
+    return Outcome(result.get("status", "applied"), result.get("entities") or [], failure_text(result))
+
+
 def refusal(response) -> str:
     """The message of a run-stopping 401/403/404: the status, the service's reason and message, and
     which flag to fix."""
@@ -93,22 +104,76 @@ class Poster:
     recorded as a duplicate, and a later run must still re-apply what it selects again (an issue
     pruned since, for one)."""
 
-    def __init__(self, endpoint: str, secret: str | None, policy: RetryPolicy, timeout: float):
+    def __init__(self, endpoint: str, secret: str | None, policy: RetryPolicy, timeout: float,
+                 page_events: int = 100, single: bool = False):
         self.endpoint = endpoint
         self.secret = secret
         self.http = delivery_client(endpoint, policy, timeout)
         self.run_id = str(uuid.uuid4())
+        self.page_events = page_events
+        self.single = single
+
+    def stamp(self, event: dict) -> dict:
+        """The event with the run's id."""
+        return {**event, "backfillRun": self.run_id}
 
     def post(self, event: dict) -> Outcome:
         """Deliver one event; a 401/403/404 aborts the whole run since every other event would fail too."""
-        body = encode({**event, "backfillRun": self.run_id})
+        body = encode(self.stamp(event))
+        response = self.send(body, delivery_headers(body, self.secret))
+        return response if isinstance(response, Outcome) else read_outcome(response)
+
+    def send(self, body: bytes, headers: dict):
+        """POST ``body``: the response, or a given-up Outcome; a 401/403/404 raises ConfigError."""
         try:
-            response = self.http.request("POST", self.endpoint, data=body, headers=delivery_headers(body, self.secret))
+            response = self.http.request("POST", self.endpoint, data=body, headers=headers)
         except GaveUp as exc:
             return Outcome("failed", [], str(exc), gave_up=True)
         if response.status_code in STATUS_HINTS:
             raise ConfigError(refusal(response))
-        return read_outcome(response)
+        return response
+
+    def post_many(self, events: list[dict]) -> list[Outcome]:
+        """Deliver ``events`` in pages of ``page_events`` (within the service's byte limit); one Outcome per
+        event, in order. A service that answers 415 to a page gets one request per event from then on."""
+        if self.single:
+            return [self.post(event) for event in events]
+        lines = [page_line(self.stamp(event)) for event in events]
+        outcomes: list[Outcome | None] = [None] * len(events)
+        pending = deque(cut_pages(lines, self.page_events, MAX_PAGE_BYTES))
+        while pending:
+            page = pending.popleft()
+            if self.single:
+                outcomes[page[0]:] = [self.post(events[index]) for index in range(page[0], len(events))]
+                break
+            pending.extendleft(reversed(self.post_page(lines, page, outcomes)))
+        return outcomes
+
+    def post_page(self, lines: list[bytes], page: list[int], outcomes: list) -> list[list[int]]:
+        """Post one page, filling ``outcomes`` for its lines; returns the pages to send next (the halves
+        of a page refused as too large, the lines sent back past the entity budget)."""
+        body = join_page(lines, page)
+        response = self.send(body, page_headers(body, self.secret))
+        if isinstance(response, Outcome):
+            outcomes[page[0]:page[-1] + 1] = [response] * len(page)
+            return []
+        if response.status_code == 415:
+            self.single = True
+            return [page]
+        if response.status_code == 413 and len(page) > 1:
+            middle = len(page) // 2
+            return [page[:middle], page[middle:]]
+        results = page_results(answer_body(response), len(page)) if response.ok else None
+        if results is None:
+            failed = read_outcome(response) if not response.ok else Outcome(
+                "failed", [], f"HTTP {response.status_code}: the answer has no result per line")
+            outcomes[page[0]:page[-1] + 1] = [failed] * len(page)
+            return []
+        for position, (index, result) in enumerate(zip(page, results)):
+            if result.get("reason") == RESEND_REASON and position > 0:
+                return [page[position:]]
+            outcomes[index] = line_outcome(result)
+        return []
 
 
 class WorkerPool:

@@ -39,9 +39,14 @@ def check_health(settings: BackfillSettings) -> None:
 
 
 def check_delivery(settings: BackfillSettings, poster: Poster) -> None:
-    """Post one signed probe event: a refused signature or an unknown webhook path raises ConfigError
-    (the poster's), a delivery given up RunStopped."""
-    outcome = poster.post(probe_event())
+    """Post one signed probe event, in a page unless ``--single``: a refused signature or an unknown
+    webhook path raises ConfigError (the poster's), a delivery given up RunStopped. A service that
+    refuses pages (415) makes the poster fall back to one request per event."""
+    paged = not poster.single
+    outcome = poster.post_many([probe_event()])[0]
+    if paged and poster.single:
+        log("warning: the endpoint does not take pages of events (HTTP 415 to application/x-ndjson): "
+            "posting one request per event")
     if outcome.gave_up:
         raise RunStopped(f"the endpoint answers /healthz but not the probe delivery: {outcome.message}")
     said = f" ({outcome.message})" if outcome.message else ""

@@ -44,7 +44,6 @@ class Stats:
         """Count one delivery; returns whether it succeeded."""
         with self.lock:
             self.statuses[outcome.status] += 1
-            self.given_up_in_a_row = self.given_up_in_a_row + 1 if outcome.gave_up else 0
             if outcome.status == "failed":
                 self.failures.append((label, outcome.message))
                 return False
@@ -52,6 +51,19 @@ class Stats:
             self.produced.update((e.get("blueprint"), e.get("identifier")) for e in outcome.entities
                                  if e.get("operation", "upsert") != "delete")
             return True
+
+    def record_deliveries(self, labels: list[str], outcomes: list[Outcome]) -> list[bool]:
+        """Count events and the deliveries that carried them: the events of one page share one Outcome
+        object, so each run of the same object is one request (a page, or an event posted alone), and
+        ``given_up_in_a_row`` counts requests. Returns whether each event succeeded."""
+        succeeded = [self.record(label, outcome) for label, outcome in zip(labels, outcomes)]
+        with self.lock:
+            previous = None
+            for outcome in outcomes:
+                if outcome is not previous:
+                    self.given_up_in_a_row = self.given_up_in_a_row + 1 if outcome.gave_up else 0
+                previous = outcome
+        return succeeded
 
     @property
     def failed(self) -> int:

@@ -18,7 +18,7 @@ from .preflight import check_endpoint
 from .progress import Progress, Stats, log
 
 EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
-MAX_GIVEN_UP_IN_A_ROW = 5  # deliveries given up one after the other: the endpoint is gone, stop paging
+MAX_GIVEN_UP_IN_A_ROW = 5  # deliveries (pages, or events posted alone) given up in a row: the endpoint is gone
 
 
 def item_label(kind: str, item: dict) -> str:
@@ -40,8 +40,12 @@ class Backfill:
         policy = RetryPolicy(settings.jira.retries, settings.jira.retry_base)
         self.catalog = CatalogReader(settings.catalog_base, settings.catalog_token, policy, settings.jira.timeout)
         self.poster = None if settings.dry_run else Poster(settings.endpoint, settings.secret, policy,
-                                                           settings.jira.timeout)
-        self.deliver = DryRun(settings, self.catalog).deliver if self.poster is None else self.poster.post
+                                                           settings.jira.timeout, settings.page_events,
+                                                           settings.single)
+        dry_run = DryRun(settings, self.catalog) if self.poster is None else None
+        self.deliver = dry_run.deliver if dry_run is not None else self.poster.post
+        self.deliver_many = self.poster.post_many if dry_run is None else (
+            lambda events: [dry_run.deliver(event) for event in events])
         self.stats = Stats()
         self.expected: int | None = None
         self.checkpoint = Checkpoint(settings.checkpoint, {"url": settings.jira.url, "kind": self.kind,
@@ -97,10 +101,12 @@ class Backfill:
         tracker = PageTracker(self.checkpoint.save if not self.settings.dry_run else lambda _cursor: None)
 
         def handle(work) -> None:
-            page_id, item = work
-            ok = self.stats.record(item_label(self.kind, item), self.deliver(build_event(self.kind, item)))
-            tracker.settle(page_id, ok)
-            progress.advance()
+            page_id, items = work
+            outcomes = self.deliver_many([build_event(self.kind, item) for item in items])
+            labels = [item_label(self.kind, item) for item in items]
+            for ok in self.stats.record_deliveries(labels, outcomes):
+                tracker.settle(page_id, ok)
+            progress.advance(len(items))
             if self.stats.given_up_in_a_row >= MAX_GIVEN_UP_IN_A_ROW:
                 raise RunStopped(f"{self.stats.given_up_in_a_row} deliveries in a row were given up after every "
                                  f"retry, the endpoint is down or unreachable")
@@ -113,8 +119,9 @@ class Backfill:
                     progress.set_total(self.expected)
                 self.stats.add_fetched(len(page.items))
                 page_id = tracker.open(page.cursor, page.next_cursor, len(page.items))
-                for item in page.items:
-                    pool.put((page_id, item))
+                step = 1 if self.settings.single else self.settings.page_events  # one event, one request
+                for start in range(0, len(page.items), step):
+                    pool.put((page_id, page.items[start:start + step]))
         except KeyboardInterrupt:
             pool.discard()
             raise

@@ -67,11 +67,33 @@ def test_requests_are_signed_and_uniquely_identified(endpoint, tmp_path):
     with FakeJira("server", make_issues(30), token=TOKEN) as jira:
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
     posts = [r for r in endpoint.log if r.method == "POST"]
-    ids = [r.headers["X-Atlassian-Webhook-Identifier"] for r in posts]
-    assert len(set(ids)) == len(posts) == len(all_keys(make_issues(30))) + 1  # and the probe before them
-    assert posts[0].json()["webhookEvent"] == PROBE_EVENT
+    lines = [json.loads(line) for request in posts for line in request.body.split(b"\n")]
+    ids = [line["headers"]["X-Atlassian-Webhook-Identifier"] for line in lines]
+    assert len(set(ids)) == len(lines) == len(all_keys(make_issues(30))) + 1  # and the probe before them
+    assert all(i.startswith("backfill-") for i in ids)
+    assert lines[0]["body"]["webhookEvent"] == PROBE_EVENT
+    assert len(posts) == 2  # the probe's page, then the 30 issues in one page
     for request in posts:
+        assert request.headers["Content-Type"] == "application/x-ndjson"
         assert request.headers["X-Hub-Signature"] == sign(request.body, SECRET)
+
+
+def test_a_service_without_pages_gets_one_request_per_event(endpoint, tmp_path, capsys):
+    endpoint.pages = False
+    with FakeJira("server", make_issues(12), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
+    posts = [r for r in endpoint.log if r.method == "POST"]
+    assert [r.headers["Content-Type"] for r in posts] == ["application/x-ndjson"] + ["application/json"] * 13
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(make_issues(12))
+    assert "does not take pages of events (HTTP 415" in capsys.readouterr().err
+
+
+def test_single_posts_one_request_per_event_from_the_start(endpoint, tmp_path):
+    with FakeJira("server", make_issues(12), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--single") == 0
+    posts = [r for r in endpoint.log if r.method == "POST"]
+    assert [r.headers["Content-Type"] for r in posts] == ["application/json"] * 13
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(make_issues(12))
 
 
 def test_search_asks_for_all_fields_and_the_largest_page(endpoint, tmp_path):

@@ -148,13 +148,23 @@ def test_the_services_failure_reason_is_printed(live_server, tmp_path, capsys):
     assert "applied=2 " in captured.out and "failed=1 " in captured.out
 
 
+def test_posting_one_event_per_request_five_events_given_up_stop_the_run(tmp_path, capsys):
+    with FakeEndpoint(SECRET) as endpoint, FakeJira("cloud", make_issues(60), page_cap=10) as jira:
+        endpoint.drop_after = 3
+        code = backfill(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--concurrency", "1", "--single")
+    captured = capsys.readouterr()
+    assert code == 1 and "stopped: 5 deliveries in a row were given up" in captured.err
+    assert "posted=3 " in captured.out and "failed=5 " in captured.out and (tmp_path / "cp.json").exists()
+
+
 def test_an_endpoint_lost_during_the_run_stops_it_instead_of_paging_on(tmp_path, capsys):
     with FakeEndpoint(SECRET) as endpoint, FakeJira("cloud", make_issues(60), page_cap=10) as jira:
         endpoint.drop_after = 3
-        code = backfill(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--concurrency", "1")
+        code = backfill(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--concurrency", "1", "--page-events", "3")
     captured = capsys.readouterr()
     assert code == 1
     assert "stopped: 5 deliveries in a row were given up after every retry, the endpoint is down or unreachable" \
         in captured.err
-    assert "ConnectionError" in captured.err and "posted=3 " in captured.out and "failed=5 " in captured.out
+    # The first page of 3 landed; then PI-4..6, PI-7..9, PI-10 (the end of Jira's page), PI-11..13, PI-14..16.
+    assert "ConnectionError" in captured.err and "posted=3 " in captured.out and "failed=13 " in captured.out
     assert searched(jira) < 6 and (tmp_path / "cp.json").exists()

@@ -1,11 +1,14 @@
 """A stand-in webhook endpoint for backfill tests that need failures the real service would not produce
 on demand (5xx, 429, connections dropped): answers /healthz, records deliveries, checks signatures,
 answers 202 like the service (``ignored`` for events it does not know, such as the backfill's probe) and
-lists the identifiers it holds through the read API's shape."""
+lists the identifiers it holds through the read API's shape. Pages of events (`application/x-ndjson`)
+are answered per line like the service's (a failing identifier's line `invalid_line`), or refused 415
+with ``pages = False`` as a service without them would."""
 
 from __future__ import annotations
 
 import hmac
+import json
 
 from tests.support.fake_http import DROP, JsonServer, Request
 from tests.support.helpers import sign
@@ -25,6 +28,7 @@ class FakeEndpoint(JsonServer):
         self.failing: set[str] = set()
         # From this many recorded deliveries on, connections are closed without an answer.
         self.drop_after: int | None = None
+        self.pages = True
 
     def dispatch(self, request: Request):
         """/healthz answers whatever failures are injected: they stand for failing deliveries."""
@@ -46,16 +50,43 @@ class FakeEndpoint(JsonServer):
         """Check the signature, then apply the event."""
         if not hmac.compare_digest(request.headers.get("X-Hub-Signature", ""), sign(request.body, self.secret)):
             return 401, {"ok": False, "reason": "bad_signature", "message": "signature mismatch"}, {}
+        if request.headers.get("Content-Type") == "application/x-ndjson":
+            return self.receive_page(request.body)
         body = request.json()
+        if self.drop_after is not None and self.recorded(body) and len(self.deliveries) >= self.drop_after:
+            return DROP
+        status, answer = self.apply(body)
+        return status, answer, {}
+
+    def receive_page(self, raw: bytes):
+        """Apply each line's event; a failing identifier fails its line alone, as a bad line would."""
+        if not self.pages:
+            return 415, {"ok": False, "reason": "unsupported_content_type", "message": "no pages here"}, {}
+        bodies = [json.loads(line)["body"] for line in raw.split(b"\n")]
+        if self.drop_after is not None and len(self.deliveries) + len(bodies) > self.drop_after:
+            return DROP
+        results = []
+        for number, body in enumerate(bodies, start=1):
+            status, answer = self.apply(body)
+            if status != 202:
+                answer = {**answer, "reason": "invalid_line"}
+            results.append({**answer, "line": number})
+        return 202, {"ok": True, "results": results}, {}
+
+    @staticmethod
+    def recorded(body: dict) -> bool:
+        """Whether the event is one this endpoint records (the probe, for one, is not)."""
+        return str(body.get("webhookEvent")).rpartition("_")[0] in SUBJECTS
+
+    def apply(self, body: dict) -> tuple[int, dict]:
+        """Record one event: its status and answer."""
         prefix, _, action = str(body.get("webhookEvent")).rpartition("_")
         if prefix not in SUBJECTS:
-            return 202, {"ok": True, "eventId": None, "status": "ignored", "entities": []}, {}
-        if self.drop_after is not None and len(self.deliveries) >= self.drop_after:
-            return DROP
+            return 202, {"ok": True, "eventId": None, "status": "ignored", "entities": []}
         key_name, blueprint, id_field = SUBJECTS[prefix]
         identifier = body[key_name][id_field]
         if identifier in self.failing:
-            return 500, {"ok": False, "reason": "internal", "message": f"cannot store {identifier}"}, {}
+            return 500, {"ok": False, "reason": "internal", "message": f"cannot store {identifier}"}
         self.deliveries.append(body)
         if action == "deleted":
             self.entities[blueprint].pop(identifier, None)
@@ -63,7 +94,7 @@ class FakeEndpoint(JsonServer):
             self.entities[blueprint][identifier] = {"identifier": identifier, "blueprint": blueprint}
         operation = "delete" if action == "deleted" else "upsert"
         return 202, {"ok": True, "eventId": len(self.deliveries), "status": "applied",
-                     "entities": [{"blueprint": blueprint, "identifier": identifier, "operation": operation}]}, {}
+                     "entities": [{"blueprint": blueprint, "identifier": identifier, "operation": operation}]}
 
     def list_entities(self, blueprint: str, offset: int, limit: int):
         """A page of the blueprint's entities."""
