@@ -13,12 +13,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import BridgeError, ConfigError
-from .retry import HttpClient, RetryPolicy
+from .retry import HttpClient, Pace, RetryPolicy
 
 ALL_FIELDS = ("*all",)
 # What a cheap listing asks for: the key comes with every issue, `updated` is its version.
 LISTING_FIELDS = ("updated",)
 CLOUD_SEARCH_PATHS = ("/rest/api/2/search/jql", "/rest/api/3/search/jql")
+DEEP_PAGING_LIMIT = 10_000  # Server startAt past this is slow or refused on large instances
 
 
 class JiraError(BridgeError):
@@ -86,9 +87,12 @@ class JiraClient:
         if settings.pat:
             headers["Authorization"] = f"Bearer {settings.pat}"
         auth = None if settings.pat else (settings.user, settings.token)
-        self.http = HttpClient(RetryPolicy(settings.retries, settings.retry_base), settings.timeout, headers, auth)
+        self.pace = Pace(self.fetch_concurrency, settings.retry_base)
+        self.http = HttpClient(RetryPolicy(settings.retries, settings.retry_base), settings.timeout, headers, auth,
+                               self.pace)
         self.cloud_search_path = CLOUD_SEARCH_PATHS[0]
         self.zone: ZoneInfo | None = None
+        self.deep_paging_limit = DEEP_PAGING_LIMIT
 
     def call(self, method: str, path: str, **kwargs):
         """JSON of a Jira call (None when empty); 401/403 and 400 are configuration errors, other failures
@@ -138,8 +142,7 @@ class JiraClient:
         """Pages of ``kind`` objects from ``cursor`` on (None: the beginning); issues with ``fields``."""
         cloud = self.detect_deployment() == "cloud"
         if kind == "issue":
-            return (self.cloud_issue_pages(jql, cursor, fields) if cloud
-                    else self.server_issue_pages(jql, cursor or 0, fields))
+            return self.issue_pages(jql, cursor, fields)
         if kind == "project":
             return self.cloud_project_pages(cursor or 0) if cloud else self.server_project_pages()
         if kind == "team":
@@ -147,6 +150,23 @@ class JiraClient:
                 raise ConfigError("teams come from the Atlassian Teams API, which only Jira Cloud has")
             return self.team_pages(cursor)
         return self.user_pages(cursor or 0, cloud)
+
+    def issue_pages(self, jql: str, cursor=None, fields: tuple[str, ...] = ALL_FIELDS) -> Iterator[Page]:
+        """Pages of the issues ``jql`` selects from ``cursor`` on, Cloud or Server style."""
+        if self.detect_deployment() == "cloud":
+            return self.cloud_issue_pages(jql, cursor, fields)
+        return self.server_issue_pages(jql, cursor or 0, fields)
+
+    def server_count(self, jql: str) -> int:
+        """How many issues ``jql`` selects on Server (a search for no results still tells the total)."""
+        return int(self.search_server(jql, 0, 0, ("id",)).get("total") or 0)
+
+    def project_sizes(self) -> list[tuple[str, int | None]]:
+        """Every project's key and whole issue count (None where Jira does not say), on Cloud."""
+        sizes = []
+        for page in self.cloud_project_pages(0):
+            sizes += [(p["key"], (p.get("insight") or {}).get("totalIssueCount")) for p in page.items]
+        return sizes
 
     def search_server(self, jql: str, start_at: int, max_results: int, fields: tuple[str, ...]) -> dict:
         """One /rest/api/2/search page with ``fields``."""

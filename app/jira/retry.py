@@ -1,5 +1,6 @@
 """HTTP requests with retries: exponential backoff with jitter, honouring the server's own hints
-(`Retry-After`, `X-RateLimit-Reset`, and Jira Cloud's `RateLimit-Reason`).
+(`Retry-After`, `X-RateLimit-Reset`, and Jira Cloud's `RateLimit-Reason`), through an optional
+``Pace`` that lowers the requests in flight as Jira nears its limit.
 
 Standard library and requests only, so the backfill script uses it without loading the web app."""
 
@@ -16,6 +17,7 @@ from typing import Protocol
 import requests
 
 from ..errors import BridgeError
+from .pace import Pace
 
 RETRY_STATUSES = frozenset({408, 425, 429})  # besides every 5xx
 MAX_HINTED_WAIT = 600.0
@@ -124,8 +126,10 @@ def describe(method: str, url: str) -> str:
 class HttpClient:
     """Retrying HTTP calls with one pooled ``requests.Session`` per thread (sessions are not thread-safe)."""
 
-    def __init__(self, policy: RetryPolicy, timeout: float, headers: dict | None = None, auth=None):
+    def __init__(self, policy: RetryPolicy, timeout: float, headers: dict | None = None, auth=None,
+                 pace: Pace | None = None):
         self.policy = policy
+        self.pace = pace
         self.timeout = timeout
         self.headers = headers or {}
         self.auth = auth
@@ -144,5 +148,13 @@ class HttpClient:
     def request(self, method: str, url: str, **kwargs) -> requests.Response:
         """Send with retries (see ``send``) using this thread's session."""
         kwargs.setdefault("timeout", self.timeout)
-        return send(lambda: self.session().request(method, url, **kwargs), self.policy, TRANSPORT_ERRORS,
-                    describe(method, url))
+        return send(lambda: self.attempt(method, url, kwargs), self.policy, TRANSPORT_ERRORS, describe(method, url))
+
+    def attempt(self, method: str, url: str, kwargs: dict) -> requests.Response:
+        """One try, through the pace's gate when there is one (retry waits stay outside it)."""
+        if self.pace is None:
+            return self.session().request(method, url, **kwargs)
+        with self.pace:
+            response = self.session().request(method, url, **kwargs)
+            self.pace.observe(response)
+            return response
