@@ -227,26 +227,20 @@ def group_small(sized: list[tuple[str, int | None]], target: int) -> list[list[s
 
 def slice_pages(client: JiraClient, plan: SlicePlan, fields: tuple[str, ...]) -> Iterator[tuple[int, Page]]:
     """(slice index, page) of every unfinished slice, as pages arrive: up to ``fetch_concurrency``
-    slices are paged at once, each one page after the other from its cursor."""
-    waiting = [index for index, s in enumerate(plan.slices) if not s.done]
-    waiting.reverse()
+    slices are paged at once, each one page after the other from its cursor. A slice's last page has
+    no ``next_cursor`` (one without items closes a slice whose pages ran out without saying so)."""
+    waiting = [index for index, s in enumerate(plan.slices) if not s.done][::-1]
     with ThreadPoolExecutor(client.fetch_concurrency, thread_name_prefix="jira-slice") as pool:
-        running: dict[Future, tuple[int, Iterator[Page]]] = {}
-
-        def start_next() -> None:
-            index = waiting.pop()
-            pages = client.issue_pages(plan.slices[index].jql, plan.slices[index].cursor, fields)
-            running[pool.submit(next, pages, None)] = (index, pages)
-
+        running: dict[Future, tuple[int, Iterator[Page], object]] = {}
         while waiting or running:
             while waiting and len(running) < client.fetch_concurrency:
-                start_next()
+                index = waiting.pop()
+                pages = client.issue_pages(plan.slices[index].jql, plan.slices[index].cursor, fields)
+                running[pool.submit(next, pages, None)] = (index, pages, plan.slices[index].cursor)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                index, pages = running.pop(future)
-                page = future.result()
-                if page is None:
-                    continue
+                index, pages, cursor = running.pop(future)
+                page = future.result() or Page(cursor, [], None)
                 yield index, page
                 if page.next_cursor is not None:
-                    running[pool.submit(next, pages, None)] = (index, pages)
+                    running[pool.submit(next, pages, None)] = (index, pages, page.next_cursor)

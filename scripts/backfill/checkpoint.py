@@ -1,4 +1,5 @@
-"""Where an interrupted run resumes: the cursor of the first page not fully posted."""
+"""Where an interrupted run resumes: the cursor of the first page not fully posted, or for an issue
+query split into slices, each slice's own cursor."""
 
 from __future__ import annotations
 
@@ -9,18 +10,24 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.jira.client import Page
+from app.jira.slices import SlicePlan
+
 from .config import ConfigError
+
+SLICE_DONE = object()  # what a slice's tracker saves once its last page is posted
 
 
 class Checkpoint:
-    """A JSON file holding the resume cursor of one query (Jira URL, kind and JQL)."""
+    """A JSON file holding the resume cursor (or the slice plan) of one query (Jira URL, kind and JQL)."""
 
     def __init__(self, path: str, identity: dict):
         self.path = path
         self.identity = identity
 
     def load(self):
-        """The stored cursor, or None when there is no checkpoint; refuses one written for another query."""
+        """The stored cursor or SlicePlan, or None when there is no checkpoint; refuses one written for
+        another query."""
         try:
             with open(self.path, encoding="utf-8") as handle:
                 stored = json.load(handle)
@@ -31,13 +38,15 @@ class Checkpoint:
         if stored.get("identity") != self.identity:
             raise ConfigError(f"checkpoint {self.path} belongs to another query "
                               f"({stored.get('identity')}); pass another --checkpoint or drop --resume")
-        return stored.get("cursor")
+        cursor = stored.get("cursor")
+        return SlicePlan.from_json(cursor) if isinstance(cursor, dict) and "slices" in cursor else cursor
 
     def save(self, cursor) -> None:
-        """Store the cursor atomically, so a crash mid-write leaves the previous checkpoint."""
+        """Store the cursor (or SlicePlan) atomically, so a crash mid-write leaves the previous checkpoint."""
         temporary = f"{self.path}.tmp"
+        stored = cursor.to_json() if isinstance(cursor, SlicePlan) else cursor
         with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({"identity": self.identity, "cursor": cursor}, handle)
+            json.dump({"identity": self.identity, "cursor": stored}, handle)
         os.replace(temporary, self.path)
 
     def clear(self) -> None:
@@ -103,3 +112,41 @@ class PageTracker:
         if cursor != self.saved:
             self.save(cursor)
             self.saved = cursor
+
+
+class SliceBook:
+    """Where each slice of a plan stands: one PageTracker per slice, the whole plan saved whenever a
+    slice's resume cursor moves or the slice is finished. Pages are opened from one thread."""
+
+    def __init__(self, plan: SlicePlan, save: Callable[[SlicePlan], None]):
+        self.plan = plan
+        self.save = save
+        self.lock = threading.Lock()
+        self.trackers: dict[int, PageTracker] = {}
+        self.totals: dict[int, int | None] = {}
+        save(plan)
+
+    def open(self, index: int, page: Page) -> tuple[PageTracker, int]:
+        """Register a fetched page of slice ``index``; returns its tracker and the page's id there."""
+        tracker = self.trackers.get(index)
+        if tracker is None:
+            tracker = self.trackers[index] = PageTracker(lambda cursor: self.move(index, cursor))
+            start = self.plan.slices[index].cursor
+            self.totals[index] = None if page.total is None else page.total - (start if isinstance(start, int) else 0)
+        following = SLICE_DONE if page.next_cursor is None else page.next_cursor
+        return tracker, tracker.open(page.cursor, following, len(page.items))
+
+    def move(self, index: int, cursor) -> None:
+        """Record slice ``index``'s resume cursor (or that it is finished) and save the plan."""
+        with self.lock:
+            piece = self.plan.slices[index]
+            if cursor is SLICE_DONE:
+                piece.done = True
+            else:
+                piece.cursor = cursor
+            self.save(self.plan)
+
+    def expected(self) -> int | None:
+        """Issues the slices' first pages announced (Server says, Cloud does not), None when one did not."""
+        values = list(self.totals.values())
+        return sum(values) if values and None not in values else None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 
 from app.ingest.jira_events import build_event
-from app.jira.client import JiraClient
+from app.jira.client import ALL_FIELDS, JiraClient
 from app.jira.prune import PruneRefused, plan_prune
 from app.jira.retry import RetryPolicy
+from app.jira.slices import Slice, SlicePlan, plan_slices, slice_pages
 
 from .catalog import CatalogReader, deletion_events
-from .checkpoint import Checkpoint, PageTracker
+from .checkpoint import Checkpoint, PageTracker, SliceBook
 from .config import BackfillSettings, RunStopped
 from .dry_run import DryRun
 from .poster import Poster, WorkerPool
@@ -95,13 +96,26 @@ class Backfill:
         return True
 
     def import_pages(self, cursor, cloud: bool) -> None:
-        """Fetch pages on this thread while the pool posts their items; the checkpoint follows the pool."""
-        progress = Progress(self.kind, self.jira.count_issues(self.settings.jql) if cloud and self.kind == "issue"
-                            else None)
-        tracker = PageTracker(self.checkpoint.save if not self.settings.dry_run else lambda _cursor: None)
+        """Fetch pages on this thread while the pool posts their items; the checkpoint follows the pool.
+        Issues come in slices paged side by side (app/jira/slices.py), each slice with its own cursor."""
+        save = self.checkpoint.save if not self.settings.dry_run else lambda _cursor: None
+        if self.kind == "issue":
+            plan = cursor if isinstance(cursor, SlicePlan) else (
+                plan_slices(self.jira, self.settings.jql) if cursor is None
+                else SlicePlan([Slice(self.settings.jql, cursor)], resumed=True))
+            if len(plan.slices) > 1 and not plan.resumed:
+                log(f"paging {len(plan.slices)} slices of the query, {self.jira.fetch_concurrency} at once")
+            book = SliceBook(plan, save)
+            progress = Progress(self.kind, None if plan.resumed else plan.total)
+            source = (book.open(index, page) + (page,) for index, page in slice_pages(self.jira, plan, ALL_FIELDS))
+        else:
+            book, single = None, PageTracker(save)
+            progress = Progress(self.kind, None)
+            source = ((single, single.open(page.cursor, page.next_cursor, len(page.items)), page)
+                      for page in self.jira.pages(self.kind, self.settings.jql, cursor))
 
         def handle(work) -> None:
-            page_id, items = work
+            tracker, page_id, items = work
             outcomes = self.deliver_many([build_event(self.kind, item) for item in items])
             labels = [item_label(self.kind, item) for item in items]
             for ok in self.stats.record_deliveries(labels, outcomes):
@@ -113,15 +127,16 @@ class Backfill:
 
         pool = WorkerPool(handle, self.settings.concurrency)
         try:
-            for page in self.jira.pages(self.kind, self.settings.jql, cursor):
-                if page.total is not None:
+            for tracker, page_id, page in source:
+                if book is None and page.total is not None:
                     self.expected = page.total - (cursor if isinstance(cursor, int) else 0)
                     progress.set_total(self.expected)
                 self.stats.add_fetched(len(page.items))
-                page_id = tracker.open(page.cursor, page.next_cursor, len(page.items))
                 step = 1 if self.settings.single else self.settings.page_events  # one event, one request
                 for start in range(0, len(page.items), step):
-                    pool.put((page_id, page.items[start:start + step]))
+                    pool.put((tracker, page_id, page.items[start:start + step]))
+            if book is not None:
+                self.expected = book.expected()
         except KeyboardInterrupt:
             pool.discard()
             raise
