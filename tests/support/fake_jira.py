@@ -15,7 +15,10 @@ from __future__ import annotations
 import base64
 import copy
 import re
+import threading
+import time
 from datetime import UTC, datetime
+from operator import ge, gt, le, lt
 from zoneinfo import ZoneInfo
 
 from app.ingest.versions import parse_jira_time
@@ -24,11 +27,12 @@ from tests.support.fake_jira_webhooks import WebhookAdmin
 from tests.support.helpers import load_fixture
 
 STATUSES = ("To Do", "In Progress", "Done")
-JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(<=|>=|=|in)\s*(.+?)\s*$', re.IGNORECASE)
+JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(<=|>=|<|>|=|in)\s*(.+?)\s*$', re.IGNORECASE)
 TEAMS_PATH = re.compile(r"^/gateway/api/public/teams/v1/org/([^/]+)/teams(?:/([^/]+)/members)?$")
 JQL_FIELDS = {"status": lambda i: i["fields"]["status"]["name"], "project": lambda i: i["fields"]["project"]["key"],
               "key": lambda i: i["key"]}
 JQL_DATES = ("created", "updated")
+COMPARE = {"<=": le, ">=": ge, "<": lt, ">": gt}
 
 
 def seed_issue() -> dict:
@@ -53,6 +57,15 @@ def make_issues(count: int, base: str = "https://jira.example.com", project: str
     return issues
 
 
+def spread_created(issues: list[dict], start: str, step_seconds: float) -> list[dict]:
+    """The issues with ``created`` from ``start`` (ISO, UTC) on, ``step_seconds`` apart (0: all alike)."""
+    first = datetime.fromisoformat(start).replace(tzinfo=UTC).timestamp()
+    for n, issue in enumerate(issues):
+        moment = datetime.fromtimestamp(first + n * step_seconds, UTC)
+        issue["fields"]["created"] = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    return issues
+
+
 def make_projects(count: int, base: str = "https://jira.example.com") -> list[dict]:
     """Projects as /rest/api/2/project lists them (without expansions)."""
     return [{"self": f"{base}/rest/api/2/project/{100 + n}", "id": str(100 + n), "key": f"P{n}",
@@ -71,22 +84,31 @@ def make_users(count: int, cloud: bool) -> list[dict]:
 
 def parse_jql(jql: str, zone: ZoneInfo = ZoneInfo("UTC")):
     """A predicate for the small JQL subset tests use: clauses ``f = v`` / ``f in (a, b)``, and
-    ``created``/``updated`` ``<=``/``>=`` ``now()`` or a date read in ``zone``, joined by AND; ORDER BY
-    is ignored."""
+    ``created``/``updated`` ``<=``/``>=``/``<``/``>`` ``now()`` or a date read in ``zone``, joined by AND
+    (parentheses around clauses allowed); ORDER BY is ignored."""
     clauses = []
     for clause in re.split(r"\s+AND\s+", re.split(r"\s*ORDER\s+BY\s+", jql or "", flags=re.I)[0], flags=re.I):
         if not clause.strip():
             continue
-        match = JQL_CLAUSE.match(unwrap(clause.strip()))
+        match = JQL_CLAUSE.match(unwrap(balance(clause.strip())))
         field = match.group(1).lower() if match else None
-        if field in JQL_DATES and match.group(2) in ("<=", ">="):
+        if field in JQL_DATES and match.group(2) in COMPARE:
             clauses.append(date_clause(field, match.group(2), match.group(3), zone))
-        elif field in JQL_FIELDS and match.group(2) not in ("<=", ">="):
+        elif field in JQL_FIELDS and match.group(2) not in COMPARE:
             values = {v.strip().strip('"\'') for v in match.group(3).strip("()").split(",")}
             clauses.append(lambda issue, get=JQL_FIELDS[field], values=values: get(issue) in values)
         else:
             raise ValueError(f"Error in the JQL Query: cannot parse {clause!r}")
     return lambda issue: all(matches(issue) for matches in clauses)
+
+
+def balance(clause: str) -> str:
+    """The clause without the parentheses it opens or closes for its neighbours (``(a`` or ``b)``)."""
+    while clause.startswith("(") and clause.count("(") > clause.count(")"):
+        clause = clause[1:].strip()
+    while clause.endswith(")") and clause.count(")") > clause.count("("):
+        clause = clause[:-1].strip()
+    return clause
 
 
 def unwrap(clause: str) -> str:
@@ -101,10 +123,8 @@ def date_clause(field: str, operator: str, value: str, zone: ZoneInfo):
     read in ``zone``, as Jira reads JQL dates in the user's time zone."""
     value = value.strip().strip('"\'')
     bound = datetime.now(UTC) if value.lower() == "now()" else datetime.fromisoformat(value).replace(tzinfo=zone)
-    limit = int(bound.timestamp() * 1000)
-    if operator == "<=":
-        return lambda issue: parse_jira_time(issue["fields"][field]) <= limit
-    return lambda issue: parse_jira_time(issue["fields"][field]) >= limit
+    limit, compare = int(bound.timestamp() * 1000), COMPARE[operator]
+    return lambda issue: compare(parse_jira_time(issue["fields"][field]), limit)
 
 
 def select_fields(issue: dict, fields: list[str]) -> dict:
@@ -142,8 +162,14 @@ class FakeJira(JsonServer, WebhookAdmin):
                  latency: float = 0.0, user: str = "bot@example.com", token: str = "jira-token",
                  pat: str | None = None, approximate_count: bool = True, teams=(), members=None,
                  org_id: str = "org-1", stops_at: int | None = None, version: str | None = None,
-                 time_zone: str = "UTC", v2_search: bool = True):
+                 time_zone: str = "UTC", v2_search: bool = True, page_delay: float = 0.0):
         super().__init__(latency)
+        # Each issue search takes page_delay seconds; searches_in_flight[i] is how many were being
+        # answered when search i arrived (itself included). near_limit marks every search answer
+        # X-RateLimit-NearLimit: true; Server refuses startAt beyond max_start_at, as large instances do.
+        self.page_delay, self.near_limit, self.max_start_at = page_delay, False, None
+        self.searches_in_flight: list[int] = []
+        self.searching, self.search_lock = 0, threading.Lock()
         self.version = version or ("1001.0.0-SNAPSHOT" if mode == "cloud" else "9.12.2")
         self.time_zone, self.v2_search = ZoneInfo(time_zone), v2_search
         # Search pages from this offset on answer 503 (with Retry-After: 0), as an overloaded instance does.
@@ -158,12 +184,12 @@ class FakeJira(JsonServer, WebhookAdmin):
         self.webhooks: dict[int, dict] = {}
         self.routes = {
             ("GET", "/rest/api/2/serverInfo"): self.server_info,
-            ("POST", "/rest/api/2/search"): self.search_server,
-            ("GET", "/rest/api/2/search"): self.search_server,
-            ("POST", "/rest/api/2/search/jql"): self.search_cloud,
-            ("GET", "/rest/api/2/search/jql"): self.search_cloud,
-            ("POST", "/rest/api/3/search/jql"): self.search_cloud,
-            ("GET", "/rest/api/3/search/jql"): self.search_cloud,
+            ("POST", "/rest/api/2/search"): self.paced(self.search_server),
+            ("GET", "/rest/api/2/search"): self.paced(self.search_server),
+            ("POST", "/rest/api/2/search/jql"): self.paced(self.search_cloud),
+            ("GET", "/rest/api/2/search/jql"): self.paced(self.search_cloud),
+            ("POST", "/rest/api/3/search/jql"): self.paced(self.search_cloud),
+            ("GET", "/rest/api/3/search/jql"): self.paced(self.search_cloud),
             ("GET", "/rest/api/2/myself"): self.myself,
             ("POST", "/rest/api/3/search/approximate-count"): self.count,
             ("GET", "/rest/api/2/project"): self.list_projects,
@@ -235,6 +261,22 @@ class FakeJira(JsonServer, WebhookAdmin):
         """The stored issue with this key."""
         return next(i for i in self.issues if i["key"] == key)
 
+    def paced(self, answer):
+        """Serve one search ``answer`` function page_delay seconds long, counting the searches in flight
+        and adding the near-limit header when asked."""
+        def serve(request: Request):
+            with self.search_lock:
+                self.searching += 1
+                self.searches_in_flight.append(self.searching)
+            try:
+                time.sleep(self.page_delay)
+                status, body, headers = answer(request)
+            finally:
+                with self.search_lock:
+                    self.searching -= 1
+            return status, body, {**headers, **({"X-RateLimit-NearLimit": "true"} if self.near_limit else {})}
+        return serve
+
     def search_server(self, request: Request):
         """/rest/api/2/search: startAt paging with total; Cloud answers 410 as since 2025."""
         if self.cloud:
@@ -245,6 +287,8 @@ class FakeJira(JsonServer, WebhookAdmin):
         except ValueError as exc:
             return 400, {"errorMessages": [str(exc)], "errors": {}}, {}
         start, size = int(params.get("startAt", 0)), min(int(params.get("maxResults", 50)), self.page_cap)
+        if self.max_start_at is not None and start > self.max_start_at:
+            return 400, {"errorMessages": [f"startAt {start} is beyond the instance's limit"], "errors": {}}, {}
         fields = field_list(params.get("fields")) or ["*navigable"]
         served = found if self.stops_at is None else found[:self.stops_at]
         return 200, {"expand": "schema,names", "startAt": start, "maxResults": size, "total": len(found),

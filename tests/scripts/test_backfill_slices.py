@@ -1,0 +1,56 @@
+"""scripts/backfill_history.py paging an issue query in slices: the checkpoint keeps each slice's place,
+so a run that Jira stopped in the middle of several slices resumes each where it stood."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from tests.jira.test_slices import cloud_issues
+from tests.scripts.test_backfill import SECRET, TOKEN, run
+from tests.support.fake_endpoint import FakeEndpoint
+from tests.support.fake_jira import FakeJira, make_projects, make_users
+
+
+@pytest.fixture
+def endpoint():
+    with FakeEndpoint(SECRET) as server:
+        yield server
+
+
+def delivered(endpoint: FakeEndpoint, name: str, field: str) -> Counter:
+    return Counter(event[name][field] for event in endpoint.deliveries if name in event)
+
+
+def test_a_run_stopped_in_the_middle_of_slices_resumes_each_slice_where_it_stood(endpoint, tmp_path, capsys):
+    issues = cloud_issues()
+    with FakeJira("cloud", issues, projects=make_projects(4), page_cap=20, token=TOKEN) as jira:
+        jira.fails_from = 40  # every slice's third page answers 503
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--retries", "1", "--page-events", "20") == 1
+        assert "paging 7 slices of the query, 4 at once" in capsys.readouterr().err
+        slices = json.loads((tmp_path / "cp.json").read_text())["cursor"]["slices"]
+        first = delivered(endpoint, "issue", "key")
+        endpoint.deliveries.clear()
+        jira.fails_from = None
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--resume") == 0
+    assert "resuming issue import at " in capsys.readouterr().err
+    assert len(slices) == 7 and any(s["done"] for s in slices)
+    assert any(s["cursor"] and not s["done"] for s in slices)  # stood at a page past its first
+    assert first + delivered(endpoint, "issue", "key") == Counter(i["key"] for i in issues)  # once over both
+    assert set(endpoint.entities["jiraIssue"]) == {i["key"] for i in issues}
+    assert not (tmp_path / "cp.json").exists()
+
+
+def test_other_kinds_keep_one_cursor_in_the_checkpoint(endpoint, tmp_path):
+    users = make_users(120, cloud=True)
+    endpoint.failing = {"acc-60"}
+    with FakeJira("cloud", users=users, token=TOKEN) as jira:
+        args = ("--kind", "user", "--page-size", "50")
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, *args, "--retries", "1") == 1
+        assert json.loads((tmp_path / "cp.json").read_text())["cursor"] == 50
+        endpoint.failing = set()
+        endpoint.deliveries.clear()
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, *args, "--resume") == 0
+    assert set(delivered(endpoint, "user", "accountId")) == {f"acc-{n}" for n in range(51, 121)}
