@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import re
 import threading
 import time
@@ -124,7 +125,13 @@ def date_clause(field: str, operator: str, value: str, zone: ZoneInfo):
     value = value.strip().strip('"\'')
     bound = datetime.now(UTC) if value.lower() == "now()" else datetime.fromisoformat(value).replace(tzinfo=zone)
     limit, compare = int(bound.timestamp() * 1000), COMPARE[operator]
-    return lambda issue: compare(parse_jira_time(issue["fields"][field]), limit)
+    return lambda issue: compare(jira_time(issue["fields"][field]), limit)
+
+
+@functools.lru_cache(maxsize=100_000)
+def jira_time(value: str) -> int | None:
+    """``parse_jira_time``, remembered: every search reads the dates of every issue."""
+    return parse_jira_time(value)
 
 
 def select_fields(issue: dict, fields: list[str]) -> dict:
