@@ -133,7 +133,10 @@ def split_windows(client: JiraClient, count: Callable[[str], int | None], where:
             leaves.append((low, high, size))
             return
         left = count(restricted(where, window_clause(client, low, point)))
-        left = size if left is None else min(left, size)
+        if left is None:  # no count to size the halves by: keep the window whole
+            leaves.append((low, high, size))
+            return
+        left = min(left, size)
         split(low, point, left)
         split(point, high, size - left)
 

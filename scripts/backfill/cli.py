@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--single", action="store_true",
                         help="one request per event, for a service that does not take pages of events")
     parser.add_argument("--fetch-concurrency", type=int, default=4,
-                        help="parallel Jira page fetches where paging allows it, i.e. Server (default 4)")
+                        help="Jira requests in flight: issue slices paged side by side, Server pages fetched "
+                             "together; fewer while Jira says its rate limit is near (default 4)")
     parser.add_argument("--checkpoint", help="checkpoint file (default .backfill-<kind>.checkpoint.json)")
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     parser.add_argument("--dry-run", action="store_true", help="map locally and print what would change")
