@@ -143,6 +143,9 @@ class Backfill:
         finally:
             pool.close()
             progress.close()
+            if self.jira.pace.slowed:
+                log(f"Jira said {self.jira.pace.slowed} times that its rate limit was near (or reached): "
+                    f"the requests in flight went down to {self.jira.pace.allowed} of {self.jira.pace.limit}")
 
     def prune(self, cloud: bool) -> bool:
         """Delete the blueprint's entities this complete run did not produce; False when refused or failing."""

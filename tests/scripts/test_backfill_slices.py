@@ -1,5 +1,6 @@
 """scripts/backfill_history.py paging an issue query in slices: the checkpoint keeps each slice's place,
-so a run that Jira stopped in the middle of several slices resumes each where it stood."""
+so a run that Jira stopped in the middle of several slices resumes each where it stood; other kinds keep
+one cursor; near Jira's rate limit the searches go one at a time."""
 
 from __future__ import annotations
 
@@ -54,3 +55,15 @@ def test_other_kinds_keep_one_cursor_in_the_checkpoint(endpoint, tmp_path):
         endpoint.deliveries.clear()
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, *args, "--resume") == 0
     assert set(delivered(endpoint, "user", "accountId")) == {f"acc-{n}" for n in range(51, 121)}
+
+
+def test_a_run_near_the_rate_limit_pages_one_search_at_a_time_and_says_so(endpoint, tmp_path, capsys):
+    issues = cloud_issues()
+    with FakeJira("cloud", issues, projects=make_projects(4), page_cap=20, token=TOKEN) as jira:
+        jira.near_limit = True
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
+    err, searches = capsys.readouterr().err, len(jira.searches_in_flight)
+    assert f"Jira said {searches} times that its rate limit was near (or reached): the requests in flight " \
+           f"went down to 1 of 4" in err
+    assert set(jira.searches_in_flight[8:]) == {1}
+    assert set(endpoint.entities["jiraIssue"]) == {i["key"] for i in issues}
