@@ -184,6 +184,14 @@ def plan_server(client: JiraClient, jql: str) -> SlicePlan:
     return SlicePlan([Slice(w + WINDOW_ORDER) for w in windows], total)
 
 
+def resume_or_plan(client: JiraClient, jql: str, cursor) -> SlicePlan:
+    """The plan a checkpoint's ``cursor`` holds, one slice from a single cursor (a checkpoint written
+    before slices), or without a cursor a new plan."""
+    if isinstance(cursor, SlicePlan):
+        return cursor
+    return plan_slices(client, jql) if cursor is None else SlicePlan([Slice(jql, cursor)], resumed=True)
+
+
 def plan_cloud(client: JiraClient, jql: str) -> SlicePlan:
     """Cloud: one slice per large project (split further into ``created`` windows when still large),
     small projects grouped; the query as it is when small or when no project is listed."""

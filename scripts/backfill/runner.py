@@ -8,7 +8,7 @@ from app.ingest.jira_events import build_event
 from app.jira.client import ALL_FIELDS, JiraClient
 from app.jira.prune import PruneRefused, plan_prune
 from app.jira.retry import RetryPolicy
-from app.jira.slices import Slice, SlicePlan, plan_slices, slice_pages
+from app.jira.slices import resume_or_plan, slice_pages
 
 from .catalog import CatalogReader, deletion_events
 from .checkpoint import Checkpoint, PageTracker, SliceBook
@@ -100,9 +100,7 @@ class Backfill:
         Issues come in slices paged side by side (app/jira/slices.py), each slice with its own cursor."""
         save = self.checkpoint.save if not self.settings.dry_run else lambda _cursor: None
         if self.kind == "issue":
-            plan = cursor if isinstance(cursor, SlicePlan) else (
-                plan_slices(self.jira, self.settings.jql) if cursor is None
-                else SlicePlan([Slice(self.settings.jql, cursor)], resumed=True))
+            plan = resume_or_plan(self.jira, self.settings.jql, cursor)
             if len(plan.slices) > 1 and not plan.resumed:
                 log(f"paging {len(plan.slices)} slices of the query, {self.jira.fetch_concurrency} at once")
             book = SliceBook(plan, save)
