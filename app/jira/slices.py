@@ -203,14 +203,19 @@ def plan_cloud(client: JiraClient, jql: str) -> SlicePlan:
     target = slice_target(total or 0, client.fetch_concurrency)
     with ThreadPoolExecutor(client.fetch_concurrency, thread_name_prefix="jira-plan") as pool:
         sized = list(pool.map(lambda p: project_size(client, where, p, target), projects))
-    groups, queries = group_small(sized, target), []
-    large = [(key, size) for key, size in sized if size is None or size > target]
-    with ThreadPoolExecutor(client.fetch_concurrency, thread_name_prefix="jira-plan") as pool:
-        for windows in pool.map(lambda p: windowed(client, client.count_issues,
-                                                   restricted(where, f'project = "{p[0]}"'), p[1], target), large):
-            queries.extend(windows)
-    queries += [restricted(where, "project in (" + ", ".join(f'"{k}"' for k in keys) + ")") for keys in groups]
+        large = [(key, size) for key, size in sized if size is None or size > target]
+        queries = [query for windows in pool.map(
+            lambda p: windowed(client, client.count_issues, restricted(where, f'project = "{p[0]}"'), p[1], target),
+            large) for query in windows]
+    queries += [restricted(where, f"project in ({key_list(keys)})") for keys in group_small(sized, target)]
+    # Issues of a project the listing did not show (one created during the run) come in a slice of their own.
+    queries.append(restricted(where, f"project not in ({key_list(key for key, _ in projects)})"))
     return SlicePlan([Slice(q + WINDOW_ORDER) for q in queries], total)
+
+
+def key_list(keys) -> str:
+    """Project keys as a JQL list's items: ``"A", "B"``."""
+    return ", ".join(f'"{key}"' for key in keys)
 
 
 def project_size(client: JiraClient, where: str, project: tuple[str, int | None], target: int):

@@ -25,12 +25,14 @@ def client_for(jira: FakeJira, page_size: int = 20) -> JiraClient:
 
 
 def cloud_issues() -> list[dict]:
-    """Four projects: one large and spread over a month, one large with 250 issues created in the same
-    minute, two small (one of them empty in the query but not in Jira)."""
+    """Four listed projects: one large and spread over a month, one large with 250 issues created in the
+    same minute, two small (one of them without issues); and a few issues of a project the listing does
+    not show (one created after it)."""
     spread = spread_created(make_issues(400, project="P1"), "2024-03-01T00:00:00", 6151.3)
     same_minute = spread_created(make_issues(250, project="P2"), "2024-03-10T08:15:02", 0.2)
     small = spread_created(make_issues(60, project="P3"), "2024-02-01T00:00:00", 600)
-    return spread + same_minute + small
+    unlisted = spread_created(make_issues(5, project="NEW"), "2024-04-01T00:00:00", 60)
+    return spread + same_minute + small + unlisted
 
 
 def sliced_keys(client: JiraClient, jql: str) -> tuple[list, Counter]:
@@ -48,6 +50,7 @@ def test_every_cloud_issue_comes_once_across_project_and_created_slices(zone):
     windows = [s.jql for s in slices if "created >= " in s.jql or "created < " in s.jql]
     assert len(windows) >= 4 and all('project = "P1"' in w or 'project = "P2"' in w for w in windows)
     assert any('project in ("P4", "P3")' in s.jql for s in slices)  # small projects grouped, empty first
+    assert any('project not in ("P1", "P2", "P3", "P4")' in s.jql for s in slices)
     assert all(s.jql.count("ORDER BY") == 1 and s.jql.endswith("ORDER BY created ASC, key ASC") for s in slices)
 
 

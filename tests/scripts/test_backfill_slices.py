@@ -30,14 +30,14 @@ def test_a_run_stopped_in_the_middle_of_slices_resumes_each_slice_where_it_stood
     with FakeJira("cloud", issues, projects=make_projects(4), page_cap=20, token=TOKEN) as jira:
         jira.fails_from = 40  # every slice's third page answers 503
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--retries", "1", "--page-events", "20") == 1
-        assert "paging 7 slices of the query, 4 at once" in capsys.readouterr().err
+        assert "paging 8 slices of the query, 4 at once" in capsys.readouterr().err
         slices = json.loads((tmp_path / "cp.json").read_text())["cursor"]["slices"]
         first = delivered(endpoint, "issue", "key")
         endpoint.deliveries.clear()
         jira.fails_from = None
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--resume") == 0
     assert "resuming issue import at " in capsys.readouterr().err
-    assert len(slices) == 7 and any(s["done"] for s in slices)
+    assert len(slices) == 8 and any(s["done"] for s in slices)
     assert any(s["cursor"] and not s["done"] for s in slices)  # stood at a page past its first
     assert first + delivered(endpoint, "issue", "key") == Counter(i["key"] for i in issues)  # once over both
     assert set(endpoint.entities["jiraIssue"]) == {i["key"] for i in issues}

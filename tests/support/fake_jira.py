@@ -28,7 +28,7 @@ from tests.support.fake_jira_webhooks import WebhookAdmin
 from tests.support.helpers import load_fixture
 
 STATUSES = ("To Do", "In Progress", "Done")
-JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(<=|>=|<|>|=|in)\s*(.+?)\s*$', re.IGNORECASE)
+JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(<=|>=|<|>|=|not\s+in|in)\s*(.+?)\s*$', re.IGNORECASE)
 TEAMS_PATH = re.compile(r"^/gateway/api/public/teams/v1/org/([^/]+)/teams(?:/([^/]+)/members)?$")
 JQL_FIELDS = {"status": lambda i: i["fields"]["status"]["name"], "project": lambda i: i["fields"]["project"]["key"],
               "key": lambda i: i["key"]}
@@ -84,7 +84,7 @@ def make_users(count: int, cloud: bool) -> list[dict]:
 
 
 def parse_jql(jql: str, zone: ZoneInfo = ZoneInfo("UTC")):
-    """A predicate for the small JQL subset tests use: clauses ``f = v`` / ``f in (a, b)``, and
+    """A predicate for the small JQL subset tests use: clauses ``f = v`` / ``f in (a, b)`` / ``f not in``, and
     ``created``/``updated`` ``<=``/``>=``/``<``/``>`` ``now()`` or a date read in ``zone``, joined by AND
     (parentheses around clauses allowed); ORDER BY is ignored."""
     clauses = []
@@ -97,7 +97,9 @@ def parse_jql(jql: str, zone: ZoneInfo = ZoneInfo("UTC")):
             clauses.append(date_clause(field, match.group(2), match.group(3), zone))
         elif field in JQL_FIELDS and match.group(2) not in COMPARE:
             values = {v.strip().strip('"\'') for v in match.group(3).strip("()").split(",")}
-            clauses.append(lambda issue, get=JQL_FIELDS[field], values=values: get(issue) in values)
+            outside = match.group(2)[:3].lower() == "not"
+            clauses.append(lambda issue, get=JQL_FIELDS[field], values=values, outside=outside:
+                           (get(issue) in values) != outside)
         else:
             raise ValueError(f"Error in the JQL Query: cannot parse {clause!r}")
     return lambda issue: all(matches(issue) for matches in clauses)
