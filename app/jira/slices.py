@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .client import JiraClient, Page
+from .client import JiraClient, JiraError, Page
 
 MIN_SLICE_ISSUES = 200  # a query this small is paged as it is
 SLICES_PER_FETCHER = 2  # slices per concurrent fetch, so a slow slice does not leave the others idle
@@ -197,7 +197,7 @@ def plan_cloud(client: JiraClient, jql: str) -> SlicePlan:
     small projects grouped; the query as it is when small or when no project is listed."""
     total = client.count_issues(jql)
     where, _order = split_order_by(jql)
-    projects = [] if total is not None and total <= MIN_SLICE_ISSUES else client.project_sizes()
+    projects = [] if total is not None and total <= MIN_SLICE_ISSUES else listed_projects(client)
     if not projects:
         return SlicePlan([Slice(jql)], total)
     target = slice_target(total or 0, client.fetch_concurrency)
@@ -211,6 +211,14 @@ def plan_cloud(client: JiraClient, jql: str) -> SlicePlan:
     # Issues of a project the listing did not show (one created during the run) come in a slice of their own.
     queries.append(restricted(where, f"project not in ({key_list(key for key, _ in projects)})"))
     return SlicePlan([Slice(q + WINDOW_ORDER) for q in queries], total)
+
+
+def listed_projects(client: JiraClient) -> list[tuple[str, int | None]]:
+    """The projects and their sizes, or none when Jira fails to list them (the query is then paged whole)."""
+    try:
+        return client.project_sizes()
+    except JiraError:
+        return []
 
 
 def key_list(keys) -> str:

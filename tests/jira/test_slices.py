@@ -54,6 +54,14 @@ def test_every_cloud_issue_comes_once_across_project_and_created_slices(zone):
     assert all(s.jql.count("ORDER BY") == 1 and s.jql.endswith("ORDER BY created ASC, key ASC") for s in slices)
 
 
+def test_without_an_approximate_count_projects_are_still_slices_of_their_own():
+    issues = cloud_issues()
+    with FakeJira("cloud", issues, projects=make_projects(4), page_cap=20, approximate_count=False) as jira:
+        slices, seen = sliced_keys(client_for(jira), "created <= now()")
+    assert seen == Counter(issue["key"] for issue in issues)
+    assert len(slices) == 4 and not [s for s in slices if "created >= " in s.jql]  # P1, P2, P3 with P4, the rest
+
+
 def test_a_small_query_is_paged_as_it_is():
     with FakeJira("cloud", make_issues(50), projects=make_projects(4), page_cap=20) as jira:
         slices, seen = sliced_keys(client_for(jira), "created <= now() ORDER BY key")
