@@ -28,6 +28,7 @@ from ..jira.prune import DEFAULT_THRESHOLD, plan_prune
 from ..mapping.configs import WebhookConfig
 from ..mapping.translate import build_jq_input, translate
 from .catalog import live_identifiers, stored_versions, unchanged
+from .fields import refresh_field_ids
 from .lock import pass_lock
 from .passes import Counts, finish_pass, last_success, last_watermark, start_pass
 
@@ -127,6 +128,7 @@ class Reconciler:
         """Record, run and settle one pass."""
         webhook = self.config.identifier
         self.counts, self.announced = Counts(), None
+        refresh_field_ids(self.store, self.jira)
         self.importing = last_success(self.engine, webhook) is None
         previous = last_watermark(self.engine, webhook)
         pass_id = start_pass(self.engine, kind, webhook)

@@ -26,6 +26,20 @@ from tests.support.helpers import load_fixture
 STATUSES = ("To Do", "In Progress", "Done")
 JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(<=|>=|=|in)\s*(.+?)\s*$', re.IGNORECASE)
 TEAMS_PATH = re.compile(r"^/gateway/api/public/teams/v1/org/([^/]+)/teams(?:/([^/]+)/members)?$")
+ISSUE_PATH = re.compile(r"^/rest/api/2/issue/([^/]+)$")
+# GET /rest/api/2/field as Jira Cloud answers it: system fields, then custom fields with their schema.
+FIELD_LIST = [
+    {"id": "summary", "key": "summary", "name": "Summary", "custom": False,
+     "schema": {"type": "string", "system": "summary"}},
+    {"id": "customfield_10020", "key": "customfield_10020", "name": "Sprint", "custom": True,
+     "schema": {"type": "array", "items": "json", "custom": "com.pyxis.greenhopper.jira:gh-sprint",
+                "customId": 10020}},
+    {"id": "customfield_10016", "key": "customfield_10016", "name": "Story point estimate", "custom": True,
+     "schema": {"type": "number", "custom": "com.pyxis.greenhopper.jira:jsw-story-points", "customId": 10016}},
+    {"id": "customfield_10028", "key": "customfield_10028", "name": "Story Points", "custom": True,
+     "schema": {"type": "number", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float",
+                "customId": 10028}},
+]
 JQL_FIELDS = {"status": lambda i: i["fields"]["status"]["name"], "project": lambda i: i["fields"]["project"]["key"],
               "key": lambda i: i["key"]}
 JQL_DATES = ("created", "updated")
@@ -156,6 +170,7 @@ class FakeJira(JsonServer, WebhookAdmin):
         self.issues, self.projects, self.users = list(issues), list(projects), list(users)
         self.approximate_count = approximate_count
         self.webhooks: dict[int, dict] = {}
+        self.fields = copy.deepcopy(FIELD_LIST)
         self.routes = {
             ("GET", "/rest/api/2/serverInfo"): self.server_info,
             ("POST", "/rest/api/2/search"): self.search_server,
@@ -199,6 +214,10 @@ class FakeJira(JsonServer, WebhookAdmin):
             handler = None
         if handler is None and TEAMS_PATH.match(request.path) and self.cloud:
             handler = self.teams_api
+        if handler is None and request.method == "GET" and ISSUE_PATH.match(request.path):
+            handler = self.get_issue
+        if handler is None and (request.method, request.path) == ("GET", "/rest/api/2/field"):
+            handler = self.list_fields
         if handler is None:
             return 404, {"errorMessages": ["Not found"]}, {}
         return handler(request)
@@ -234,6 +253,18 @@ class FakeJira(JsonServer, WebhookAdmin):
     def issue(self, key: str) -> dict:
         """The stored issue with this key."""
         return next(i for i in self.issues if i["key"] == key)
+
+    def get_issue(self, request: Request):
+        """GET /rest/api/2/issue/{idOrKey}: the whole issue; 404 for one Jira does not have."""
+        wanted = ISSUE_PATH.match(request.path).group(1)
+        found = next((i for i in self.issues if wanted in (i["id"], i["key"])), None)
+        if found is None:
+            return 404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."]}, {}
+        return 200, found, {}
+
+    def list_fields(self, request: Request):
+        """GET /rest/api/2/field: every field, system and custom."""
+        return 200, self.fields, {}
 
     def search_server(self, request: Request):
         """/rest/api/2/search: startAt paging with total; Cloud answers 410 as since 2025."""
