@@ -2,8 +2,8 @@
 ``/rest/api/2/project/{key}/versions`` and ``.../components`` answer plain JSON arrays (404 for an
 unknown project); ``/rest/agile/1.0/board`` and ``/rest/agile/1.0/board/{id}/sprint`` answer pages
 (``maxResults``, ``startAt``, ``isLast``, ``values``; at most 50 a page, as Jira grants), a board that
-is not a scrum board answering 400 "The board does not support sprints"; an instance without Jira
-Software (``software=False``) answers 404 on the agile API."""
+is not a scrum board answering 400 "The board does not support sprints", one in ``unavailable`` 503;
+an instance without Jira Software (``software=False``) answers 404 on the agile API."""
 
 from __future__ import annotations
 
@@ -70,6 +70,8 @@ class ObjectApi:
     software: bool
     projects: list[dict]
     page_cap: int
+    # Boards whose sprints answer 503, as an overloaded instance does.
+    unavailable: frozenset[int] = frozenset()
 
     def object_handler(self, request: Request):
         """The handler of a release, component, board or sprint request, None for other paths."""
@@ -97,6 +99,8 @@ class ObjectApi:
         if board is None:
             return 404, {"errorMessages": ["Board does not exist or you do not have permission to see it."],
                          "errors": {}}, {}
+        if board["id"] in self.unavailable:
+            return 503, {"errorMessages": ["Service unavailable"]}, {"Retry-After": "0"}
         if board["type"] != "scrum":
             return 400, {"errorMessages": ["The board does not support sprints"], "errors": {}}, {}
         return 200, agile_page(self.sprints.get(board["id"], []), request, self.page_cap), {}
