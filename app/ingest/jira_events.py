@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from functools import partial
 
 from .security import sign_body
 from .versions import parse_jira_time
@@ -79,13 +80,11 @@ def body_key(kind: str) -> str:
 
 
 BUILDERS = {"issue": build_issue_event, "project": build_project_event, "user": build_user_event,
-            "team": build_team_event}
+            "team": build_team_event, **{kind: partial(build_object_event, kind) for kind in ID_KINDS}}
 
 
 def build_event(kind: str, item: dict) -> dict:
     """The update event for one fetched ``kind`` object."""
-    if kind in ID_KINDS:
-        return build_object_event(kind, item)
     return BUILDERS[kind](item)
 
 
