@@ -135,7 +135,8 @@ class JiraClient:
             return None
 
     def pages(self, kind: str, jql: str, cursor=None, fields: tuple[str, ...] = ALL_FIELDS) -> Iterator[Page]:
-        """Pages of ``kind`` objects from ``cursor`` on (None: the beginning); issues with ``fields``."""
+        """Pages of ``kind`` objects from ``cursor`` on (None: the beginning); issues with ``fields``;
+        releases, components, boards and sprints as app.jira.kinds reads them."""
         cloud = self.detect_deployment() == "cloud"
         if kind == "issue":
             return (self.cloud_issue_pages(jql, cursor, fields) if cloud
@@ -146,6 +147,10 @@ class JiraClient:
             if not cloud:
                 raise ConfigError("teams come from the Atlassian Teams API, which only Jira Cloud has")
             return self.team_pages(cursor)
+        if kind in ("release", "component", "board", "sprint"):
+            from .kinds import object_pages  # imported here: kinds builds on this module's Page
+
+            return object_pages(self, kind, cursor)
         return self.user_pages(cursor or 0, cloud)
 
     def search_server(self, jql: str, start_at: int, max_results: int, fields: tuple[str, ...]) -> dict:

@@ -10,7 +10,8 @@ event stamped later is never overwritten by an older search result.
   pass saw, so Jira's clock, not this machine's) minus OVERLAP_MS; the first pass imports everything.
 - full: every issue listed cheaply (keys and `updated`), those whose catalog version is older
   refetched, entities whose issue Jira no longer has deleted under the prune threshold and never after
-  an incomplete listing; projects and users too when the configuration maps them.
+  an incomplete listing; projects, users, releases, components, boards and sprints too (each listed
+  whole) when the configuration maps them.
 """
 
 import uuid
@@ -41,6 +42,8 @@ PAGE_SIZE = 100
 CATALOG_WEBHOOK = "jira-catalog"
 DELIVERY_PREFIX = "reconcile-"
 PROBE_ID = "RECONCILE-PROBE-1"
+# Kinds a full pass lists whole, in this order (projects before what belongs to them).
+SYNCED_KINDS = ("project", "user", "release", "component", "board", "sprint")
 
 
 class ReconcileFailed(BridgeError):
@@ -163,7 +166,7 @@ class Reconciler:
             raise ReconcileFailed(f"Jira listed {len(listed)} issues of the {self.announced} it announced: "
                                   "the listing is incomplete, nothing was deleted")
         self.prune("issue", {blueprint: set(listed) for blueprint in self.targets("issue")})
-        for kind in ("project", "user"):
+        for kind in SYNCED_KINDS:
             if self.targets(kind):
                 self.sync(kind)
         return newest(watermark, max((v for v in listed.values() if v is not None), default=None))
@@ -198,7 +201,8 @@ class Reconciler:
         return max((v for v in versions.values() if v is not None), default=None)
 
     def sync(self, kind: str) -> None:
-        """Every project or user: sent when the catalog's entity differs, pruned when gone."""
+        """Every object of `kind` (a project, user, release, component, board or sprint): sent when
+        the catalog's entity differs, pruned when gone."""
         produced: dict[str, set[str]] = defaultdict(set)
         for page in self.jira.pages(kind, ""):
             self.counts.seen += len(page.items)

@@ -5,7 +5,8 @@ with the user's time zone, issue search (Server ``startAt`` paging with ``total`
 with ``nextPageToken``/``isLast`` and ``fields`` defaulting to ``id``, on version 2 or, with
 ``v2_search=False``, only on version 3; JQL dates such as ``updated >= "yyyy-MM-dd HH:mm"`` read in the
 user's time zone), Cloud's approximate count, projects, users, Cloud's Atlassian Teams API (teams paged by
-``cursor``, members by ``pageInfo``/``after``) and the webhook registration APIs of each version
+``cursor``, members by ``pageInfo``/``after``), releases, components, boards and sprints
+(tests/support/fake_jira_objects.py) and the webhook registration APIs of each version
 (tests/support/fake_jira_webhooks.py). Page sizes are capped like an instance setting; basic auth or
 (Server) a personal access token is required.
 """
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from app.ingest.versions import parse_jira_time
 from tests.support.fake_http import JsonServer, Request
+from tests.support.fake_jira_objects import ObjectApi
 from tests.support.fake_jira_webhooks import WebhookAdmin
 from tests.support.helpers import load_fixture
 
@@ -148,16 +150,20 @@ def decode_token(token: str) -> int:
     return int(base64.urlsafe_b64decode(token.encode()).decode().split(":")[1])
 
 
-class FakeJira(JsonServer, WebhookAdmin):
-    """A Jira instance in ``mode`` "server" or "cloud" holding the given issues, projects and users;
+class FakeJira(JsonServer, WebhookAdmin, ObjectApi):
+    """A Jira instance in ``mode`` "server" or "cloud" holding the given issues, projects, users,
+    versions and components (by project key), boards and sprints (by board id);
     ``version`` is what serverInfo reports (default 9.12.2 on Server, Data Center before 10)."""
 
     def __init__(self, mode: str = "server", issues=(), projects=(), users=(), page_cap: int = 100,
                  latency: float = 0.0, user: str = "bot@example.com", token: str = "jira-token",
                  pat: str | None = None, approximate_count: bool = True, teams=(), members=None,
                  org_id: str = "org-1", stops_at: int | None = None, version: str | None = None,
-                 time_zone: str = "UTC", v2_search: bool = True):
+                 time_zone: str = "UTC", v2_search: bool = True, versions=None, components=None,
+                 boards=(), sprints=None, software: bool = True):
         super().__init__(latency)
+        self.versions, self.components = dict(versions or {}), dict(components or {})
+        self.boards, self.sprints, self.software = list(boards), dict(sprints or {}), software
         self.version = version or ("1001.0.0-SNAPSHOT" if mode == "cloud" else "9.12.2")
         self.time_zone, self.v2_search = ZoneInfo(time_zone), v2_search
         # Search pages from this offset on answer 503 (with Retry-After: 0), as an overloaded instance does.
@@ -209,7 +215,8 @@ class FakeJira(JsonServer, WebhookAdmin):
         """Dispatch to the matching API handler."""
         if request.path != "/rest/api/2/serverInfo" and not self.authorized(request):
             return 401, {"errorMessages": ["You are not authenticated."]}, {}
-        handler = self.routes.get((request.method, request.path)) or self.webhook_handler(request)
+        handler = (self.routes.get((request.method, request.path)) or self.webhook_handler(request)
+                   or self.object_handler(request))
         if request.path.startswith("/rest/api/2/search/jql") and not self.v2_search:
             handler = None
         if handler is None and TEAMS_PATH.match(request.path) and self.cloud:
