@@ -55,6 +55,7 @@ def test_a_deleted_version_is_deleted():
     (CLOUD_ISSUE, ["1"]),
     ("mattermost-cloud-issue-created-sprint-objects.derived.json", ["1"]),
     ("oizhaolei-cloud-v3-issue-updated-dc-sprint.derived.json", ["2"]),
+    ("pinpt-cloud-issue-updated-sprint.json", ["197"]),
     ("mattermost-cloud-issue-created-unreadable-sprint.derived.json", []),
     ("seed-issue-created.json", []),
 ])
