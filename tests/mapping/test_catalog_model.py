@@ -116,43 +116,39 @@ def test_versions_as_the_project_versions_answer_lists_them():
         "startDate": None, "releaseDate": None, "projectId": "12310710"}
 
 
-def test_a_created_sprint_is_future_on_its_board():
-    change = only(load_fixture("pinpt-cloud-sprint-created.json"))
-    assert (change.blueprint, change.identifier, change.operation) == ("jiraSprint", "196", "upsert")
-    assert change.entity["title"] == "TES Sprint 2"
-    assert change.entity["properties"] == {
-        "state": "future", "goal": None, "startDate": None, "endDate": None, "completeDate": None,
-        "createdDate": None}
-    assert change.entity["relations"] == {"board": "9"}
+def sprint_properties(state, goal=None, start=None, end=None, complete=None):
+    """The jiraSprint properties expected of a sprint event (no sprint here carries createdDate)."""
+    return {"state": state, "goal": goal, "startDate": start, "endDate": end, "completeDate": complete,
+            "createdDate": None}
 
 
-def test_a_sprint_updated_as_it_starts_is_active():
-    change = only(load_fixture("pinpt-cloud-sprint-updated-started.json"))
-    assert (change.identifier, change.entity["title"]) == ("196", "TES Sprint 2")
-    assert change.entity["properties"] == {
-        "state": "active", "goal": "take over the world! \U0001F30D\U0001F30E\U0001F30F",
-        "startDate": "2020-07-30T21:13:24.588Z", "endDate": "2020-08-13T21:13:00.000Z",
-        "completeDate": None, "createdDate": None}
-    assert change.entity["relations"] == {"board": "9"}
-
-
-def test_a_closed_sprint_carries_its_completion():
-    change = only(load_fixture("pinpt-cloud-sprint-closed.json"))
-    assert (change.identifier, change.entity["title"]) == ("192", "TSD Sprint 1")
-    assert change.entity["properties"] == {
-        "state": "closed", "goal": "", "startDate": "2020-07-07T00:37:08.707Z",
-        "endDate": "2020-07-21T00:37:06.000Z", "completeDate": "2020-07-07T00:37:55.692Z", "createdDate": None}
-    assert change.entity["relations"] == {"board": "81"}
+@pytest.mark.parametrize("name, identifier, title, properties, board", [
+    ("pinpt-cloud-sprint-created.json", "196", "TES Sprint 2", sprint_properties("future"), "9"),
+    ("pinpt-cloud-sprint-updated-started.json", "196", "TES Sprint 2", sprint_properties(
+        "active", "take over the world! \U0001F30D\U0001F30E\U0001F30F",
+        "2020-07-30T21:13:24.588Z", "2020-08-13T21:13:00.000Z"), "9"),
+    ("valuestream-cloud-sprint-started.derived.json", "1", "TS Sprint 1", sprint_properties(
+        "active", "", "2019-11-22T17:13:15.221Z", "2019-12-06T17:13:00.000Z"), "2"),
+    ("valuestream-cloud-sprint-closed.derived.json", "1", "TS Sprint 1", sprint_properties(
+        "closed", "", "2019-11-22T17:13:15.221Z", "2019-12-06T17:13:00.000Z", "2019-11-22T17:15:05.352Z"), "2"),
+    ("pinpt-cloud-sprint-closed.json", "192", "TSD Sprint 1", sprint_properties(
+        "closed", "", "2020-07-07T00:37:08.707Z", "2020-07-21T00:37:06.000Z", "2020-07-07T00:37:55.692Z"), "81"),
+])
+def test_sprint_events_give_the_sprint_on_its_board(name, identifier, title, properties, board):
+    change = only(load_fixture(name))
+    assert (change.blueprint, change.identifier, change.operation) == ("jiraSprint", identifier, "upsert")
+    assert change.entity["title"] == title
+    assert change.entity["properties"] == properties
+    assert change.entity["relations"] == {"board": board}
 
 
 def test_sprints_as_the_board_sprints_answer_lists_them():
     sprints = listed("gojira-server-rest-agile-1-board-sprint-response.json")
     closed = only({"webhookEvent": "sprint_updated", "sprint": sprints[740]})
     assert (closed.identifier, closed.entity["title"]) == ("740", "Iteration-10")
-    assert closed.entity["properties"] == {
-        "state": "closed", "goal": None, "startDate": "2016-04-11T07:29:03.294-07:00",
-        "endDate": "2016-04-27T08:29:00.000-07:00", "completeDate": "2016-04-28T05:08:48.543-07:00",
-        "createdDate": None}
+    assert closed.entity["properties"] == sprint_properties(
+        "closed", None, "2016-04-11T07:29:03.294-07:00", "2016-04-27T08:29:00.000-07:00",
+        "2016-04-28T05:08:48.543-07:00")
     assert closed.entity["relations"] == {"board": "734"}
     future = only({"webhookEvent": "sprint_updated", "sprint": sprints[846]})
     assert (future.entity["properties"]["state"], future.entity["properties"]["goal"]) == ("future", "My Goal")
@@ -223,7 +219,7 @@ def test_an_issue_moved_into_a_sprint_relates_to_it(client):
     before["issue"]["fields"]["customfield_10021"] = None
     after = copy.deepcopy(load_fixture("mattermost-cloud-issue-created-sprint-objects.derived.json"))
     after["timestamp"] = before["timestamp"] + 1000
-    sprint = load_fixture("ocean-testdata-sprint-started.json")
+    sprint = load_fixture("valuestream-cloud-sprint-started.derived.json")
     for payload in (sprint, before):
         assert post_event(client, payload, webhook="jira-catalog").json["status"] == "applied"
     assert read(client, "jiraIssue", "KT-22")["relations"]["sprints"] == []
