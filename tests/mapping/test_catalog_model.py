@@ -45,12 +45,6 @@ def test_version_events_give_the_release(name, identifier, title, properties):
     assert change.entity["properties"] == properties
 
 
-def test_a_deleted_version_is_deleted():
-    payload = {**load_fixture("putit-cloud-version-released.json"), "webhookEvent": "jira:version_deleted"}
-    change = only(payload)
-    assert (change.blueprint, change.identifier, change.operation) == ("jiraRelease", "10000", "delete")
-
-
 @pytest.mark.parametrize("name, sprints", [
     (CLOUD_ISSUE, ["1"]),
     ("mattermost-cloud-issue-created-sprint-objects.derived.json", ["1"]),
