@@ -32,6 +32,12 @@ class JiraError(BridgeError):
         self.jira_status = jira_status
 
 
+class JiraRejected(ConfigError):
+    """Jira answered 400: the request (a JQL query, a parameter) is not one it accepts."""
+
+    jira_status = 400
+
+
 @dataclass(frozen=True)
 class JiraSettings:
     """Where Jira is and how to authenticate; secrets are kept out of ``repr``."""
@@ -98,7 +104,7 @@ class JiraClient:
             raise ConfigError(f"Jira refused the credentials ({response.status_code} on {path.split('?')[0]})"
                               + (f": check {self.credentials_hint}" if self.credentials_hint else ""))
         if response.status_code == 400:
-            raise ConfigError(f"Jira rejected the request: {describe_error(response)}")
+            raise JiraRejected(f"Jira rejected the request: {describe_error(response)}")
         if not response.ok:
             raise JiraError(f"{method} {path.split('?')[0]}: {describe_error(response)}", response.status_code)
         return response.json() if response.content else None

@@ -5,7 +5,8 @@
 - boards: ``/rest/agile/1.0/board``, paged by ``startAt`` until ``isLast``;
 - sprints: ``/rest/agile/1.0/board/{id}/sprint`` of every board (boards in id order, so a cursor is
   ``"<board id>:<startAt>"``), each sprint once although it shows on every board whose filter covers
-  its issues. Boards without sprints (kanban, some team-managed ones) answer 400: they are skipped.
+  its issues. Boards without sprints (kanban, some team-managed ones) answer 400, whatever the language
+  of Jira's message: they are skipped.
 
 The objects are what Jira's ``jira:version_*``, ``sprint_*`` and ``board_*`` webhooks carry.
 """
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from .client import JiraError, Page
+from .client import JiraError, JiraRejected, Page
 
 if TYPE_CHECKING:
     from .client import JiraClient
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 OBJECT_KINDS = ("release", "component", "board", "sprint")
 PROJECT_COLLECTIONS = {"release": "versions", "component": "components"}
 BOARDS_PATH = "/rest/agile/1.0/board"
-# Jira's answer (400) on the sprints of a board that has none.
-NO_SPRINTS = "does not support sprints"
 
 
 def object_pages(client: JiraClient, kind: str, cursor: int | str | None) -> Iterator[Page]:
@@ -108,11 +107,15 @@ def sprint_pages(client: JiraClient, cursor: str | None) -> Iterator[Page]:
 
 def board_sprints(client: JiraClient, board: int, start_at: int) -> Iterator[tuple[int, list, int | None]]:
     """The sprint pages of one board; a single empty one when the board has no sprints."""
+    listed = bool(start_at)
     try:
-        yield from agile_pages(client, f"{BOARDS_PATH}/{board}/sprint", start_at)
-    except ConfigError as exc:
-        # JiraClient.call turns a 400 into a ConfigError carrying Jira's message.
-        if NO_SPRINTS not in str(exc):
+        for page in agile_pages(client, f"{BOARDS_PATH}/{board}/sprint", start_at):
+            listed = True
+            yield page
+    except JiraRejected:
+        # The parameters are the client's own, so a 400 on a board's first page is the board having no
+        # sprints; past it the board had some, and the listing must not go on without them.
+        if listed:
             raise
         yield start_at, [], None
 

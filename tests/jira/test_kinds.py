@@ -89,10 +89,16 @@ def test_sprints_resume_at_the_board_and_page_of_the_cursor():
             list(client_for(jira).pages("sprint", "", cursor="board-2"))
 
 
-def test_a_rejection_other_than_no_sprints_stops_the_listing():
+def test_a_rejection_past_a_boards_first_page_stops_the_listing():
     with scrum_jira() as jira:
         listing = client_for(jira).pages("sprint", "")
         next(listing)
         jira.inject(1, 400)
         with pytest.raises(ConfigError, match="injected"):
             list(listing)
+
+
+def test_a_board_without_sprints_is_skipped_whatever_the_language_of_jiras_answer():
+    with scrum_jira() as jira:
+        jira.no_sprints_message = "Das Board unterstützt keine Sprints"
+        assert ids(client_for(jira).pages("sprint", "", cursor="2:0")) == [5, 20, 21, 40]

@@ -70,6 +70,8 @@ class ObjectApi:
     software: bool
     projects: list[dict]
     page_cap: int
+    # What a board without sprints answers, in the language of the Jira user.
+    no_sprints_message = "The board does not support sprints"
     # Boards whose sprints answer 503, as an overloaded instance does.
     unavailable: frozenset[int] = frozenset()
 
@@ -102,7 +104,7 @@ class ObjectApi:
         if board["id"] in self.unavailable:
             return 503, {"errorMessages": ["Service unavailable"]}, {"Retry-After": "0"}
         if board["type"] != "scrum":
-            return 400, {"errorMessages": ["The board does not support sprints"], "errors": {}}, {}
+            return 400, {"errorMessages": [self.no_sprints_message], "errors": {}}, {}
         return 200, agile_page(self.sprints.get(board["id"], []), request, self.page_cap), {}
 
 
