@@ -23,16 +23,10 @@ LINK_EVENT = load_fixture("mobitel-server-issuelink-created.json")
 
 
 @pytest.fixture
-def linked_jira():
+def jira():
+    """Overrides the conftest's: issues PI-1 to PI-3, served."""
     with FakeJira("server", issues=make_issues(3)) as fake:
         yield fake
-
-
-@pytest.fixture
-def linked_app(database_url, linked_jira):
-    application = open_app(database_url, linked_jira)
-    yield application
-    runtime_of(application).store.close()
 
 
 def reconciler(app):
@@ -74,39 +68,39 @@ def unreachable_jira():
     return JiraClient(JiraSettings(url="http://127.0.0.1:9", user="u", token="t", retries=1))
 
 
-def test_a_link_event_makes_both_issues_current_once(linked_app, linked_jira):
-    deliver_issues(linked_app, linked_jira)
-    event = link_in_jira(linked_jira, "PI-1", "PI-2")
-    answer = post_event(linked_app.test_client(), event, webhook="jira-catalog")
+def test_a_link_event_makes_both_issues_current_once(jira_app, jira):
+    deliver_issues(jira_app, jira)
+    event = link_in_jira(jira, "PI-1", "PI-2")
+    answer = post_event(jira_app.test_client(), event, webhook="jira-catalog")
     assert answer.json["status"] == "ignored"
-    assert entity(linked_app, "PI-1")["relations"]["blocks"] == []
+    assert entity(jira_app, "PI-1")["relations"]["blocks"] == []
 
-    assert refresh_linked_issues(reconciler(linked_app)) == 1
-    assert entity(linked_app, "PI-1")["relations"]["blocks"] == ["PI-2"]
-    assert entity(linked_app, "PI-2")["relations"]["isBlockedBy"] == ["PI-1"]
-    assert load_state(runtime_of(linked_app).store.engine, LINK_CURSOR) == answer.json["eventId"]
-    issue_reads = [r for r in linked_jira.log if r.path.startswith("/rest/api/2/issue/")]
-    assert refresh_linked_issues(reconciler(linked_app)) == 0
-    assert len([r for r in linked_jira.log if r.path.startswith("/rest/api/2/issue/")]) == len(issue_reads) == 2
-
-
-def test_a_deleted_link_is_removed_and_an_issue_jira_no_longer_shows_is_skipped(linked_app, linked_jira):
-    deliver_issues(linked_app, linked_jira)
-    post_event(linked_app.test_client(), link_in_jira(linked_jira, "PI-1", "PI-2"), webhook="jira-catalog")
-    refresh_linked_issues(reconciler(linked_app))
-    gone = linked_jira.issues.pop(1)
-    linked_jira.issue("PI-1")["fields"].update(issuelinks=[], updated="2024-02-02T10:00:00.000+0000")
-    deleted = link_event(linked_jira.issue("PI-1")["id"], gone["id"], "issuelink_deleted")
-    post_event(linked_app.test_client(), deleted, webhook="jira-catalog")
-
-    assert refresh_linked_issues(reconciler(linked_app)) == 1
-    assert entity(linked_app, "PI-1")["relations"]["blocks"] == []
+    assert refresh_linked_issues(reconciler(jira_app)) == 1
+    assert entity(jira_app, "PI-1")["relations"]["blocks"] == ["PI-2"]
+    assert entity(jira_app, "PI-2")["relations"]["isBlockedBy"] == ["PI-1"]
+    assert load_state(runtime_of(jira_app).store.engine, LINK_CURSOR) == answer.json["eventId"]
+    issue_reads = [r for r in jira.log if r.path.startswith("/rest/api/2/issue/")]
+    assert refresh_linked_issues(reconciler(jira_app)) == 0
+    assert len([r for r in jira.log if r.path.startswith("/rest/api/2/issue/")]) == len(issue_reads) == 2
 
 
-def test_while_jira_is_unreachable_the_events_wait_for_the_next_attempt(database_url, linked_jira):
-    app = open_app(database_url, linked_jira)
-    deliver_issues(app, linked_jira)
-    post_event(app.test_client(), link_in_jira(linked_jira, "PI-1", "PI-2"), webhook="jira-catalog")
+def test_a_deleted_link_is_removed_and_an_issue_jira_no_longer_shows_is_skipped(jira_app, jira):
+    deliver_issues(jira_app, jira)
+    post_event(jira_app.test_client(), link_in_jira(jira, "PI-1", "PI-2"), webhook="jira-catalog")
+    refresh_linked_issues(reconciler(jira_app))
+    gone = jira.issues.pop(1)
+    jira.issue("PI-1")["fields"].update(issuelinks=[], updated="2024-02-02T10:00:00.000+0000")
+    deleted = link_event(jira.issue("PI-1")["id"], gone["id"], "issuelink_deleted")
+    post_event(jira_app.test_client(), deleted, webhook="jira-catalog")
+
+    assert refresh_linked_issues(reconciler(jira_app)) == 1
+    assert entity(jira_app, "PI-1")["relations"]["blocks"] == []
+
+
+def test_while_jira_is_unreachable_the_events_wait_for_the_next_attempt(database_url, jira):
+    app = open_app(database_url, jira)
+    deliver_issues(app, jira)
+    post_event(app.test_client(), link_in_jira(jira, "PI-1", "PI-2"), webhook="jira-catalog")
     unreachable = reconciler(app)
     unreachable.jira = unreachable_jira()
     with pytest.raises(GaveUp):
@@ -114,22 +108,22 @@ def test_while_jira_is_unreachable_the_events_wait_for_the_next_attempt(database
     assert load_state(runtime_of(app).store.engine, LINK_CURSOR) is None
     runtime_of(app).store.close()
 
-    app = open_app(database_url, linked_jira)
+    app = open_app(database_url, jira)
     assert refresh_linked_issues(reconciler(app)) == 1
     assert entity(app, "PI-1")["relations"]["blocks"] == ["PI-2"]
     runtime_of(app).store.close()
 
 
-def test_the_worker_thread_follows_link_events(linked_app, linked_jira):
-    deliver_issues(linked_app, linked_jira)
-    state, stop = runtime_of(linked_app), threading.Event()
+def test_the_worker_thread_follows_link_events(jira_app, jira):
+    deliver_issues(jira_app, jira)
+    state, stop = runtime_of(jira_app), threading.Event()
     thread = start_following(state.store, state.configs, state.settings, stop)
     try:
-        post_event(linked_app.test_client(), link_in_jira(linked_jira, "PI-2", "PI-3"), webhook="jira-catalog")
+        post_event(jira_app.test_client(), link_in_jira(jira, "PI-2", "PI-3"), webhook="jira-catalog")
         deadline = time.monotonic() + 30
-        while entity(linked_app, "PI-2")["relations"]["blocks"] != ["PI-3"] and time.monotonic() < deadline:
+        while entity(jira_app, "PI-2")["relations"]["blocks"] != ["PI-3"] and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert entity(linked_app, "PI-2")["relations"]["blocks"] == ["PI-3"]
+        assert entity(jira_app, "PI-2")["relations"]["blocks"] == ["PI-3"]
         assert load_state(state.store.engine, FIELDS)["sprint"] == ["customfield_10020"]
     finally:
         stop.set()
@@ -147,25 +141,25 @@ def test_only_numeric_issue_ids_are_read_from_a_link_event(body, ids):
     assert linked_issue_ids(body) == ids
 
 
-def test_field_ids_found_in_jira_reach_the_next_delivery(linked_app, linked_jira):
-    store = runtime_of(linked_app).store
-    assert refresh_field_ids(store, reconciler(linked_app).jira)["storyPoints"] == ["customfield_10016",
+def test_field_ids_found_in_jira_reach_the_next_delivery(jira_app, jira):
+    store = runtime_of(jira_app).store
+    assert refresh_field_ids(store, reconciler(jira_app).jira)["storyPoints"] == ["customfield_10016",
                                                                                    "customfield_10028"]
-    payload = build_issue_event(linked_jira.issue("PI-1"))
+    payload = build_issue_event(jira.issue("PI-1"))
     payload["issue"]["fields"].update(customfield_10028=8, customfield_10020=[
         {"id": 4, "name": "Sprint 4", "state": "active", "boardId": 1}])
-    assert post_event(linked_app.test_client(), payload, webhook="jira-catalog").json["status"] == "applied"
-    found = entity(linked_app, "PI-1")
+    assert post_event(jira_app.test_client(), payload, webhook="jira-catalog").json["status"] == "applied"
+    found = entity(jira_app, "PI-1")
     assert (found["properties"]["storyPoints"], found["relations"]["sprints"]) == (8, ["4"])
 
 
-def test_a_pass_reads_the_field_ids_and_a_failing_field_list_keeps_the_known_ones(linked_app, linked_jira):
-    assert linked_app.test_cli_runner().invoke(args=["reconcile"]).exit_code == 0
-    engine = runtime_of(linked_app).store.engine
+def test_a_pass_reads_the_field_ids_and_a_failing_field_list_keeps_the_known_ones(jira_app, jira):
+    assert jira_app.test_cli_runner().invoke(args=["reconcile"]).exit_code == 0
+    engine = runtime_of(jira_app).store.engine
     assert load_state(engine, FIELDS) == {"sprint": ["customfield_10020"],
                                           "storyPoints": ["customfield_10016", "customfield_10028"]}
-    linked_jira.fields = [{"id": "customfield_1", "name": "Sprint", "custom": True}]
-    assert refresh_field_ids(runtime_of(linked_app).store, reconciler(linked_app).jira) == {
+    jira.fields = [{"id": "customfield_1", "name": "Sprint", "custom": True}]
+    assert refresh_field_ids(runtime_of(jira_app).store, reconciler(jira_app).jira) == {
         "sprint": ["customfield_1"]}
-    assert refresh_field_ids(runtime_of(linked_app).store, unreachable_jira()) == {"sprint": ["customfield_1"]}
+    assert refresh_field_ids(runtime_of(jira_app).store, unreachable_jira()) == {"sprint": ["customfield_1"]}
     assert load_state(engine, FIELDS) == {"sprint": ["customfield_1"]}

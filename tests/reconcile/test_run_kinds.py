@@ -25,13 +25,6 @@ def jira(request):
         yield fake
 
 
-@pytest.fixture
-def jira_app(database_url, jira):
-    application = open_app(database_url, jira)
-    yield application
-    runtime_of(application).store.close()
-
-
 def full_pass(app) -> dict:
     """Run `flask --app app reconcile --full`; the pass it recorded."""
     result = app.test_cli_runner().invoke(args=["reconcile", "--full"])
