@@ -12,6 +12,7 @@ from . import statements
 from .access import create_key
 from .committer import GroupCommitter
 from .engine import utcnow
+from .jira_state import FieldIds
 from .migrate import upgrade_schema
 from .tables import event_entities, events
 from .writelock import write_lock_for, writing
@@ -63,6 +64,11 @@ class Store:
         self.write_lock = write_lock_for(engine)
         self.committer = GroupCommitter(engine, self.write_lock)
         self.change_listeners: list[Callable[[sa.Connection, list[EntityChange], int], None]] = []
+        self.field_ids = FieldIds(engine)
+
+    def jira_context(self) -> dict:
+        """What mappings read of Jira under ``jira`` in their input: the custom field ids by role."""
+        return {"fields": self.field_ids.get()}
 
     def create_schema(self) -> None:
         """Create or upgrade the tables to the newest revision."""

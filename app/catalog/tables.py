@@ -158,3 +158,12 @@ reconcile_passes = sa.Table(
     sa.Column("watermark", sa.BigInteger),
     sa.Column("error", sa.Text),
 )
+
+# What the service has learned from Jira: the ids of the custom fields found by name
+# (app.jira.fields), and how far the linked-issue refresh has read the event log (app.reconcile.links).
+jira_state = sa.Table(
+    "jira_state", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -82,7 +82,7 @@ def page_lines(raw: bytes, max_events: int) -> list[tuple[int, bytes]]:
     return lines
 
 
-def parse_line(config: WebhookConfig, line: bytes, query: dict, max_depth: int) -> PreparedEvent:
+def parse_line(config: WebhookConfig, line: bytes, query: dict, max_depth: int, jira: dict) -> PreparedEvent:
     """The event one line carries; BadRequest `invalid_line` saying why it carries none."""
     try:
         text = body_text(line, max_depth + 1)
@@ -101,7 +101,7 @@ def parse_line(config: WebhookConfig, line: bytes, query: dict, max_depth: int) 
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise BadRequest("the line's headers must be an object of strings", "invalid_line")
     raw_body = text[start:end]
-    return prepare_event(config, raw_body, body, body_digest(raw_body.encode("utf-8")), headers, query)
+    return prepare_event(config, raw_body, body, body_digest(raw_body.encode("utf-8")), headers, query, jira)
 
 
 def object_members(text: str) -> dict[str, tuple[object, int, int]]:
@@ -143,7 +143,8 @@ def refusal(number: int, reason: str, message: str) -> dict:
 def process_page(store: Store, config: WebhookConfig, raw: bytes, query: dict, limits: PageLimits) -> Page:
     """Translate every line of a verified page and record its events in one transaction."""
     page, answers = Page(), {}
-    pending = admit_lines(config, page_lines(raw, limits.max_events), query, limits, answers)
+    pending = admit_lines(config, page_lines(raw, limits.max_events), query, limits, answers,
+                          store.jira_context())
     outcomes = record_events(store, pending)
     for (number, prepared, _, seconds), outcome in zip(pending, outcomes):
         observe_event(config.identifier, outcome.status, seconds, prepared.event.delivery_id)
@@ -154,13 +155,13 @@ def process_page(store: Store, config: WebhookConfig, raw: bytes, query: dict, l
 
 
 def admit_lines(config: WebhookConfig, lines: list[tuple[int, bytes]], query: dict, limits: PageLimits,
-                answers: dict[int, dict]) -> list[tuple[int, PreparedEvent, Translation, float]]:
+                answers: dict[int, dict], jira: dict) -> list[tuple[int, PreparedEvent, Translation, float]]:
     """The lines to record, each with its event, translation and translation time, within the
     page's entity budget; the answers of the others go into `answers`."""
     pending, budget = [], limits.max_entities
     for number, line in lines:
         try:
-            prepared = parse_line(config, line, query, limits.max_depth)
+            prepared = parse_line(config, line, query, limits.max_depth, jira)
         except BadRequest as exc:
             answers[number] = refusal(number, exc.reason, exc.message)
             continue

@@ -158,11 +158,12 @@ def visible_query(config: WebhookConfig, query: dict) -> dict:
     return {k: v for k, v in query.items() if k != token_param}
 
 
-def jq_input_for(text: str, body: dict, headers: dict[str, str], query: dict[str, str]) -> dict | str:
+def jq_input_for(text: str, body: dict, headers: dict[str, str], query: dict[str, str],
+                 jira: dict | None = None) -> dict | str:
     """The mappings' input document, built the same way for a new event and for a replay."""
     if SURROGATE_ESCAPE.search(text):
-        return build_jq_input_text(text, headers, query)
-    return build_jq_input(body, headers, query)
+        return build_jq_input_text(text, headers, query, jira)
+    return build_jq_input(body, headers, query, jira)
 
 
 @dataclass(frozen=True)
@@ -176,12 +177,12 @@ class PreparedEvent:
 
 
 def prepare_event(config: WebhookConfig, text: str, body: dict, digest: str, headers: Mapping[str, str],
-                  query: dict) -> PreparedEvent:
-    """The event of a parsed body: credentials dropped, the mappings' document, the delivery id,
-    the event type and the source version."""
+                  query: dict, jira: dict | None = None) -> PreparedEvent:
+    """The event of a parsed body: credentials dropped, the mappings' document (with what the
+    service knows of Jira, `jira`), the delivery id, the event type and the source version."""
     headers = stored_headers(config.security, headers)
     query = visible_query(config, query)
-    jq_input = jq_input_for(text, body, headers, query)
+    jq_input = jq_input_for(text, body, headers, query, jira)
     event = IncomingEvent(
         webhook=config.identifier, body=text, query=query, headers=headers, body_digest=digest,
         delivery_id=delivery_id(config, headers, jq_input),
@@ -192,10 +193,10 @@ def prepare_event(config: WebhookConfig, text: str, body: dict, digest: str, hea
 
 
 def prepare_request(config: WebhookConfig, raw: bytes, headers: Mapping[str, str], query: dict,
-                    max_depth: int) -> PreparedEvent:
+                    max_depth: int, jira: dict | None = None) -> PreparedEvent:
     """The event of a verified request's raw body; BadRequest when it is not a JSON object."""
     text, body = parse_body(raw, max_depth)
-    return prepare_event(config, text, body, body_digest(raw), headers, query)
+    return prepare_event(config, text, body, body_digest(raw), headers, query, jira)
 
 
 def translate_event(config: WebhookConfig, prepared: PreparedEvent, max_entities: int) -> tuple[Translation, float]:
@@ -209,7 +210,7 @@ def translate_event(config: WebhookConfig, prepared: PreparedEvent, max_entities
 def process_request(store: Store, config: WebhookConfig, raw: bytes, headers: dict, query: dict,
                     max_depth: int, max_entities: int) -> EventOutcome:
     """Translate a verified request and record it with its effects; returns the EventOutcome."""
-    prepared = prepare_request(config, raw, headers, query, max_depth)
+    prepared = prepare_request(config, raw, headers, query, max_depth, store.jira_context())
     translation, seconds = translate_event(config, prepared, max_entities)
     outcome = store.ingest(prepared.event, translation)
     observe_event(config.identifier, outcome.status, seconds, prepared.event.delivery_id)
@@ -222,10 +223,10 @@ def process_requests(store: Store, config: WebhookConfig, requests: list[tuple[b
     order; a body that is not a JSON object within `max_depth` is not recorded and answers a failed
     outcome with its reason."""
     outcomes: list[EventOutcome | None] = []
-    pending = []
+    pending, jira = [], store.jira_context()
     for raw, headers in requests:
         try:
-            prepared = prepare_request(config, raw, headers, {}, max_depth)
+            prepared = prepare_request(config, raw, headers, {}, max_depth, jira)
         except BadRequest as exc:
             outcomes.append(EventOutcome(None, "failed", reason=exc.reason,
                                          detail={"reason": exc.reason, "message": exc.message}))

@@ -9,14 +9,21 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from functools import partial
 
 from .security import sign_body
 from .versions import parse_jira_time
 
 UPDATE_EVENTS = {"issue": "jira:issue_updated", "project": "project_updated", "user": "user_updated",
-                 "team": "team_updated"}
+                 "team": "team_updated", "release": "jira:version_updated", "sprint": "sprint_updated",
+                 "board": "board_updated", "component": "component_updated"}
 DELETE_EVENTS = {"issue": "jira:issue_deleted", "project": "project_deleted", "user": "user_deleted",
-                 "team": "team_deleted"}
+                 "team": "team_deleted", "release": "jira:version_deleted", "sprint": "sprint_deleted",
+                 "board": "board_deleted", "component": "component_deleted"}
+# The body key under which each kind's webhooks carry their object, where it is not the kind's name.
+BODY_KEYS = {"release": "version"}
+# Kinds whose objects Jira identifies by their numeric `id` (a string in catalog identifiers).
+ID_KINDS = ("release", "sprint", "board", "component")
 
 
 def now_ms() -> int:
@@ -60,8 +67,20 @@ def build_team_event(team: dict) -> dict:
     return {"timestamp": now_ms(), "webhookEvent": UPDATE_EVENTS["team"], "team": team}
 
 
+def build_object_event(kind: str, item: dict) -> dict:
+    """The update delivery of a release, sprint, board or component: Jira's webhooks carry the same
+    object as its REST API lists (``jira:version_updated`` under ``version``, ``sprint_updated`` under
+    ``sprint``, ...)."""
+    return {"timestamp": now_ms(), "webhookEvent": UPDATE_EVENTS[kind], body_key(kind): item}
+
+
+def body_key(kind: str) -> str:
+    """The key of the body that holds a ``kind`` object."""
+    return BODY_KEYS.get(kind, kind)
+
+
 BUILDERS = {"issue": build_issue_event, "project": build_project_event, "user": build_user_event,
-            "team": build_team_event}
+            "team": build_team_event, **{kind: partial(build_object_event, kind) for kind in ID_KINDS}}
 
 
 def build_event(kind: str, item: dict) -> dict:
@@ -82,9 +101,11 @@ def build_delete_event(kind: str, identifier: str, cloud: bool) -> dict:
         subject = {"key": identifier}
     elif kind == "team":
         subject = {"teamId": identifier}
+    elif kind in ID_KINDS:
+        subject = {"id": identifier}
     else:
         subject = {"accountId": identifier} if cloud else {"name": identifier, "key": identifier}
-    return {"webhookEvent": DELETE_EVENTS[kind], kind: subject}
+    return {"webhookEvent": DELETE_EVENTS[kind], body_key(kind): subject}
 
 
 def encode(event: dict) -> bytes:

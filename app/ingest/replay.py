@@ -25,7 +25,8 @@ def replay_event(store: Store, configs: dict[str, WebhookConfig], event_id: int)
                        "has a configuration", "unknown_webhook")
     body = json.loads(row.body)
     headers = stored_headers(config.security, row.headers)
-    translation = explain_ignored(translate(config, jq_input_for(row.body, body, headers, row.query), body),
+    translation = explain_ignored(translate(config, jq_input_for(row.body, body, headers, row.query,
+                                                                  store.jira_context()), body),
                                   row.event_type)
     return store.reprocess(row.id, row.version, translation)
 

@@ -33,6 +33,12 @@ class JiraError(BridgeError):
         self.jira_status = jira_status
 
 
+class JiraRejected(ConfigError):
+    """Jira answered 400: the request (a JQL query, a parameter) is not one it accepts."""
+
+    jira_status = 400
+
+
 @dataclass(frozen=True)
 class JiraSettings:
     """Where Jira is and how to authenticate; secrets are kept out of ``repr``."""
@@ -102,7 +108,7 @@ class JiraClient:
             raise ConfigError(f"Jira refused the credentials ({response.status_code} on {path.split('?')[0]})"
                               + (f": check {self.credentials_hint}" if self.credentials_hint else ""))
         if response.status_code == 400:
-            raise ConfigError(f"Jira rejected the request: {describe_error(response)}")
+            raise JiraRejected(f"Jira rejected the request: {describe_error(response)}")
         if not response.ok:
             raise JiraError(f"{method} {path.split('?')[0]}: {describe_error(response)}", response.status_code)
         return response.json() if response.content else None
@@ -139,7 +145,8 @@ class JiraClient:
             return None
 
     def pages(self, kind: str, jql: str, cursor=None, fields: tuple[str, ...] = ALL_FIELDS) -> Iterator[Page]:
-        """Pages of ``kind`` objects from ``cursor`` on (None: the beginning); issues with ``fields``."""
+        """Pages of ``kind`` objects from ``cursor`` on (None: the beginning); issues with ``fields``;
+        releases, components, boards and sprints as app.jira.kinds reads them."""
         cloud = self.detect_deployment() == "cloud"
         if kind == "issue":
             return self.issue_pages(jql, cursor, fields)
@@ -149,6 +156,10 @@ class JiraClient:
             if not cloud:
                 raise ConfigError("teams come from the Atlassian Teams API, which only Jira Cloud has")
             return self.team_pages(cursor)
+        if kind in ("release", "component", "board", "sprint"):
+            from .kinds import object_pages  # imported here: kinds builds on this module's Page
+
+            return object_pages(self, kind, cursor)
         return self.user_pages(cursor or 0, cloud)
 
     def issue_pages(self, jql: str, cursor=None, fields: tuple[str, ...] = ALL_FIELDS) -> Iterator[Page]:

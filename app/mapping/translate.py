@@ -52,16 +52,23 @@ class Translation:
     ignored: Failure | None = None
 
 
-def build_jq_input(body: dict, headers: dict[str, str], query_params: dict[str, str]) -> dict:
-    """The document mapping expressions read: body, lower-cased headers, query parameters."""
-    return {"body": body, "headers": {k.lower(): v for k, v in headers.items()},
-            "queryParams": dict(query_params)}
+def build_jq_input(body: dict, headers: dict[str, str], query_params: dict[str, str],
+                   jira: dict | None = None) -> dict:
+    """The document mapping expressions read: body, lower-cased headers, query parameters and, when
+    given, what the service knows of Jira (``jira.fields``: custom field ids by role)."""
+    document = {"body": body, "headers": {k.lower(): v for k, v in headers.items()},
+                "queryParams": dict(query_params)}
+    if jira is not None:
+        document["jira"] = jira
+    return document
 
 
-def build_jq_input_text(body_text: str, headers: dict[str, str], query_params: dict[str, str]) -> str:
+def build_jq_input_text(body_text: str, headers: dict[str, str], query_params: dict[str, str],
+                        jira: dict | None = None) -> str:
     """The same document as JSON text, reusing the already-validated raw body as is."""
     rest = json.dumps({k.lower(): v for k, v in headers.items()}), json.dumps(dict(query_params))
-    return f'{{"body":{body_text},"headers":{rest[0]},"queryParams":{rest[1]}}}'
+    known = "" if jira is None else f',"jira":{json.dumps(jira)}'
+    return f'{{"body":{body_text},"headers":{rest[0]},"queryParams":{rest[1]}{known}}}'
 
 
 def run_program(program: Program, jq_input: dict | str) -> object:

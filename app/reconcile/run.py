@@ -10,7 +10,8 @@ event stamped later is never overwritten by an older search result.
   pass saw, so Jira's clock, not this machine's) minus OVERLAP_MS; the first pass imports everything.
 - full: every issue listed cheaply (keys and `updated`), those whose catalog version is older
   refetched, entities whose issue Jira no longer has deleted under the prune threshold and never after
-  an incomplete listing; projects and users too when the configuration maps them.
+  an incomplete listing; projects, users, releases, components, boards and sprints too (each listed
+  whole) when the configuration maps them.
 """
 
 import uuid
@@ -28,6 +29,7 @@ from ..jira.prune import DEFAULT_THRESHOLD, plan_prune
 from ..mapping.configs import WebhookConfig
 from ..mapping.translate import build_jq_input, translate
 from .catalog import live_identifiers, stored_versions, unchanged
+from .fields import refresh_field_ids
 from .lock import pass_lock
 from .passes import Counts, finish_pass, last_success, last_watermark, start_pass
 
@@ -40,6 +42,8 @@ PAGE_SIZE = 100
 CATALOG_WEBHOOK = "jira-catalog"
 DELIVERY_PREFIX = "reconcile-"
 PROBE_ID = "RECONCILE-PROBE-1"
+# Kinds a full pass lists whole, in this order (projects before what belongs to them).
+SYNCED_KINDS = ("project", "user", "release", "component", "board", "sprint")
 
 
 class ReconcileFailed(BridgeError):
@@ -127,6 +131,7 @@ class Reconciler:
         """Record, run and settle one pass."""
         webhook = self.config.identifier
         self.counts, self.announced = Counts(), None
+        refresh_field_ids(self.store, self.jira)
         self.importing = last_success(self.engine, webhook) is None
         previous = last_watermark(self.engine, webhook)
         pass_id = start_pass(self.engine, kind, webhook)
@@ -161,7 +166,7 @@ class Reconciler:
             raise ReconcileFailed(f"Jira listed {len(listed)} issues of the {self.announced} it announced: "
                                   "the listing is incomplete, nothing was deleted")
         self.prune("issue", {blueprint: set(listed) for blueprint in self.targets("issue")})
-        for kind in ("project", "user"):
+        for kind in SYNCED_KINDS:
             if self.targets(kind):
                 self.sync(kind)
         return newest(watermark, max((v for v in listed.values() if v is not None), default=None))
@@ -196,7 +201,8 @@ class Reconciler:
         return max((v for v in versions.values() if v is not None), default=None)
 
     def sync(self, kind: str) -> None:
-        """Every project or user: sent when the catalog's entity differs, pruned when gone."""
+        """Every object of `kind` (a project, user, release, component, board or sprint): sent when
+        the catalog's entity differs, pruned when gone."""
         produced: dict[str, set[str]] = defaultdict(set)
         for page in self.jira.pages(kind, ""):
             self.counts.seen += len(page.items)

@@ -108,13 +108,13 @@ def stored_event_input(runtime: Runtime, event_id: int) -> str:
     event = queries.get_event(runtime.store.engine, event_id)
     if event is None:
         raise NotFound(f"no event {event_id}", "event_not_found")
-    return build_jq_input_text(event["body"], event["headers"], event["query"])
+    return build_jq_input_text(event["body"], event["headers"], event["query"], runtime.store.jira_context())
 
 
 def pasted_input(runtime: Runtime, payload: str) -> str:
     """The mapping input of a pasted JSON body (no headers, no query parameters)."""
     text, _body = parse_body(payload.encode("utf-8"), runtime.settings.MAX_JSON_DEPTH)
-    return build_jq_input_text(text, {}, {})
+    return build_jq_input_text(text, {}, {}, runtime.store.jira_context())
 
 
 def save_configuration(runtime: Runtime, text: str) -> Path:

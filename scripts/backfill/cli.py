@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The flags of the backfill script."""
     parser = argparse.ArgumentParser(
         prog="backfill_history.py",
-        description="Import historical Jira issues, projects, users or teams into the webhook endpoint.")
+        description="Import historical Jira issues, projects, users, teams, releases, sprints, boards or "
+                    "components into the webhook endpoint.")
     add_jira_options(parser)
     parser.add_argument("--endpoint", help="webhook URL, e.g. http://host:8000/webhooks/jira (env PORT_URL)")
     parser.add_argument("--secret", help="webhook secret to sign with (env JIRA_WEBHOOK_SECRET)")

@@ -14,9 +14,10 @@ from app.jira.client import JiraSettings
 # Every issue. Jira Cloud's search/jql refuses a query without a restriction, so the default has one every
 # issue meets; oldest first, so that issues created during a run join the end instead of shifting pages.
 DEFAULT_JQL = "created <= now() ORDER BY created ASC"
-KINDS = ("issue", "project", "user", "team")
+KINDS = ("issue", "project", "user", "team", "release", "sprint", "board", "component")
 DEFAULT_BLUEPRINTS = {"issue": "jiraIssue", "project": "jiraProject", "user": "jiraUser",
-                      "team": "jiraTeam"}
+                      "team": "jiraTeam", "release": "jiraRelease", "sprint": "jiraSprint",
+                      "board": "jiraBoard", "component": "jiraComponent"}
 
 
 URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@", re.IGNORECASE)

@@ -23,11 +23,14 @@ MAX_GIVEN_UP_IN_A_ROW = 5  # deliveries (pages, or events posted alone) given up
 
 
 def item_label(kind: str, item: dict) -> str:
-    """How failures name an item: issue or project key, user account id or name."""
+    """How failures name an item: issue or project key, user account id or name, team id, or the
+    kind, id and name of a release, sprint, board or component."""
     if kind == "user":
         return str(item.get("accountId") or item.get("name") or item.get("key"))
     if kind == "team":
         return str(item.get("teamId"))
+    if kind in ("release", "sprint", "board", "component"):
+        return f"{kind} {item.get('id')} ({item.get('name')})"
     return str(item.get("key") or item.get("id"))
 
 

@@ -24,25 +24,32 @@ def only(payload):
     return change
 
 
-def test_a_released_version_is_released():
-    change = only(load_fixture("putit-cloud-version-released.json"))
-    assert (change.blueprint, change.identifier, change.operation) == ("jiraRelease", "10000", "upsert")
-    assert change.entity["title"] == "1.0"
-    assert change.entity["properties"] == {
-        "description": "", "released": True, "archived": False, "overdue": False,
-        "startDate": None, "releaseDate": None, "projectId": "10002"}
+def listed(name):
+    """The objects a REST answer of tests/fixtures/jira-payloads/rest/ lists (a page's values), by id."""
+    answer = load_fixture(f"rest/{name}")
+    return {item["id"]: item for item in (answer["values"] if isinstance(answer, dict) else answer)}
 
 
-def test_a_deleted_version_is_deleted():
-    payload = {**load_fixture("putit-cloud-version-released.json"), "webhookEvent": "jira:version_deleted"}
-    change = only(payload)
-    assert (change.blueprint, change.identifier, change.operation) == ("jiraRelease", "10000", "delete")
+@pytest.mark.parametrize("name, identifier, title, properties", [
+    ("putit-cloud-version-released.json", "10000", "1.0",
+     {"description": "", "released": True, "archived": False, "overdue": False,
+      "startDate": None, "releaseDate": None, "projectId": "10002"}),
+    ("miaplatform-server-version-created.json", "65456", "v1",
+     {"description": "This is the description", "released": False, "archived": False, "overdue": False,
+      "startDate": "2024-11-26", "releaseDate": "2024-11-30", "projectId": "12345"}),
+])
+def test_version_events_give_the_release(name, identifier, title, properties):
+    change = only(load_fixture(name))
+    assert (change.blueprint, change.identifier, change.operation) == ("jiraRelease", identifier, "upsert")
+    assert change.entity["title"] == title
+    assert change.entity["properties"] == properties
 
 
 @pytest.mark.parametrize("name, sprints", [
     (CLOUD_ISSUE, ["1"]),
     ("mattermost-cloud-issue-created-sprint-objects.derived.json", ["1"]),
     ("oizhaolei-cloud-v3-issue-updated-dc-sprint.derived.json", ["2"]),
+    ("pinpt-cloud-issue-updated-sprint.json", ["197"]),
     ("mattermost-cloud-issue-created-unreadable-sprint.derived.json", []),
     ("seed-issue-created.json", []),
 ])
@@ -80,50 +87,119 @@ def test_issue_link_events_are_ignored(name):
     assert changes_of(CATALOG, load_fixture(name)) == ()
 
 
-def test_sprint_events():
-    started = only(load_fixture("ocean-testdata-sprint-started.json"))
-    assert (started.blueprint, started.identifier, started.entity["title"]) == ("jiraSprint", "1", "Sprint 1")
-    assert started.entity["properties"]["state"] == "active"
-    assert started.entity["relations"] == {"board": "1"}
-    closed = only(load_fixture("ocean-testdata-sprint-closed.json"))
-    assert closed.entity["properties"]["state"] == "closed"
-    assert closed.entity["properties"]["completeDate"] == "2026-03-16T00:00:00.000Z"
-    deleted = only(load_fixture("ocean-testdata-sprint-deleted.json"))
-    assert (deleted.identifier, deleted.operation) == ("1", "delete")
+@pytest.mark.parametrize("name, blueprint, identifier", [
+    ("miaplatform-server-version-deleted-merged.json", "jiraRelease", "65456"),
+    ("pinpt-cloud-sprint-deleted.json", "jiraSprint", "193"),
+    ("ocean-testdata-board-deleted.json", "jiraBoard", "1"),
+])
+def test_deleted_versions_sprints_and_boards_are_deleted(name, blueprint, identifier):
+    change = only(load_fixture(name))
+    assert (change.blueprint, change.identifier, change.operation) == (blueprint, identifier, "delete")
+
+
+def test_versions_as_the_project_versions_answer_lists_them():
+    versions = listed("apache-server-rest-api-2-project-versions-response.derived.json")
+    started = only({"webhookEvent": "jira:version_updated", "version": versions["12339163"]})
+    assert (started.identifier, started.entity["title"]) == ("12339163", "Tenant 1.1.2")
+    assert started.entity["properties"] == {
+        "description": "Maintenance release", "released": True, "archived": False, "overdue": None,
+        "startDate": "2017-01-17", "releaseDate": "2018-09-02", "projectId": "12310710"}
+    unreleased = only({"webhookEvent": "jira:version_updated", "version": versions["12322940"]})
+    assert unreleased.entity["properties"] == {
+        "description": "Maintenance Release", "released": False, "archived": False, "overdue": None,
+        "startDate": None, "releaseDate": None, "projectId": "12310710"}
+
+
+def sprint_properties(state, goal=None, start=None, end=None, complete=None):
+    """The jiraSprint properties expected of a sprint event (no sprint here carries createdDate)."""
+    return {"state": state, "goal": goal, "startDate": start, "endDate": end, "completeDate": complete,
+            "createdDate": None}
+
+
+@pytest.mark.parametrize("name, identifier, title, properties, board", [
+    ("pinpt-cloud-sprint-created.json", "196", "TES Sprint 2", sprint_properties("future"), "9"),
+    ("pinpt-cloud-sprint-updated-started.json", "196", "TES Sprint 2", sprint_properties(
+        "active", "take over the world! \U0001F30D\U0001F30E\U0001F30F",
+        "2020-07-30T21:13:24.588Z", "2020-08-13T21:13:00.000Z"), "9"),
+    ("valuestream-cloud-sprint-started.derived.json", "1", "TS Sprint 1", sprint_properties(
+        "active", "", "2019-11-22T17:13:15.221Z", "2019-12-06T17:13:00.000Z"), "2"),
+    ("valuestream-cloud-sprint-closed.derived.json", "1", "TS Sprint 1", sprint_properties(
+        "closed", "", "2019-11-22T17:13:15.221Z", "2019-12-06T17:13:00.000Z", "2019-11-22T17:15:05.352Z"), "2"),
+    ("pinpt-cloud-sprint-closed.json", "192", "TSD Sprint 1", sprint_properties(
+        "closed", "", "2020-07-07T00:37:08.707Z", "2020-07-21T00:37:06.000Z", "2020-07-07T00:37:55.692Z"), "81"),
+])
+def test_sprint_events_give_the_sprint_on_its_board(name, identifier, title, properties, board):
+    change = only(load_fixture(name))
+    assert (change.blueprint, change.identifier, change.operation) == ("jiraSprint", identifier, "upsert")
+    assert change.entity["title"] == title
+    assert change.entity["properties"] == properties
+    assert change.entity["relations"] == {"board": board}
+
+
+def test_sprints_as_the_board_sprints_answer_lists_them():
+    sprints = listed("gojira-server-rest-agile-1-board-sprint-response.json")
+    closed = only({"webhookEvent": "sprint_updated", "sprint": sprints[740]})
+    assert (closed.identifier, closed.entity["title"]) == ("740", "Iteration-10")
+    assert closed.entity["properties"] == sprint_properties(
+        "closed", None, "2016-04-11T07:29:03.294-07:00", "2016-04-27T08:29:00.000-07:00",
+        "2016-04-28T05:08:48.543-07:00")
+    assert closed.entity["relations"] == {"board": "734"}
+    future = only({"webhookEvent": "sprint_updated", "sprint": sprints[846]})
+    assert (future.entity["properties"]["state"], future.entity["properties"]["goal"]) == ("future", "My Goal")
 
 
 def test_a_sprint_date_that_is_no_date_counts_as_absent():
-    payload = load_fixture("ocean-testdata-sprint-started.json")
+    payload = load_fixture("pinpt-cloud-sprint-updated-started.json")
     payload["sprint"].update(startDate="soon", state=None, originBoardId=None)
     change = only(payload)
     assert change.entity["properties"]["startDate"] is None and change.entity["properties"]["state"] is None
     assert change.entity["relations"] == {"board": None}
 
 
-def test_board_events():
-    created = only(load_fixture("ocean-testdata-board-created.json"))
-    assert (created.blueprint, created.identifier, created.entity["title"]) == ("jiraBoard", "1", "PORT board")
-    assert created.entity["properties"] == {
-        "type": "scrum", "url": "https://exampleorg.atlassian.net/secure/RapidBoard.jspa?rapidView=1"}
-    assert created.entity["relations"] == {"project": "PORT"}
-    configuration = {"webhookEvent": "board_configuration_changed", "configuration": {
-        "id": 1, "name": "PORT board", "type": "kanban", "location": {"type": "project", "key": "PORT"}}}
-    changed = only(configuration)
-    assert (changed.identifier, changed.entity["properties"]["type"]) == ("1", "kanban")
-    assert changed.entity["relations"] == {"project": "PORT"}
-    deleted = only(load_fixture("ocean-testdata-board-deleted.json"))
-    assert (deleted.blueprint, deleted.identifier, deleted.operation) == ("jiraBoard", "1", "delete")
+@pytest.mark.parametrize("name, identifier, title, properties", [
+    ("pinpt-cloud-board-created.json", "9", "TES board",
+     {"type": "scrum", "url": "https://pinpt-hq.atlassian.net/secure/RapidBoard.jspa?rapidView=9"}),
+    ("pinpt-cloud-board-updated.json", "63", "Teamoji Board (updated)",
+     {"type": "kanban", "url": "https://pinpt-hq.atlassian.net/secure/RapidBoard.jspa?rapidView=63"}),
+])
+def test_board_events_without_a_location_relate_to_no_project(name, identifier, title, properties):
+    change = only(load_fixture(name))
+    assert (change.blueprint, change.identifier, change.operation) == ("jiraBoard", identifier, "upsert")
+    assert change.entity["title"] == title
+    assert change.entity["properties"] == properties
+    assert change.entity["relations"] == {"project": None}
 
 
-def test_component_events():
-    component = {"self": "https://jira.example.com/rest/api/2/component/10000", "id": "10000",
-                 "name": "COMP-1", "description": "Component-1", "assigneeType": "PROJECT_DEFAULT",
-                 "project": "TES", "projectId": 10000, "lead": {"key": "JIRAUSER10100", "name": "jdoe"}}
+def test_boards_as_the_boards_answer_lists_them():
+    boards = listed("gojira-server-rest-agile-1-board-response.json")
+    located = only({"webhookEvent": "board_updated", "board": boards[1]})
+    assert (located.identifier, located.entity["title"]) == ("1", "Test Mobile")
+    assert located.entity["properties"] == {
+        "type": "scrum", "url": "https://test.jira.org/secure/RapidBoard.jspa?rapidView=1"}
+    assert located.entity["relations"] == {"project": "AP"}
+    unlocated = only({"webhookEvent": "board_updated", "board": boards[5]})
+    assert unlocated.entity["relations"] == {"project": None}
+
+
+def test_a_board_configuration_change_maps_the_configuration():
+    configuration = load_fixture("rest/gojira-server-rest-agile-1-board-configuration-response.json")
+    change = only({"webhookEvent": "board_configuration_changed", "configuration": configuration})
+    assert (change.blueprint, change.identifier, change.entity["title"]) == ("jiraBoard", "35", "Test board")
+    assert change.entity["properties"] == {
+        "type": "kanban", "url": "https://test.jira.org/secure/RapidBoard.jspa?rapidView=35"}
+    assert change.entity["relations"] == {"project": "IT"}
+
+
+def test_components_as_the_component_answer_gives_them():
+    component = load_fixture("rest/apache-server-rest-api-2-component-response.json")
     change = only({"webhookEvent": "component_updated", "component": component})
-    assert (change.blueprint, change.identifier, change.entity["title"]) == ("jiraComponent", "10000", "COMP-1")
-    assert change.entity["relations"] == {"project": "TES", "lead": "JIRAUSER10100"}
-    deleted = only({"webhookEvent": "component_deleted", "component": {"id": "10000"}})
-    assert deleted.operation == "delete"
+    assert (change.blueprint, change.identifier, change.entity["title"]) == (
+        "jiraComponent", "42102", "Some Component")
+    assert change.entity["properties"] == {
+        "description": None, "assigneeType": "COMPONENT_LEAD", "projectId": "12345"}
+    assert change.entity["relations"] == {"project": "ABC", "lead": "firstname.lastname"}
+    deleted = only({"webhookEvent": "component_deleted", "component": {"id": component["id"]}})
+    assert (deleted.identifier, deleted.operation) == ("42102", "delete")
 
 
 def read(client, blueprint, identifier):
@@ -137,7 +213,7 @@ def test_an_issue_moved_into_a_sprint_relates_to_it(client):
     before["issue"]["fields"]["customfield_10021"] = None
     after = copy.deepcopy(load_fixture("mattermost-cloud-issue-created-sprint-objects.derived.json"))
     after["timestamp"] = before["timestamp"] + 1000
-    sprint = load_fixture("ocean-testdata-sprint-started.json")
+    sprint = load_fixture("valuestream-cloud-sprint-started.derived.json")
     for payload in (sprint, before):
         assert post_event(client, payload, webhook="jira-catalog").json["status"] == "applied"
     assert read(client, "jiraIssue", "KT-22")["relations"]["sprints"] == []
@@ -150,6 +226,14 @@ def test_a_released_version_over_the_webhook(client):
     answer = post_event(client, load_fixture("putit-cloud-version-released.json"), webhook="jira-catalog")
     assert answer.status_code == 202 and answer.json["status"] == "applied", answer.json
     assert read(client, "jiraRelease", "10000")["properties"]["released"] is True
+
+
+def test_a_closed_sprint_over_the_webhook(client):
+    answer = post_event(client, load_fixture("pinpt-cloud-sprint-closed.json"), webhook="jira-catalog")
+    assert answer.status_code == 202 and answer.json["status"] == "applied", answer.json
+    sprint = read(client, "jiraSprint", "192")
+    assert sprint["properties"]["completeDate"] == "2020-07-07T00:37:55.692Z"
+    assert sprint["relations"]["board"] == "81"
 
 
 def test_an_issue_link_event_is_recorded_ignored(client):

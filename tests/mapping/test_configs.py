@@ -90,8 +90,8 @@ def test_missing_blueprint_is_refused(mappings_dir):
 
 def test_property_not_in_blueprint_is_refused(mappings_dir):
     edit_jira(mappings_dir, lambda d: d["mappings"][0]["entity"]["properties"].update(
-        storyPoints=".body.issue.fields.customfield_10016"))
-    assert "entity.properties.storyPoints" in load_error(mappings_dir)
+        velocity=".body.issue.fields.customfield_10016"))
+    assert "entity.properties.velocity" in load_error(mappings_dir)
 
 
 def test_bad_operation_is_refused(mappings_dir):

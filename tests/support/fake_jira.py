@@ -5,7 +5,8 @@ with the user's time zone, issue search (Server ``startAt`` paging with ``total`
 with ``nextPageToken``/``isLast`` and ``fields`` defaulting to ``id``, on version 2 or, with
 ``v2_search=False``, only on version 3; JQL dates such as ``updated >= "yyyy-MM-dd HH:mm"`` read in the
 user's time zone), Cloud's approximate count, projects, users, Cloud's Atlassian Teams API (teams paged by
-``cursor``, members by ``pageInfo``/``after``) and the webhook registration APIs of each version
+``cursor``, members by ``pageInfo``/``after``), releases, components, boards and sprints
+(tests/support/fake_jira_objects.py) and the webhook registration APIs of each version
 (tests/support/fake_jira_webhooks.py). Page sizes are capped like an instance setting; basic auth or
 (Server) a personal access token is required.
 """
@@ -24,12 +25,27 @@ from zoneinfo import ZoneInfo
 
 from app.ingest.versions import parse_jira_time
 from tests.support.fake_http import JsonServer, Request
+from tests.support.fake_jira_objects import ObjectApi
 from tests.support.fake_jira_webhooks import WebhookAdmin
 from tests.support.helpers import load_fixture
 
 STATUSES = ("To Do", "In Progress", "Done")
 JQL_CLAUSE = re.compile(r'^\s*(\w+)\s*(<=|>=|<|>|=|not\s+in|in)\s*(.+?)\s*$', re.IGNORECASE)
 TEAMS_PATH = re.compile(r"^/gateway/api/public/teams/v1/org/([^/]+)/teams(?:/([^/]+)/members)?$")
+ISSUE_PATH = re.compile(r"^/rest/api/2/issue/([^/]+)$")
+# GET /rest/api/2/field as Jira Cloud answers it: system fields, then custom fields with their schema.
+FIELD_LIST = [
+    {"id": "summary", "key": "summary", "name": "Summary", "custom": False,
+     "schema": {"type": "string", "system": "summary"}},
+    {"id": "customfield_10020", "key": "customfield_10020", "name": "Sprint", "custom": True,
+     "schema": {"type": "array", "items": "json", "custom": "com.pyxis.greenhopper.jira:gh-sprint",
+                "customId": 10020}},
+    {"id": "customfield_10016", "key": "customfield_10016", "name": "Story point estimate", "custom": True,
+     "schema": {"type": "number", "custom": "com.pyxis.greenhopper.jira:jsw-story-points", "customId": 10016}},
+    {"id": "customfield_10028", "key": "customfield_10028", "name": "Story Points", "custom": True,
+     "schema": {"type": "number", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float",
+                "customId": 10028}},
+]
 JQL_FIELDS = {"status": lambda i: i["fields"]["status"]["name"], "project": lambda i: i["fields"]["project"]["key"],
               "key": lambda i: i["key"]}
 JQL_DATES = ("created", "updated")
@@ -163,16 +179,20 @@ def decode_token(token: str) -> int:
     return int(base64.urlsafe_b64decode(token.encode()).decode().split(":")[1])
 
 
-class FakeJira(JsonServer, WebhookAdmin):
-    """A Jira instance in ``mode`` "server" or "cloud" holding the given issues, projects and users;
+class FakeJira(JsonServer, WebhookAdmin, ObjectApi):
+    """A Jira instance in ``mode`` "server" or "cloud" holding the given issues, projects, users,
+    versions and components (by project key), boards and sprints (by board id);
     ``version`` is what serverInfo reports (default 9.12.2 on Server, Data Center before 10)."""
 
     def __init__(self, mode: str = "server", issues=(), projects=(), users=(), page_cap: int = 100,
                  latency: float = 0.0, user: str = "bot@example.com", token: str = "jira-token",
                  pat: str | None = None, approximate_count: bool = True, teams=(), members=None,
                  org_id: str = "org-1", stops_at: int | None = None, version: str | None = None,
-                 time_zone: str = "UTC", v2_search: bool = True, page_delay: float = 0.0):
+                 time_zone: str = "UTC", v2_search: bool = True, versions=None, components=None,
+                 boards=(), sprints=None, software: bool = True, page_delay: float = 0.0):
         super().__init__(latency)
+        self.versions, self.components = dict(versions or {}), dict(components or {})
+        self.boards, self.sprints, self.software = list(boards), dict(sprints or {}), software
         # Each issue search takes page_delay seconds; searches_in_flight[i] is how many were being
         # answered when search i arrived (itself included). near_limit marks every search answer
         # X-RateLimit-NearLimit: true; Server refuses startAt beyond max_start_at, as large instances do.
@@ -191,6 +211,7 @@ class FakeJira(JsonServer, WebhookAdmin):
         self.issues, self.projects, self.users = list(issues), list(projects), list(users)
         self.approximate_count = approximate_count
         self.webhooks: dict[int, dict] = {}
+        self.fields = copy.deepcopy(FIELD_LIST)
         self.routes = {
             ("GET", "/rest/api/2/serverInfo"): self.server_info,
             ("POST", "/rest/api/2/search"): self.paced(self.search_server),
@@ -229,11 +250,16 @@ class FakeJira(JsonServer, WebhookAdmin):
         """Dispatch to the matching API handler."""
         if request.path != "/rest/api/2/serverInfo" and not self.authorized(request):
             return 401, {"errorMessages": ["You are not authenticated."]}, {}
-        handler = self.routes.get((request.method, request.path)) or self.webhook_handler(request)
+        handler = (self.routes.get((request.method, request.path)) or self.webhook_handler(request)
+                   or self.object_handler(request))
         if request.path.startswith("/rest/api/2/search/jql") and not self.v2_search:
             handler = None
         if handler is None and TEAMS_PATH.match(request.path) and self.cloud:
             handler = self.teams_api
+        if handler is None and request.method == "GET" and ISSUE_PATH.match(request.path):
+            handler = self.get_issue
+        if handler is None and (request.method, request.path) == ("GET", "/rest/api/2/field"):
+            handler = self.list_fields
         if handler is None:
             return 404, {"errorMessages": ["Not found"]}, {}
         return handler(request)
@@ -269,6 +295,18 @@ class FakeJira(JsonServer, WebhookAdmin):
     def issue(self, key: str) -> dict:
         """The stored issue with this key."""
         return next(i for i in self.issues if i["key"] == key)
+
+    def get_issue(self, request: Request):
+        """GET /rest/api/2/issue/{idOrKey}: the whole issue; 404 for one Jira does not have."""
+        wanted = ISSUE_PATH.match(request.path).group(1)
+        found = next((i for i in self.issues if wanted in (i["id"], i["key"])), None)
+        if found is None:
+            return 404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."]}, {}
+        return 200, found, {}
+
+    def list_fields(self, request: Request):
+        """GET /rest/api/2/field: every field, system and custom."""
+        return 200, self.fields, {}
 
     def paced(self, answer):
         """Serve one search ``answer`` function page_delay seconds long, counting the searches in flight

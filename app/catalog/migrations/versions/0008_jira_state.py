@@ -1,0 +1,25 @@
+"""What the service has learned from Jira: custom field ids found by name, the linked-issue refresh's place.
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "jira_state",
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("value", sa.JSON, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False))
+
+
+def downgrade():
+    op.drop_table("jira_state")
