@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 
-CACHE_KIB = 4096  # SQLite's page cache: what the store may hold in memory before it writes to its file
+CACHE_KIB = 256  # SQLite's page cache: what the store holds in memory; the rest is in its file
 TABLES = ("produced", "catalog")
 
 
@@ -23,7 +23,6 @@ class KeyStore:
         self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self.db.execute("PRAGMA journal_mode = OFF")
         self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute("PRAGMA temp_store = FILE")
         for table in (*TABLES, "stale"):
             self.db.execute(f"CREATE TABLE {table} (blueprint TEXT NOT NULL, identifier TEXT NOT NULL, "
                             f"PRIMARY KEY (blueprint, identifier)) WITHOUT ROWID")
@@ -46,9 +45,9 @@ class KeyStore:
         """Record which of the catalog's ``blueprint`` identifiers the run did not produce; returns how many."""
         with self.lock:
             self.db.execute("DELETE FROM stale WHERE blueprint = ?", (blueprint,))
-            self.db.execute("INSERT INTO stale SELECT ?, identifier FROM (SELECT identifier FROM catalog "
-                            "WHERE blueprint = ? EXCEPT SELECT identifier FROM produced WHERE blueprint = ?)",
-                            (blueprint, blueprint, blueprint))
+            self.db.execute("INSERT INTO stale SELECT blueprint, identifier FROM catalog AS c WHERE blueprint = ? "
+                            "AND NOT EXISTS (SELECT 1 FROM produced AS p WHERE p.blueprint = c.blueprint "
+                            "AND p.identifier = c.identifier)", (blueprint,))
             self.db.commit()
         return self.count("stale", blueprint)
 

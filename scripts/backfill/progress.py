@@ -95,7 +95,7 @@ class Stats:
             return None
         shown = ", ".join(label for label, _ in self.failures)
         more = f" and {self.failed - len(self.failures)} more" if self.failed > len(self.failures) else ""
-        return f"{self.failed} {kind}s failed (each logged above): {shown}{more}"
+        return f"{self.failed} {kind}{'s' if self.failed > 1 else ''} failed (each logged above): {shown}{more}"
 
     def summary(self, kind: str, dry_run: bool = False) -> str:
         """The final line: fetched, posted, applied, ignored, failed, seconds and rate; a dry run
