@@ -1,6 +1,7 @@
 """The backfill's memory against the number of issues: its peak RSS importing and pruning N issues.
 
     python3 bench/backfill_rss.py [--issues 10000 100000 1000000] [--stale-percent 1] [--minutes 15]
+                                  [--tree PATH]
 
 For each N, scripts/backfill_history.py runs as a process of its own with --prune against a fake Jira
 Server of N minimal issues made page by page (tests/support/fake_jira.py GeneratedIssues, in this
@@ -9,12 +10,15 @@ whose catalog lists N plus --stale-percent issues, so that the prune deletes tho
 --page-size issues, --page-events events per request. The importer's RSS is sampled from /proc/<pid>/status
 (VmRSS, and its high-water mark VmHWM) every 0.1 s while it runs; its peak is the last VmHWM read (not
 wait4's ru_maxrss, which counts the bench process forked before the exec). The figure is the largest N's
-peak against the smallest's. A run past --minutes is stopped and reported as such.
+peak against the smallest's. A run past --minutes is stopped and reported as such. --tree runs the importer
+of another checkout (an earlier commit's, say: `git worktree add /tmp/before <commit>`) against the same
+fakes.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -42,6 +46,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="the backfill's --concurrency")
     parser.add_argument("--fetch-concurrency", type=int, default=1, help="the backfill's --fetch-concurrency")
     parser.add_argument("--minutes", type=float, default=15, help="stop one importer run after this long")
+    parser.add_argument("--tree", default=str(ROOT), help="the checkout whose importer runs (default: this one)")
     return parser.parse_args()
 
 
@@ -54,7 +59,7 @@ def start_endpoint(catalog: int) -> tuple[subprocess.Popen, str]:
 
 def importer_command(jira: FakeJira, endpoint: str, checkpoint: str, args: argparse.Namespace) -> list[str]:
     """scripts/backfill_history.py with --prune into ``endpoint``."""
-    return [sys.executable, str(ROOT / "scripts" / "backfill_history.py"), "--jira-url", jira.url,
+    return [sys.executable, os.path.join(args.tree, "scripts", "backfill_history.py"), "--jira-url", jira.url,
             "--jira-user", jira.user, "--jira-token", jira.token, "--endpoint", f"{endpoint}/webhooks/jira",
             "--secret", SECRET, "--catalog-token", API_TOKEN, "--prune", "--checkpoint", checkpoint,
             "--page-size", str(args.page_size), "--page-events", str(args.page_events),
@@ -78,7 +83,7 @@ def run_importer(command: list[str], minutes: float) -> dict:
     done = threading.Event()
     started = time.monotonic()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, text=True)
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
         sampler = threading.Thread(target=sample, args=(process.pid, samples, done), daemon=True)
         sampler.start()
         timer = threading.Timer(minutes * 60, process.kill)
@@ -121,7 +126,7 @@ def main() -> None:
     args = parse_args()
     print(f"issues={args.issues} page_size={args.page_size} page_events={args.page_events} "
           f"concurrency={args.concurrency} fetch_concurrency={args.fetch_concurrency} "
-          f"stale_percent={args.stale_percent}", flush=True)
+          f"stale_percent={args.stale_percent} tree={args.tree}", flush=True)
     results = [measure(issues, args) for issues in sorted(args.issues)]
     first, last = results[0], results[-1]
     growth = (last["peak_mib"] - first["peak_mib"]) / first["peak_mib"] * 100

@@ -24,10 +24,6 @@ class CatalogReader:
             headers["Authorization"] = f"Bearer {token}"
         self.http = HttpClient(policy, timeout, headers)
 
-    def entities(self, blueprint: str) -> dict[str, dict]:
-        """Every entity of ``blueprint`` by identifier (empty when the blueprint is unknown)."""
-        return {entity["identifier"]: entity for page in self.entity_pages(blueprint) for entity in page}
-
     def identifier_pages(self, blueprint: str) -> Iterator[list[tuple[str, str]]]:
         """The (blueprint, identifier) of every entity of ``blueprint``, a page at a time."""
         for page in self.entity_pages(blueprint):

@@ -1,10 +1,11 @@
-"""The key store --prune compares on disk (scripts/backfill/keys.py), and the run's tallies feeding it."""
+"""What a run keeps on disk (scripts/backfill/keys.py): the keys --prune compares, with the run's tallies
+feeding them, and the entities --dry-run compares."""
 
 from __future__ import annotations
 
 import pytest
 
-from scripts.backfill.keys import KeyStore
+from scripts.backfill.keys import EntitySnapshot, KeyStore
 from scripts.backfill.poster import Outcome
 from scripts.backfill.progress import Stats
 
@@ -66,3 +67,13 @@ def test_stats_keep_the_upserted_entities_of_successful_deliveries(keys):
     keys.add("catalog", issues("A-1", "A-2", "A-3", "OLD-1"))
     assert keys.find_stale("jiraIssue") == 2
     assert list(keys.stale("jiraIssue", 10)) == [["A-2", "OLD-1"]]
+
+
+def test_the_entity_snapshot_gives_back_each_entity_as_last_read():
+    snapshot = EntitySnapshot()
+    snapshot.add("jiraIssue", [{"identifier": "A-1", "title": "old"}, {"identifier": "A-2", "title": "two"}])
+    snapshot.add("jiraIssue", [{"identifier": "A-1", "title": "new", "properties": {"status": "Done"}}])
+    assert snapshot.get("jiraIssue", "A-1") == {"identifier": "A-1", "title": "new", "properties": {"status": "Done"}}
+    assert snapshot.get("jiraIssue", "A-2")["title"] == "two"
+    assert snapshot.get("jiraProject", "A-1") is None
+    assert snapshot.get("jiraIssue", "A-3") is None

@@ -7,7 +7,8 @@ with ``nextPageToken``/``isLast`` and ``fields`` defaulting to ``id``, on versio
 user's time zone), Cloud's approximate count, projects, users, Cloud's Atlassian Teams API (teams paged by
 ``cursor``, members by ``pageInfo``/``after``) and the webhook registration APIs of each version
 (tests/support/fake_jira_webhooks.py). Page sizes are capped like an instance setting; basic auth or
-(Server) a personal access token is required.
+(Server) a personal access token is required. With ``GeneratedIssues`` it serves any number of minimal
+issues without holding them, for benchmarks.
 """
 
 from __future__ import annotations
