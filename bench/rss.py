@@ -24,12 +24,13 @@ from app.runtime import runtime_of
 SEED_TEXT = (ROOT / "tests/fixtures/jira-payloads/seed-issue-created.json").read_text()
 
 
-def rss_mib():
-    with open("/proc/self/status") as status:
+def rss_mib(pid="self", field="VmRSS"):
+    """A memory figure of a process (this one by default) from /proc: VmRSS, or VmHWM (its peak), in MiB."""
+    with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no {field} in /proc/{pid}/status")
 
 
 def body(number, issues=1000):

@@ -1,6 +1,7 @@
 """The prune rule: which catalog entities a complete listing of Jira did not produce, refused when
 they are too large a share of the catalog (a listing that came back short by mistake must not empty
-it). Shared by the backfill's --prune and the full reconcile pass."""
+it). The rule on counts (``check_share``) is the backfill's --prune, which counts on disk; the full
+reconcile pass holds sets and plans with ``plan_prune``."""
 
 from __future__ import annotations
 
@@ -17,11 +18,17 @@ class PruneRefused(BridgeError):
     reason = "prune_refused"
 
 
+def check_share(stale: int, total: int, threshold: float) -> None:
+    """Refuse (PruneRefused) to delete ``stale`` of a catalog's ``total`` entities when they are more than
+    ``threshold`` of it; an empty catalog has nothing to refuse."""
+    if total and stale > threshold * total:
+        raise PruneRefused(f"pruning would delete {stale} of {total} entities, "
+                           f"over the threshold of {threshold:.0%}; nothing deleted")
+
+
 def plan_prune(catalog_ids: Iterable[str], produced_ids: Iterable[str], threshold: float) -> list[str]:
     """Identifiers in the catalog the run did not produce; refuses when they exceed ``threshold`` of it."""
     catalog_ids = set(catalog_ids)
     stale = sorted(catalog_ids - set(produced_ids))
-    if catalog_ids and len(stale) > threshold * len(catalog_ids):
-        raise PruneRefused(f"pruning would delete {len(stale)} of {len(catalog_ids)} entities, "
-                           f"over the threshold of {threshold:.0%}; nothing deleted")
+    check_share(len(stale), len(catalog_ids), threshold)
     return stale

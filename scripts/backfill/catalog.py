@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from app.ingest.jira_events import build_delete_event
 from app.jira.retry import HttpClient, RetryPolicy
 
@@ -22,16 +24,22 @@ class CatalogReader:
             headers["Authorization"] = f"Bearer {token}"
         self.http = HttpClient(policy, timeout, headers)
 
-    def entities(self, blueprint: str) -> dict[str, dict]:
-        """Every entity of ``blueprint`` by identifier (empty when the blueprint is unknown)."""
-        found: dict[str, dict] = {}
+    def identifier_pages(self, blueprint: str) -> Iterator[list[tuple[str, str]]]:
+        """The (blueprint, identifier) of every entity of ``blueprint``, a page at a time."""
+        for page in self.entity_pages(blueprint):
+            yield [(blueprint, entity["identifier"]) for entity in page]
+
+    def entity_pages(self, blueprint: str) -> Iterator[list[dict]]:
+        """The entities of ``blueprint``, one page of the list at a time (none when the blueprint is unknown)."""
         offset = 0
         while True:
             page = self.read_page(blueprint, offset)
-            found.update((entity["identifier"], entity) for entity in page.get("entities", []))
-            offset += len(page.get("entities", []))
-            if not page.get("entities") or offset >= page.get("total", 0):
-                return found
+            entities = page.get("entities") or []
+            if entities:
+                yield entities
+            offset += len(entities)
+            if not entities or offset >= page.get("total", 0):
+                return
 
     def check_access(self, blueprint: str) -> None:
         """Read one entity, so that a refused token stops the run before it imports anything."""

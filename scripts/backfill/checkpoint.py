@@ -69,7 +69,8 @@ class PageState:
 
 class PageTracker:
     """Follows pages as their items are posted (in any order) and reports the resume cursor:
-    the first page with items still in flight or failed, else the page after the last one."""
+    the first page with items still in flight or failed, else the page after the last one. It holds
+    the pages in flight up to the first failed one only: memory does not grow with the run."""
 
     def __init__(self, save: Callable[[object], None]):
         self.save = save
@@ -92,7 +93,9 @@ class PageTracker:
     def settle(self, page_id: int, ok: bool) -> None:
         """Record that one item of the page has been posted (``ok``) or given up on."""
         with self.lock:
-            page = self.pages[page_id]
+            page = self.pages.get(page_id)
+            if page is None:  # a page after a failed one: no longer followed
+                return
             page.remaining -= 1
             page.failed = page.failed or not ok
             self.advance()
@@ -102,6 +105,10 @@ class PageTracker:
         last = None
         while self.order and self.pages[self.order[0]].remaining == 0 and not self.pages[self.order[0]].failed:
             last = self.pages.pop(self.order.popleft())
+        if self.order and self.pages[self.order[0]].failed:
+            # The cursor stays at the first failed page for the rest of the run: forget the pages after it.
+            while len(self.order) > 1:
+                del self.pages[self.order.pop()]
         if self.order:
             self.store(self.pages[self.order[0]].cursor)
         elif last is not None and last.next_cursor is not None:

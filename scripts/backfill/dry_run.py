@@ -14,6 +14,7 @@ from app.jira.retry import GaveUp
 
 from .catalog import CatalogReader
 from .config import BackfillSettings, ConfigError
+from .keys import EntitySnapshot
 from .poster import Outcome
 from .progress import log
 
@@ -66,18 +67,22 @@ class DryRun:
         self.secret = settings.secret
         self.query = dict(parse_qsl(urlsplit(settings.endpoint).query))
         self.catalog = catalog
-        self.snapshots: dict[str, dict | None] = {}
+        self.snapshots: dict[str, bool] = {}  # blueprint: whether its entities were read into ``stored``
+        self.stored = EntitySnapshot()
         self.out = out or sys.stdout
         self.lock = threading.Lock()
 
-    def snapshot(self, blueprint: str) -> dict | None:
-        """The catalog's entities of a blueprint, read once; None when the service cannot be reached."""
+    def snapshot(self, blueprint: str) -> bool:
+        """Read the catalog's entities of a blueprint into ``stored`` once; False when the service cannot
+        be reached."""
         if blueprint not in self.snapshots:
             try:
-                self.snapshots[blueprint] = self.catalog.entities(blueprint)
+                for page in self.catalog.entity_pages(blueprint):
+                    self.stored.add(blueprint, page)
+                self.snapshots[blueprint] = True
             except (GaveUp, requests.RequestException) as exc:
                 log(f"dry run: cannot read the catalog ({exc}); showing every change as an upsert")
-                self.snapshots[blueprint] = None
+                self.snapshots[blueprint] = False
         return self.snapshots[blueprint]
 
     def deliver(self, event: dict) -> Outcome:
@@ -99,11 +104,10 @@ class DryRun:
         if change.operation == "delete":
             print(f"delete {change.blueprint} {change.identifier}", file=self.out)
             return
-        snapshot = self.snapshot(change.blueprint)
-        if snapshot is None:
+        if not self.snapshot(change.blueprint):
             print(f"upsert {change.blueprint} {change.identifier}", file=self.out)
             return
-        difference = describe_difference(change.entity, snapshot.get(change.identifier))
+        difference = describe_difference(change.entity, self.stored.get(change.blueprint, change.identifier))
         if difference:
             verb, _, detail = difference.partition(" ")
             print(f"{verb} {change.blueprint} {change.identifier} {detail}".rstrip(), file=self.out)

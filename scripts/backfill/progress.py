@@ -10,10 +10,12 @@ from collections import Counter
 from tqdm import tqdm
 
 from .config import redact_urls
+from .keys import KeyStore
 from .poster import Outcome
 
 IGNORED_STATUSES = ("ignored", "duplicate", "stale")
 LOG_INTERVAL = 5.0
+FAILURES_KEPT = 20  # failures named again in the summary; every one is logged when it happens
 
 
 def log(message: str) -> None:
@@ -23,15 +25,18 @@ def log(message: str) -> None:
 
 
 class Stats:
-    """Thread-safe tallies of one run."""
+    """Thread-safe tallies of one run. Failures are logged as they happen (``<prefix>: <label>:
+    <message>``) and counted; only the first FAILURES_KEPT are kept for the summary. With ``keys``, the
+    (blueprint, identifier) of every entity produced goes there (to disk), for --prune."""
 
-    def __init__(self):
+    def __init__(self, keys: KeyStore | None = None, prefix: str = "failed"):
         self.lock = threading.Lock()
+        self.keys = keys
+        self.prefix = prefix
         self.fetched = 0
         self.posted = 0
         self.statuses: Counter = Counter()
         self.failures: list[tuple[str, str]] = []
-        self.produced: set[tuple[str, str]] = set()
         self.started = time.monotonic()
         self.given_up_in_a_row = 0
 
@@ -42,21 +47,34 @@ class Stats:
 
     def record(self, label: str, outcome: Outcome) -> bool:
         """Count one delivery; returns whether it succeeded."""
+        ok = self.count(label, outcome)
+        self.keep_produced([outcome] if ok else [])
+        return ok
+
+    def count(self, label: str, outcome: Outcome) -> bool:
+        """Tally one delivery, logging it when it failed; returns whether it succeeded."""
         with self.lock:
             self.statuses[outcome.status] += 1
-            if outcome.status == "failed":
+            if outcome.status != "failed":
+                self.posted += 1
+                return True
+            if len(self.failures) < FAILURES_KEPT:
                 self.failures.append((label, outcome.message))
-                return False
-            self.posted += 1
-            self.produced.update((e.get("blueprint"), e.get("identifier")) for e in outcome.entities
-                                 if e.get("operation", "upsert") != "delete")
-            return True
+        log(f"{self.prefix}: {label}: {outcome.message}")
+        return False
+
+    def keep_produced(self, outcomes: list[Outcome]) -> None:
+        """Add the entities the outcomes upserted to ``keys`` (nothing without keys)."""
+        if self.keys is not None:
+            self.keys.add("produced", ((e.get("blueprint"), e.get("identifier")) for outcome in outcomes
+                                       for e in outcome.entities if e.get("operation", "upsert") != "delete"))
 
     def record_deliveries(self, labels: list[str], outcomes: list[Outcome]) -> list[bool]:
         """Count events and the deliveries that carried them: the events of one page share one Outcome
         object, so each run of the same object is one request (a page, or an event posted alone), and
         ``given_up_in_a_row`` counts requests. Returns whether each event succeeded."""
-        succeeded = [self.record(label, outcome) for label, outcome in zip(labels, outcomes)]
+        succeeded = [self.count(label, outcome) for label, outcome in zip(labels, outcomes)]
+        self.keep_produced([outcome for ok, outcome in zip(succeeded, outcomes) if ok])
         with self.lock:
             previous = None
             for outcome in outcomes:
@@ -69,6 +87,15 @@ class Stats:
     def failed(self) -> int:
         """Deliveries that failed, at the endpoint or on the way to it."""
         return self.statuses["failed"]
+
+    def failures_line(self, kind: str) -> str | None:
+        """The count of failures and the first ones' labels (each was logged when it happened); None
+        when nothing failed."""
+        if not self.failed:
+            return None
+        shown = ", ".join(label for label, _ in self.failures)
+        more = f" and {self.failed - len(self.failures)} more" if self.failed > len(self.failures) else ""
+        return f"{self.failed} {kind}{'s' if self.failed > 1 else ''} failed (each logged above): {shown}{more}"
 
     def summary(self, kind: str, dry_run: bool = False) -> str:
         """The final line: fetched, posted, applied, ignored, failed, seconds and rate; a dry run

@@ -6,7 +6,7 @@ import sys
 
 from app.ingest.jira_events import build_event
 from app.jira.client import ALL_FIELDS, JiraClient
-from app.jira.prune import PruneRefused, plan_prune
+from app.jira.prune import PruneRefused, check_share
 from app.jira.retry import RetryPolicy
 from app.jira.slices import resume_or_plan, slice_pages
 
@@ -14,6 +14,7 @@ from .catalog import CatalogReader, deletion_events
 from .checkpoint import Checkpoint, PageTracker, SliceBook
 from .config import BackfillSettings, RunStopped
 from .dry_run import DryRun
+from .keys import KeyStore
 from .poster import Poster, WorkerPool
 from .preflight import check_endpoint
 from .progress import Progress, Stats, log
@@ -50,7 +51,7 @@ class Backfill:
         self.deliver = dry_run.deliver if dry_run is not None else self.poster.post
         self.deliver_many = self.poster.post_many if dry_run is None else (
             lambda events: [dry_run.deliver(event) for event in events])
-        self.stats = Stats()
+        self.stats = Stats(KeyStore() if settings.prune else None)
         self.expected: int | None = None
         self.checkpoint = Checkpoint(settings.checkpoint, {"url": settings.jira.url, "kind": self.kind,
                                                             "jql": settings.jql})
@@ -84,9 +85,11 @@ class Backfill:
         return 0 if complete and pruned else 1
 
     def report(self) -> bool:
-        """Log the failures and print the summary; returns whether nothing failed."""
-        for label, message in self.stats.failures:
-            log(f"failed: {label}: {message}")
+        """Recall the failures (each was logged as it happened) and print the summary; returns whether
+        nothing failed."""
+        failures = self.stats.failures_line(self.kind)
+        if failures:
+            log(failures)
         print(self.stats.summary(self.kind, self.settings.dry_run), flush=True)
         return self.stats.failed == 0
 
@@ -149,22 +152,43 @@ class Backfill:
                     f"the requests in flight went down to {self.jira.pace.allowed} of {self.jira.pace.limit}")
 
     def prune(self, cloud: bool) -> bool:
-        """Delete the blueprint's entities this complete run did not produce; False when refused or failing."""
-        blueprint = self.settings.blueprint
-        catalog_ids = set(self.catalog.entities(blueprint))
-        produced = {identifier for bp, identifier in self.stats.produced if bp == blueprint}
+        """Delete the blueprint's entities this complete run did not produce; False when refused or failing.
+        The catalog's identifiers join the produced ones on disk (KeyStore), where the stale ones are
+        found and counted; the deletions go a page of events at a time."""
         try:
-            stale = plan_prune(catalog_ids, produced, self.settings.prune_threshold)
+            stale = self.count_stale()
+            check_share(stale, self.stats.keys.count("catalog", self.settings.blueprint),
+                        self.settings.prune_threshold)
+            return self.delete_stale(cloud)
         except PruneRefused as exc:
             log(f"prune refused: {exc}")
             return False
-        stats = Stats()
-        pool = WorkerPool(lambda work: stats.record(work[0], self.deliver(work[1])), self.settings.concurrency)
-        for work in deletion_events(self.kind, stale, cloud):
-            pool.put(work)
-        pool.close()
-        for label, message in stats.failures:
-            log(f"prune failed: {label}: {message}")
+        finally:
+            self.stats.keys.close()
+
+    def count_stale(self) -> int:
+        """List the catalog's identifiers of the blueprint into the key store, page by page; returns how
+        many of them the run did not produce."""
+        for page in self.catalog.identifier_pages(self.settings.blueprint):
+            self.stats.keys.add("catalog", page)
+        return self.stats.keys.find_stale(self.settings.blueprint)
+
+    def delete_stale(self, cloud: bool) -> bool:
+        """Post the deletions of the stale identifiers and print their summary; False when one failed."""
+        blueprint = self.settings.blueprint
+        stats = Stats(prefix="prune failed")
+
+        def handle(identifiers: list[str]) -> None:
+            events = [event for _, event in deletion_events(self.kind, identifiers, cloud)]
+            stats.record_deliveries(identifiers, self.deliver_many(events))
+
+        size = 1 if self.settings.single else self.settings.page_events
+        pool = WorkerPool(handle, self.settings.concurrency)
+        try:
+            for identifiers in self.stats.keys.stale(blueprint, size):
+                pool.put(identifiers)
+        finally:
+            pool.close()
         verb = "would prune" if self.settings.dry_run else "pruned"
         print(f"{verb}={stats.posted} prune_failed={stats.failed} blueprint={blueprint}", file=sys.stdout, flush=True)
         return stats.failed == 0

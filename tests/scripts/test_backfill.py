@@ -137,6 +137,18 @@ def test_item_failing_past_the_budget_is_reported_and_exit_code_is_1(endpoint, t
     assert set(endpoint.entities["jiraIssue"]) == all_keys(make_issues(20)) - {"PI-4"}
 
 
+def test_many_failures_are_each_logged_counted_and_the_first_named_again(endpoint, tmp_path, capsys):
+    endpoint.failing = {f"PI-{n}" for n in range(1, 31)}
+    with FakeJira("server", make_issues(40), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--retries", "1") == 1
+    captured = capsys.readouterr()
+    assert "failed=30" in captured.out
+    assert {line.split(":")[1].strip() for line in captured.err.splitlines()
+            if line.startswith("failed: ")} == endpoint.failing
+    recap = next(line for line in captured.err.splitlines() if "issues failed (each logged above)" in line)
+    assert recap.startswith("30 issues failed") and recap.endswith(" and 10 more")
+
+
 @pytest.mark.parametrize("mode", ["server", "cloud"])
 def test_resume_continues_from_the_first_page_not_fully_posted(mode, endpoint, tmp_path):
     issues = make_issues(90)  # pages of 20: PI-1..PI-20, PI-21..PI-40, ...
@@ -217,6 +229,31 @@ def test_prune_deletes_what_the_run_did_not_produce(endpoint, tmp_path, capsys):
     deletes = [e for e in endpoint.deliveries if e["webhookEvent"] == "jira:issue_deleted"]
     assert sorted(e["issue"]["key"] for e in deletes) == ["OLD-1", "OLD-2"]
     assert "pruned=2" in capsys.readouterr().out
+
+
+def test_prune_reads_a_catalog_of_several_pages_and_deletes_the_stale_in_pages(endpoint, tmp_path, capsys):
+    issues = make_issues(2400)
+    endpoint.entities["jiraIssue"].update({f"OLD-{n}": {"identifier": f"OLD-{n}"} for n in range(150)})
+    endpoint.entities["jiraIssue"].update({k: {"identifier": k} for k in all_keys(issues[:1000])})
+    with FakeJira("server", issues, token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--prune", "--page-events", "100") == 0
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(issues)
+    listed = [r for r in endpoint.log if r.path == "/v1/blueprints/jiraIssue/entities" and r.query["limit"] != "1"]
+    assert [r.query["offset"] for r in listed] == ["0", "1000", "2000"]
+    pages = [r for r in endpoint.log if r.method == "POST" and b"jira:issue_deleted" in r.body]
+    assert [len(r.body.split(b"\n")) for r in pages] == [100, 50]
+    assert "pruned=150 prune_failed=0" in capsys.readouterr().out
+
+
+def test_a_failing_deletion_is_logged_and_fails_the_prune(endpoint, tmp_path, capsys):
+    endpoint.entities["jiraIssue"].update({k: {"identifier": k} for k in ("OLD-1", "OLD-2")})
+    endpoint.failing = {"OLD-2"}
+    with FakeJira("server", make_issues(30), token=TOKEN) as jira:
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--prune", "--retries", "1") == 1
+    captured = capsys.readouterr()
+    assert "pruned=1 prune_failed=1" in captured.out
+    assert "prune failed: OLD-2: invalid_line: cannot store OLD-2" in captured.err
+    assert set(endpoint.entities["jiraIssue"]) == all_keys(make_issues(30)) | {"OLD-2"}
 
 
 def test_prune_over_the_threshold_is_refused(endpoint, tmp_path, capsys):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections import Counter
 
 from tests.support.fake_http import DROP, JsonServer, Request
 from tests.support.helpers import sign
@@ -102,11 +103,45 @@ class FakeEndpoint(JsonServer):
         return 200, {"ok": True, "entities": entities[offset:offset + limit], "total": len(entities)}, {}
 
 
+class CountingEndpoint(FakeEndpoint):
+    """A FakeEndpoint for benchmarks that holds nothing per event: it answers each event as applied and
+    counts it by action, keeps no request log, and lists a catalog of ``catalog`` issues made on request
+    (``PI-1`` to ``PI-<catalog>``)."""
+
+    logged = False
+
+    def __init__(self, secret: str, catalog: int):
+        super().__init__(secret)
+        self.catalog = catalog
+        self.applied: Counter = Counter()
+
+    def apply(self, body: dict) -> tuple[int, dict]:
+        """Answer one event as FakeEndpoint does, counting it instead of keeping it."""
+        prefix, _, action = str(body.get("webhookEvent")).rpartition("_")
+        if prefix not in SUBJECTS:
+            return 202, {"ok": True, "eventId": None, "status": "ignored", "entities": []}
+        key_name, blueprint, id_field = SUBJECTS[prefix]
+        with self.lock:
+            self.applied[action] += 1
+        operation = "delete" if action == "deleted" else "upsert"
+        return 202, {"ok": True, "eventId": None, "status": "applied", "entities": [
+            {"blueprint": blueprint, "identifier": body[key_name][id_field], "operation": operation}]}
+
+    def list_entities(self, blueprint: str, offset: int, limit: int):
+        """A page of the made-up catalog (of issues only)."""
+        total = self.catalog if blueprint == "jiraIssue" else 0
+        entities = [{"identifier": f"PI-{n}", "blueprint": blueprint}
+                    for n in range(offset + 1, min(offset + limit, total) + 1)]
+        return 200, {"ok": True, "entities": entities, "total": total}, {}
+
+
 if __name__ == "__main__":
-    # python -m tests.support.fake_endpoint SECRET: serve until killed, in a process of its own (as the bench does).
+    # python -m tests.support.fake_endpoint SECRET [CATALOG]: serve until killed, in a process of its own (as
+    # the benches do); with CATALOG, a CountingEndpoint listing that many issues.
     import sys
     import threading
 
-    with FakeEndpoint(sys.argv[1]) as endpoint:
+    server = CountingEndpoint(sys.argv[1], int(sys.argv[2])) if len(sys.argv) > 2 else FakeEndpoint(sys.argv[1])
+    with server as endpoint:
         print(endpoint.url, flush=True)
         threading.Event().wait()

@@ -30,7 +30,9 @@ class Request:
 
 class JsonServer:
     """Serves ``route(request) -> (status, body, headers)`` (or DROP) with optional latency and injected
-    failures."""
+    failures; every request is kept in ``log`` unless ``logged`` is false."""
+
+    logged = True
 
     def __init__(self, latency: float = 0.0):
         self.latency = latency
@@ -56,7 +58,8 @@ class JsonServer:
         if self.latency:
             time.sleep(self.latency)
         with self.lock:
-            self.log.append(request)
+            if self.logged:
+                self.log.append(request)
             if self.injected:
                 return self.injected.popleft()
         return self.route(request)

@@ -8,7 +8,8 @@ user's time zone), Cloud's approximate count, projects, users, Cloud's Atlassian
 ``cursor``, members by ``pageInfo``/``after``), releases, components, boards and sprints
 (tests/support/fake_jira_objects.py) and the webhook registration APIs of each version
 (tests/support/fake_jira_webhooks.py). Page sizes are capped like an instance setting; basic auth or
-(Server) a personal access token is required.
+(Server) a personal access token is required. With ``GeneratedIssues`` it serves any number of minimal
+issues without holding them, for benchmarks.
 """
 
 from __future__ import annotations
@@ -81,6 +82,26 @@ def spread_created(issues: list[dict], start: str, step_seconds: float) -> list[
         moment = datetime.fromtimestamp(first + n * step_seconds, UTC)
         issue["fields"]["created"] = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
     return issues
+
+
+class GeneratedIssues:
+    """``count`` minimal issues (key ``PI-n``, summary, status, updated), each made when a page asks
+    for it, none held: a FakeJira of a million issues for benchmarks. Every query selects all of them."""
+
+    def __init__(self, count: int, base: str = "https://jira.example.com"):
+        self.count, self.base = count, base
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        return [self.issue(n) for n in range(window.start + 1, min(window.stop, self.count) + 1)]
+
+    def issue(self, n: int) -> dict:
+        """Issue number ``n`` (1-based)."""
+        return {"id": str(10000 + n), "key": f"PI-{n}", "self": f"{self.base}/rest/api/2/issue/{10000 + n}",
+                "fields": {"summary": f"Issue {n}", "status": {"name": STATUSES[n % 3]},
+                           "updated": f"2024-01-{1 + n % 28:02d}T10:{n % 60:02d}:00.000+0000"}}
 
 
 def make_projects(count: int, base: str = "https://jira.example.com") -> list[dict]:
@@ -208,7 +229,8 @@ class FakeJira(JsonServer, WebhookAdmin, ObjectApi):
         self.stops_at = stops_at
         self.teams, self.members, self.org_id = list(teams), dict(members or {}), org_id
         self.mode, self.page_cap, self.user, self.token, self.pat = mode, page_cap, user, token, pat
-        self.issues, self.projects, self.users = list(issues), list(projects), list(users)
+        self.issues = issues if isinstance(issues, GeneratedIssues) else list(issues)
+        self.projects, self.users = list(projects), list(users)
         self.approximate_count = approximate_count
         self.webhooks: dict[int, dict] = {}
         self.fields = copy.deepcopy(FIELD_LIST)
@@ -279,7 +301,9 @@ class FakeJira(JsonServer, WebhookAdmin, ObjectApi):
         return 200, {"name": self.user, "accountId": "acc-bot", "timeZone": str(self.time_zone)}, {}
 
     def matching(self, jql: str) -> list[dict]:
-        """Issues matching the JQL, in key order."""
+        """Issues matching the JQL, in key order (every one of GeneratedIssues)."""
+        if isinstance(self.issues, GeneratedIssues):
+            return self.issues
         test = parse_jql(jql, self.time_zone)
         return [i for i in self.issues if test(i)]
 
