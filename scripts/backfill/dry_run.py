@@ -9,7 +9,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
+from app.errors import BridgeError
 from app.ingest.jira_events import delivery_headers, encode
+from app.jira.client import JiraClient
+from app.jira.fields import fetch_field_ids
 from app.jira.retry import GaveUp
 
 from .catalog import CatalogReader
@@ -62,8 +65,10 @@ def describe_difference(new: dict, old: dict | None) -> str | None:
 class DryRun:
     """Translates events locally and prints the changes against the current catalog."""
 
-    def __init__(self, settings: BackfillSettings, catalog: CatalogReader, out=None):
+    def __init__(self, settings: BackfillSettings, catalog: CatalogReader, jira: JiraClient, out=None):
         self.config, self.build_jq_input, self.translate = load_translation(settings)
+        self.jira = jira
+        self.jira_context: dict | None = None
         self.secret = settings.secret
         self.query = dict(parse_qsl(urlsplit(settings.endpoint).query))
         self.catalog = catalog
@@ -85,10 +90,23 @@ class DryRun:
                 self.snapshots[blueprint] = False
         return self.snapshots[blueprint]
 
+    def known_fields(self) -> dict:
+        """What the service gives mappings under ``jira``: the Sprint and Story Points field ids, read
+        once from Jira's field list as the service reads them (none when Jira will not list its fields)."""
+        with self.lock:
+            if self.jira_context is None:
+                try:
+                    found = fetch_field_ids(self.jira)
+                except (BridgeError, requests.RequestException) as exc:
+                    log(f"dry run: cannot read Jira's field list ({exc}); Sprint and Story Points fields unknown")
+                    found = {}
+                self.jira_context = {"fields": found}
+            return self.jira_context
+
     def deliver(self, event: dict) -> Outcome:
         """Translate one event as the endpoint would and print what would change."""
         body = encode(event)
-        jq_input = self.build_jq_input(event, delivery_headers(body, self.secret), self.query)
+        jq_input = self.build_jq_input(event, delivery_headers(body, self.secret), self.query, self.known_fields())
         result = self.translate(self.config, jq_input)
         if result.failure is not None:
             return Outcome("failed", [], f"{result.failure.reason}: {result.failure.message}")

@@ -47,7 +47,7 @@ class Backfill:
         self.poster = None if settings.dry_run else Poster(settings.endpoint, settings.secret, policy,
                                                            settings.jira.timeout, settings.page_events,
                                                            settings.single)
-        dry_run = DryRun(settings, self.catalog) if self.poster is None else None
+        dry_run = DryRun(settings, self.catalog, self.jira) if self.poster is None else None
         self.deliver = dry_run.deliver if dry_run is not None else self.poster.post
         self.deliver_many = self.poster.post_many if dry_run is None else (
             lambda events: [dry_run.deliver(event) for event in events])

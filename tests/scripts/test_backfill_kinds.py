@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from app.ingest.jira_events import build_issue_event
 from tests.scripts.test_backfill_app import (
     catalog,
     catalog_backfill,
     settings_overrides,  # noqa: F401 - the served app's token
 )
-from tests.support.fake_jira import FakeJira, make_projects
+from tests.support.fake_jira import FakeJira, make_issues, make_projects
 from tests.support.fake_jira_objects import make_boards, make_components, make_sprints, make_versions
 from tests.support.helpers import post_event
 
@@ -100,3 +101,13 @@ def test_prune_deletes_what_jira_no_longer_lists(kind, blueprint, event, body_ke
         assert catalog_backfill(jira, live_server, tmp_path, kind, "--prune") == 0
     assert not {"9001", "9002"} & set(catalog(live_server, blueprint))
     assert f"pruned=2 prune_failed=0 blueprint={blueprint}" in capsys.readouterr().out
+
+
+def test_a_dry_run_reads_story_points_by_the_field_ids_jira_lists(live_server, client, tmp_path, capsys):
+    issue = make_issues(1)[0]
+    issue["fields"]["customfield_10028"] = 5
+    assert post_event(client, build_issue_event(issue), webhook="jira-catalog").json["status"] == "applied"
+    assert catalog(live_server)["PI-1"]["properties"]["storyPoints"] is None
+    with FakeJira("server", issues=[issue]) as jira:
+        assert catalog_backfill(jira, live_server, tmp_path, "issue", "--dry-run") == 0
+    assert "update jiraIssue PI-1 (properties.storyPoints)" in capsys.readouterr().out.splitlines()
