@@ -182,7 +182,7 @@ class WorkerPool:
 
     def __init__(self, handle: Callable[[object], None], size: int):
         self.handle = handle
-        self.queue: queue.Queue = queue.Queue(maxsize=size * 4)
+        self.queue: queue.Queue = queue.Queue(maxsize=size)
         self.error: BaseException | None = None
         self.discarding = False
         self.threads = [threading.Thread(target=self.work, name=f"poster-{n}", daemon=True) for n in range(size)]
