@@ -162,11 +162,13 @@ class JiraClient:
             return object_pages(self, kind, cursor)
         return self.user_pages(cursor or 0, cloud)
 
-    def issue_pages(self, jql: str, cursor=None, fields: tuple[str, ...] = ALL_FIELDS) -> Iterator[Page]:
-        """Pages of the issues ``jql`` selects from ``cursor`` on, Cloud or Server style."""
+    def issue_pages(self, jql: str, cursor=None, fields: tuple[str, ...] = ALL_FIELDS,
+                    ahead: int | None = None) -> Iterator[Page]:
+        """Pages of the issues ``jql`` selects from ``cursor`` on, Cloud or Server style; on Server
+        ``ahead`` pages at a time (default: the fetch concurrency)."""
         if self.detect_deployment() == "cloud":
             return self.cloud_issue_pages(jql, cursor, fields)
-        return self.server_issue_pages(jql, cursor or 0, fields)
+        return self.server_issue_pages(jql, cursor or 0, fields, ahead or self.fetch_concurrency)
 
     def server_count(self, jql: str) -> int:
         """How many issues ``jql`` selects on Server (a search for no results still tells the total)."""
@@ -184,19 +186,22 @@ class JiraClient:
         body = {"jql": jql, "startAt": start_at, "maxResults": max_results, "fields": list(fields)}
         return self.call("POST", "/rest/api/2/search", json=body)
 
-    def server_issue_pages(self, jql: str, start_at: int, fields: tuple[str, ...]) -> Iterator[Page]:
-        """Server search pages; once the first page gives the total and the granted page size,
-        the following pages are fetched several at a time, still yielded in order."""
+    def server_issue_pages(self, jql: str, start_at: int, fields: tuple[str, ...],
+                           ahead: int | None = None) -> Iterator[Page]:
+        """Server search pages; once the first page gives the total and the granted page size, the
+        following pages are fetched ``ahead`` at a time (default: the fetch concurrency), still yielded
+        in order."""
+        ahead = ahead or self.fetch_concurrency
         first = self.search_server(jql, start_at, self.page_size, fields)
         yield Page(start_at, first["issues"], start_at + len(first["issues"]), first.get("total"))
         size = first.get("maxResults") or len(first["issues"])
         total, offset = first.get("total") or 0, start_at + len(first["issues"])
         if not first["issues"] or size <= 0:
             return
-        with ThreadPoolExecutor(self.fetch_concurrency, thread_name_prefix="jira-fetch") as pool:
+        with ThreadPoolExecutor(ahead, thread_name_prefix="jira-fetch") as pool:
             pending: deque = deque()
             while True:
-                while len(pending) < self.fetch_concurrency and offset < total:
+                while len(pending) < ahead and offset < total:
                     pending.append((offset, pool.submit(self.search_server, jql, offset, size, fields)))
                     offset += size
                 if not pending:

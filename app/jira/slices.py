@@ -251,7 +251,8 @@ def group_small(sized: list[tuple[str, int | None]], target: int) -> list[list[s
 
 def slice_pages(client: JiraClient, plan: SlicePlan, fields: tuple[str, ...]) -> Iterator[tuple[int, Page]]:
     """(slice index, page) of every unfinished slice, as pages arrive: up to ``fetch_concurrency``
-    slices are paged at once, each one page after the other from its cursor. A slice's last page has
+    slices are paged at once, each one page after the other from its cursor (a single slice with
+    ``fetch_concurrency`` pages ahead on Server). A slice's last page has
     no ``next_cursor`` (one without items closes a slice whose pages ran out without saying so)."""
     waiting = [index for index, s in enumerate(plan.slices) if not s.done][::-1]
     with ThreadPoolExecutor(client.fetch_concurrency, thread_name_prefix="jira-slice") as pool:
@@ -259,7 +260,10 @@ def slice_pages(client: JiraClient, plan: SlicePlan, fields: tuple[str, ...]) ->
         while waiting or running:
             while waiting and len(running) < client.fetch_concurrency:
                 index = waiting.pop()
-                pages = client.issue_pages(plan.slices[index].jql, plan.slices[index].cursor, fields)
+                # Slices side by side are the concurrency: each pages one after the other, so that Jira
+                # sees at most about fetch_concurrency searches and the pages held stay few.
+                pages = client.issue_pages(plan.slices[index].jql, plan.slices[index].cursor, fields,
+                                           ahead=1 if len(plan.slices) > 1 else None)
                 running[pool.submit(next, pages, None)] = (index, pages, plan.slices[index].cursor)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import copy
 import functools
+import math
 import re
 import threading
 import time
@@ -58,6 +59,9 @@ def seed_issue() -> dict:
     return load_fixture("seed-issue-created.json")["issue"]
 
 
+GENERATED_EPOCH = datetime(2020, 1, 1, tzinfo=UTC).timestamp()
+
+
 def make_issues(count: int, base: str = "https://jira.example.com", project: str = "PI") -> list[dict]:
     """``count`` issues shaped like the seed's, with varied keys, summaries, statuses and update times."""
     template = seed_issue()
@@ -85,23 +89,38 @@ def spread_created(issues: list[dict], start: str, step_seconds: float) -> list[
 
 
 class GeneratedIssues:
-    """``count`` minimal issues (key ``PI-n``, summary, status, updated), each made when a page asks
-    for it, none held: a FakeJira of a million issues for benchmarks. Every query selects all of them."""
+    """Minimal issues (key ``PI-n``, summary, status, created, updated), each made when a page asks for
+    it, none held: a FakeJira of a million issues for benchmarks. Issue ``n`` was created ``n`` minutes
+    after GENERATED_EPOCH, so ``created`` windows select a range of them; other clauses select all."""
 
-    def __init__(self, count: int, base: str = "https://jira.example.com"):
-        self.count, self.base = count, base
+    def __init__(self, count: int, base: str = "https://jira.example.com", first: int = 1):
+        self.count, self.base, self.first = count, base, first
 
     def __len__(self) -> int:
-        return self.count
+        return max(0, self.count - self.first + 1)
 
     def __getitem__(self, window: slice) -> list[dict]:
-        return [self.issue(n) for n in range(window.start + 1, min(window.stop, self.count) + 1)]
+        start, stop = self.first + window.start, min(self.first + window.stop, self.count + 1)
+        return [self.issue(n) for n in range(start, stop)]
 
     def issue(self, n: int) -> dict:
         """Issue number ``n`` (1-based)."""
+        created = datetime.fromtimestamp(GENERATED_EPOCH + n * 60, UTC).strftime("%Y-%m-%dT%H:%M:00.000+0000")
         return {"id": str(10000 + n), "key": f"PI-{n}", "self": f"{self.base}/rest/api/2/issue/{10000 + n}",
-                "fields": {"summary": f"Issue {n}", "status": {"name": STATUSES[n % 3]},
+                "fields": {"summary": f"Issue {n}", "status": {"name": STATUSES[n % 3]}, "created": created,
                            "updated": f"2024-01-{1 + n % 28:02d}T10:{n % 60:02d}:00.000+0000"}}
+
+    def matching(self, jql: str, zone: ZoneInfo) -> GeneratedIssues:
+        """The issues of ``jql``'s ``created`` bounds (``>=``/``<`` a minute), in key (and creation) order."""
+        first, last = self.first, self.count
+        where = re.split(r"\s*ORDER\s+BY\s+", jql or "", flags=re.I)[0]
+        for operator, value in re.findall(r'created\s*(>=|<)\s*"([^"]+)"', where, flags=re.I):
+            minute = (datetime.fromisoformat(value).replace(tzinfo=zone).timestamp() - GENERATED_EPOCH) / 60
+            if operator == ">=":
+                first = max(first, math.ceil(minute))
+            else:
+                last = min(last, math.ceil(minute) - 1)
+        return GeneratedIssues(max(last, first - 1), self.base, first)
 
 
 def make_projects(count: int, base: str = "https://jira.example.com") -> list[dict]:
@@ -303,7 +322,7 @@ class FakeJira(JsonServer, WebhookAdmin, ObjectApi):
     def matching(self, jql: str) -> list[dict]:
         """Issues matching the JQL, in key order (every one of GeneratedIssues)."""
         if isinstance(self.issues, GeneratedIssues):
-            return self.issues
+            return self.issues.matching(jql, self.time_zone)
         test = parse_jql(jql, self.time_zone)
         return [i for i in self.issues if test(i)]
 
