@@ -197,11 +197,20 @@ def insert_events(conn: sa.Connection, events: list[tuple["IncomingEvent", "Even
 
 def find_original(conn: sa.Connection, event: "IncomingEvent") -> sa.Row | None:
     """The (id, entities) of the event that first carried this delivery id or this body."""
-    same = [events.c.delivery_id == event.delivery_id] if event.delivery_id is not None else []
-    if event.body_digest is not None:
-        same.append(events.c.body_digest == event.body_digest)
-    return conn.execute(sa.select(events.c.id, events.c.entities).where(
-        events.c.webhook == event.webhook, sa.or_(*same)).order_by(events.c.id).limit(1)).first()
+    by_delivery, by_digest = event.delivery_id is not None, event.body_digest is not None
+    return conn.execute(original_select(by_delivery, by_digest), {
+        "webhook": event.webhook, "delivery_id": event.delivery_id, "body_digest": event.body_digest}).first()
+
+
+@cache
+def original_select(by_delivery: bool, by_digest: bool) -> sa.Select:
+    """SELECT the (id, entities) of a webhook's first event with the delivery id (`by_delivery`) or
+    the body digest (`by_digest`) bound."""
+    same = [events.c.delivery_id == sa.bindparam("delivery_id")] if by_delivery else []
+    if by_digest:
+        same.append(events.c.body_digest == sa.bindparam("body_digest"))
+    return sa.select(events.c.id, events.c.entities).where(
+        events.c.webhook == sa.bindparam("webhook"), sa.or_(*same)).order_by(events.c.id).limit(1)
 
 
 def settle_events(conn: sa.Connection, settled: list[tuple[int, "EventOutcome"]], now: datetime) -> None:
