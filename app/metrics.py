@@ -22,7 +22,7 @@ anything is counted), and a refusal's reason one of app.ingest.refusals.REASONS.
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -121,10 +121,23 @@ def reconcile_families(totals: Mapping[str, Mapping]) -> list:
 def observe_event(webhook: str, status: str, translation_seconds: float,
                   delivery_id: str | None = None) -> None:
     """Count one recorded event (and a backfill's separately) and how long its translation took."""
-    EVENTS.labels(webhook, status).inc()
-    TRANSLATION_SECONDS.labels(webhook).observe(translation_seconds)
-    if delivery_id and delivery_id.startswith(BACKFILL_PREFIX):
-        BACKFILL_EVENTS.labels(webhook, status).inc()
+    observe_events(webhook, [(status, translation_seconds, delivery_id)])
+
+
+def observe_events(webhook: str, observed: Iterable[tuple[str, float, str | None]]) -> None:
+    """observe_event for several events of one webhook, given as (status, translation seconds,
+    delivery id): each counter is incremented once per status, by its count."""
+    translations = TRANSLATION_SECONDS.labels(webhook)
+    events: dict[str, int] = {}
+    backfill: dict[str, int] = {}
+    for status, seconds, delivery_id in observed:
+        translations.observe(seconds)
+        events[status] = events.get(status, 0) + 1
+        if delivery_id and delivery_id.startswith(BACKFILL_PREFIX):
+            backfill[status] = backfill.get(status, 0) + 1
+    for counter, counts in ((EVENTS, events), (BACKFILL_EVENTS, backfill)):
+        for status, count in counts.items():
+            counter.labels(webhook, status).inc(count)
 
 
 def observe_request(method: str, endpoint: str | None, code: int, seconds: float) -> None:

@@ -8,10 +8,9 @@ drivers prepare them: sqlite3 caches prepared statements by SQL text, psycopg pr
 after five executions.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from itertools import groupby
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -99,11 +98,13 @@ def refusal_upsert(dialect_name: str) -> sa.Insert:
 @dataclass(frozen=True)
 class Compiled:
     """A statement's SQL for one dialect, its positional parameter order (None when named), and the
-    bind-value conversions SQLAlchemy would apply."""
+    bind-value conversions SQLAlchemy would apply: `steps` pairs each parameter of the positional
+    order with its conversion (None: passed as is), or, when named, each converted parameter with its
+    conversion."""
 
     sql: str
     order: tuple | None
-    converters: dict
+    steps: tuple
 
 
 @cache
@@ -115,22 +116,23 @@ def compile_for(statement: sa.Insert | sa.Update, dialect: sa.Dialect) -> Compil
         if converter is not None:
             converters[name] = converter
     order = tuple(compiled.positiontup) if compiled.positiontup else None
-    return Compiled(compiled.string, order, converters)
+    steps = tuple(converters.items()) if order is None else tuple((name, converters.get(name)) for name in order)
+    return Compiled(compiled.string, order, steps)
 
 
 def run(conn: sa.Connection, statement: sa.Insert | sa.Update, params: dict) -> DBAPICursor:
     """Execute a prebuilt statement inside `conn`'s transaction; returns the DBAPI cursor."""
     compiled = compile_for(statement, conn.dialect)
     cursor = conn.connection.driver_connection.cursor()
-    cursor.execute(compiled.sql, driver_values(compiled, params))
+    cursor.execute(compiled.sql, driver_values(compiled.order, compiled.steps, params))
     return cursor
 
 
-def run_many(conn: sa.Connection, statement: sa.Insert | sa.Update, rows: Iterable[dict]) -> DBAPICursor:
+def run_many(conn: sa.Connection, statement: sa.Insert | sa.Update, rows: list[dict]) -> DBAPICursor:
     """Execute a prebuilt statement once per parameter set, in one driver call."""
     compiled = compile_for(statement, conn.dialect)
     cursor = conn.connection.driver_connection.cursor()
-    cursor.executemany(compiled.sql, [driver_values(compiled, row) for row in rows])
+    cursor.executemany(compiled.sql, driver_rows(compiled, rows))
     return cursor
 
 
@@ -142,7 +144,7 @@ def run_each(conn: sa.Connection, statement: sa.Insert, rows: list[dict]) -> lis
     only slow down)."""
     compiled = compile_for(statement, conn.dialect)
     cursor = conn.connection.driver_connection.cursor()
-    values = [driver_values(compiled, row) for row in rows]
+    values = driver_rows(compiled, rows)
     if conn.dialect.name != "postgresql" or len(values) < 2:
         return [cursor.execute(compiled.sql, value).fetchone() for value in values]
     cursor.executemany(compiled.sql, values, returning=True)
@@ -152,12 +154,33 @@ def run_each(conn: sa.Connection, statement: sa.Insert, rows: list[dict]) -> lis
     return returned
 
 
-def driver_values(compiled: Compiled, params: dict) -> dict | list:
-    """Parameters converted as SQLAlchemy would, in the driver's paramstyle."""
-    converters = compiled.converters
-    values = {name: converters[name](value) if name in converters else value
-              for name, value in params.items()}
-    return values if compiled.order is None else [values[name] for name in compiled.order]
+def driver_rows(compiled: Compiled, rows: list[dict]) -> list[dict | list]:
+    """Each row's parameters as driver_values gives them; a value that is the same object in every
+    row (the batch's timestamp) is converted once for all of them."""
+    steps = compiled.steps
+    if len(rows) > 1:
+        first = rows[0]
+        steps = tuple((name, convert) if convert is None or name not in first
+                      or any(row[name] is not first[name] for row in rows)
+                      else (name, partial(converted, convert(first[name]))) for name, convert in steps)
+    return [driver_values(compiled.order, steps, row) for row in rows]
+
+
+def converted(value: object, _original: object) -> object:
+    """A value converted beforehand, whatever the original."""
+    return value
+
+
+def driver_values(order: tuple | None, steps: tuple, params: dict) -> dict | list:
+    """Parameters converted as SQLAlchemy would (`steps`: Compiled.steps), in the driver's paramstyle:
+    a list in `order`, or a dict when it is None."""
+    if order is not None:
+        return [params[name] if convert is None else convert(params[name]) for name, convert in steps]
+    values = dict(params)
+    for name, convert in steps:
+        if name in values:
+            values[name] = convert(values[name])
+    return values
 
 
 def insert_events(conn: sa.Connection, events: list[tuple["IncomingEvent", "EventOutcome"]],
@@ -174,11 +197,20 @@ def insert_events(conn: sa.Connection, events: list[tuple["IncomingEvent", "Even
 
 def find_original(conn: sa.Connection, event: "IncomingEvent") -> sa.Row | None:
     """The (id, entities) of the event that first carried this delivery id or this body."""
-    same = [events.c.delivery_id == event.delivery_id] if event.delivery_id is not None else []
-    if event.body_digest is not None:
-        same.append(events.c.body_digest == event.body_digest)
-    return conn.execute(sa.select(events.c.id, events.c.entities).where(
-        events.c.webhook == event.webhook, sa.or_(*same)).order_by(events.c.id).limit(1)).first()
+    by_delivery, by_digest = event.delivery_id is not None, event.body_digest is not None
+    return conn.execute(original_select(by_delivery, by_digest), {
+        "webhook": event.webhook, "delivery_id": event.delivery_id, "body_digest": event.body_digest}).first()
+
+
+@cache
+def original_select(by_delivery: bool, by_digest: bool) -> sa.Select:
+    """SELECT the (id, entities) of a webhook's first event with the delivery id (`by_delivery`) or
+    the body digest (`by_digest`) bound."""
+    same = [events.c.delivery_id == sa.bindparam("delivery_id")] if by_delivery else []
+    if by_digest:
+        same.append(events.c.body_digest == sa.bindparam("body_digest"))
+    return sa.select(events.c.id, events.c.entities).where(
+        events.c.webhook == sa.bindparam("webhook"), sa.or_(*same)).order_by(events.c.id).limit(1)
 
 
 def settle_events(conn: sa.Connection, settled: list[tuple[int, "EventOutcome"]], now: datetime) -> None:

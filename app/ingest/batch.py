@@ -23,7 +23,7 @@ from ..catalog.store import EventOutcome, Store
 from ..errors import BadRequest, PayloadTooLarge
 from ..mapping.configs import WebhookConfig
 from ..mapping.translate import Translation
-from ..metrics import observe_event
+from ..metrics import observe_events
 from .events import (
     BODY_DECODER,
     PreparedEvent,
@@ -38,6 +38,7 @@ from .refusals import record_refusal
 PAGE_TYPE = "application/x-ndjson"
 LINE_FIELDS = {"headers", "body"}
 SPACE = re.compile(r"[ \t\n\r]*")
+SPACE_CHARS = " \t\n\r"
 log = logging.getLogger("jira_catalog_bridge.batch")
 
 
@@ -133,6 +134,8 @@ def object_members(text: str) -> dict[str, tuple[object, int, int]]:
 
 def skip_space(text: str, pos: int) -> int:
     """The position of the first character at or after `pos` that is not JSON whitespace."""
+    if pos < len(text) and text[pos] not in SPACE_CHARS:
+        return pos  # compact JSON, the common case, without a regex match
     return SPACE.match(text, pos).end()
 
 
@@ -146,9 +149,10 @@ def process_page(store: Store, config: WebhookConfig, raw: bytes, query: dict, l
     pending = admit_lines(config, page_lines(raw, limits.max_events), query, limits, answers,
                           store.jira_context())
     outcomes = record_events(store, pending)
-    for (number, prepared, _, seconds), outcome in zip(pending, outcomes):
-        observe_event(config.identifier, outcome.status, seconds, prepared.event.delivery_id)
+    for (number, _, _, _), outcome in zip(pending, outcomes):
         answers[number] = {"line": number, **outcome_answer(outcome)}
+    observe_events(config.identifier, [(outcome.status, seconds, prepared.event.delivery_id)
+                                       for (_, prepared, _, seconds), outcome in zip(pending, outcomes)])
     page.results = [answers[number] for number in sorted(answers)]
     count_refused(store, config, page)
     return page

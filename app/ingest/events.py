@@ -20,7 +20,7 @@ from ..catalog.store import EventOutcome, IncomingEvent, Store
 from ..errors import BadRequest
 from ..mapping.configs import WebhookConfig
 from ..mapping.translate import Failure, Translation, build_jq_input, build_jq_input_text, run_program, translate
-from ..metrics import clock, observe_event
+from ..metrics import clock, observe_event, observe_events
 from .versions import source_version
 
 DELIVERY_HEADER = "x-atlassian-webhook-identifier"
@@ -235,9 +235,10 @@ def process_requests(store: Store, config: WebhookConfig, requests: list[tuple[b
         outcomes.append(None)
     recorded = store.ingest_many([(prepared.event, translation) for _, prepared, translation, _ in pending]
                                  ) if pending else []
-    for (index, prepared, _, seconds), outcome in zip(pending, recorded):
-        observe_event(config.identifier, outcome.status, seconds, prepared.event.delivery_id)
+    for (index, _, _, _), outcome in zip(pending, recorded):
         outcomes[index] = outcome
+    observe_events(config.identifier, [(outcome.status, seconds, prepared.event.delivery_id)
+                                       for (_, prepared, _, seconds), outcome in zip(pending, recorded)])
     return outcomes
 
 

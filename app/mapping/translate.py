@@ -140,10 +140,11 @@ def make_change(mapping: Mapping, produced: dict) -> EntityChange | Failure:
               **{k: produced[k] for k in ("title", "icon", "team") if k in produced},
               "properties": produced["properties"], "relations": produced["relations"]}
     try:
-        check_identifier(identifier)
         if mapping.operation == "upsert":
-            check_entity(mapping.target, entity)
+            check_entity(mapping.target, entity)  # the identifier's check among them
             check_title(entity)
+        else:
+            check_identifier(identifier)
     except EntityInvalid as exc:
         return Failure("blueprint_violation", str(exc), mapping.index, f"entity.{exc.field}")
     return EntityChange(mapping.blueprint, identifier, mapping.operation, entity,
