@@ -137,7 +137,7 @@ def test_the_seed_mappings_run_no_jq(app):
 def test_only_what_python_does_not_reproduce_goes_to_jq(app):
     plan = runtime_of(app).configs["jira-catalog"].mappings[0].fast
     assert [key for key, from_rest, _ in plan.head + plan.properties + plan.relations
-            if from_rest] == ["created", "updated", "resolutionDate", "subtasks", "assignee",
+            if from_rest] == ["created", "updated", "resolutionDate", "storyPoints", "subtasks", "assignee",
                               "reporter", "fixVersions", "affectedVersions", "jiraComponents",
                               "sprints", "blocks", "isBlockedBy", "duplicates", "isDuplicatedBy",
                               "clones", "isClonedBy", "causes", "isCausedBy", "relatesTo"]
