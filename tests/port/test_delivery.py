@@ -173,7 +173,7 @@ def test_token_expiry_mid_run_is_refreshed(outbox_db, port_client, fake_port, fa
 def test_schema_mismatch_parks_dead_and_requeue_resends(outbox_db, port_client, fake_port,
                                                         fast_settings, issue_blueprint):
     engine, outbox = outbox_db
-    bad = Change.upsert("jiraIssue", {"identifier": "PI-7", "properties": {"storyPoints": 3}})
+    bad = Change.upsert("jiraIssue", {"identifier": "PI-7", "properties": {"velocity": 3}})
     enqueue(engine, outbox, issue("PI-1"), bad, issue("PI-2"))
 
     stats = deliver_once(engine, outbox, port_client, fast_settings)
@@ -181,13 +181,13 @@ def test_schema_mismatch_parks_dead_and_requeue_resends(outbox_db, port_client, 
     assert (stats.sent, stats.dead) == (2, 1)
     with engine.begin() as conn:
         [dead], _ = outbox.list_items(conn, status="dead")
-    assert dead["identifier"] == "PI-7" and "storyPoints" in dead["last_error"]
-    issue_blueprint["schema"]["properties"]["storyPoints"] = {"type": "number"}
+    assert dead["identifier"] == "PI-7" and "velocity" in dead["last_error"]
+    issue_blueprint["schema"]["properties"]["velocity"] = {"type": "number"}
     fake_port.add_blueprint(issue_blueprint)
     with engine.begin() as conn:
         outbox.requeue_dead(conn)
     assert deliver_once(engine, outbox, port_client, fast_settings).sent == 1
-    assert fake_port.entity("jiraIssue", "PI-7")["properties"] == {"storyPoints": 3}
+    assert fake_port.entity("jiraIssue", "PI-7")["properties"] == {"velocity": 3}
 
 
 def test_unknown_blueprint_parks_dead(outbox_db, port_client, fast_settings):

@@ -57,7 +57,7 @@ def test_entity_page_shows_set_properties_and_folds_the_empty_ones(client, csrf)
     assert shown == ["summary", "description", "lastChangeType", "changingUser", "issueUrl", "issueType",
                      "status"]
     folded = re.search(r'<details class="unset">(.*?)</details>', page, re.S).group(1)
-    assert "8 properties not set" in folded
+    assert "9 properties not set" in folded
     assert all(f"<code>{name}</code>" in folded for name in ("url", "components", "resolutionDate"))
 
 

@@ -60,4 +60,4 @@ def test_split_properties_puts_the_set_ones_first_in_blueprint_order():
     filled, empty = split_properties(issue, {"properties": {"status": "Done", "summary": "s", "labels": [],
                                                             "description": None, "extra": 1}})
     assert filled == ["summary", "status", "extra"]
-    assert "labels" in empty and "description" in empty and len(filled) + len(empty) == 16
+    assert "labels" in empty and "description" in empty and len(filled) + len(empty) == 17
