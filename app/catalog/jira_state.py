@@ -62,9 +62,3 @@ def link_events_after(engine: sa.Engine, webhook: str, event_types: tuple[str, .
         return conn.execute(sa.select(events.c.id, events.c.body).where(
             events.c.webhook == webhook, events.c.event_type.in_(event_types), events.c.id > after)
             .order_by(events.c.id).limit(limit)).all()
-
-
-def last_event_id(engine: sa.Engine) -> int:
-    """The id of the newest recorded event, 0 when none is."""
-    with engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0

@@ -82,6 +82,8 @@ events = sa.Table(
     sa.Column("body_digest", sa.String(64)),
     sa.UniqueConstraint("webhook", "delivery_id", name="uq_events_delivery"),
     sa.Index("uq_events_body", "webhook", "body_digest", unique=True),
+    # The linked-issue refresh reads one webhook's link events after an id, every few seconds.
+    sa.Index("ix_events_webhook_type", "webhook", "event_type", "id"),
     # Ids are never reused on SQLite, even after retention has deleted every event.
     sqlite_autoincrement=True,
 )

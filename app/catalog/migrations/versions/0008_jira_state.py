@@ -1,4 +1,5 @@
-"""What the service has learned from Jira: custom field ids found by name, the linked-issue refresh's place.
+"""What the service has learned from Jira: custom field ids found by name, the linked-issue refresh's place,
+and the index that refresh reads link events by.
 
 Revision ID: 0008
 Revises: 0007
@@ -19,7 +20,9 @@ def upgrade():
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("value", sa.JSON, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False))
+    op.create_index("ix_events_webhook_type", "events", ["webhook", "event_type", "id"])
 
 
 def downgrade():
+    op.drop_index("ix_events_webhook_type", "events")
     op.drop_table("jira_state")
