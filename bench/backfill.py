@@ -1,13 +1,15 @@
 """Benchmark: scripts/backfill_history.py against the seed's import loop.
 
-Both import the same issues from the same fake Jira (tests/fake_jira.py, 100 ms of latency per request)
-into the real app served by gunicorn, each into a fresh catalog. The seed's approach is reimplemented
-with requests: one search page of 20 issues at a time, one sequential post per issue.
+Both import the same issues from the same fake Jira (tests/support/fake_jira.py, 100 ms of latency per
+request, a repeated query answered from its earlier result as an index would) into the real app served
+by gunicorn, each into a fresh catalog. The seed's approach is reimplemented with requests: one search
+page of 20 issues at a time, one sequential post per issue.
 
     python bench/backfill.py [--issues 5000] [--latency 0.1] [--mode server|cloud] [--runs 3] [--page-events 100]
+                             [--concurrency N] [--fetch-concurrency N]
 
-The backfill posts its events in pages (`--page-events` per request); `--page-events 0` runs it with
-`--single`, one request per event.
+The backfill runs with its own defaults unless told otherwise, and posts its events in pages
+(`--page-events` per request); `--page-events 0` runs it with `--single`, one request per event.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from common import postgres_schema  # noqa: E402
 from app import create_app  # noqa: E402
 from app.ingest.security import sign_body  # noqa: E402
 from app.runtime import runtime_of
-from tests.support.fake_jira import FakeJira, make_issues  # noqa: E402
+from tests.support.fake_jira import FakeJira, make_issues, select_fields  # noqa: E402
 
 SECRET = "bench-secret"
 API_TOKEN = "bench-api-token-" + "0" * 32
@@ -49,7 +51,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--page-cap", type=int, default=100, help="the fake instance's maxResults cap")
     parser.add_argument("--mode", choices=("server", "cloud"), default="server")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the Procfile's default)")
-    parser.add_argument("--concurrency", type=int, default=32, help="the backfill's --concurrency")
+    parser.add_argument("--concurrency", type=int, help="the backfill's --concurrency (default: its own)")
+    parser.add_argument("--fetch-concurrency", type=int, help="the backfill's --fetch-concurrency (default: its own)")
     parser.add_argument("--page-events", type=int, default=100,
                         help="the backfill's --page-events; 0 for --single (one request per event)")
     parser.add_argument("--sink", action="store_true",
@@ -58,6 +61,34 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", help="a PostgreSQL URL to serve the catalog from (a fresh schema "
                                                "per run); default: a fresh SQLite file")
     return parser.parse_args()
+
+
+class IndexedJira(FakeJira):
+    """The fake Jira answering a query it has answered before from the same result, as Jira's index
+    would, and Server search pages from issues encoded beforehand: the issues never change during the
+    benchmark, and the fake's filtering and encoding must not take the CPU that the importers and the
+    app share (a real Jira runs on a machine of its own)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.results: dict[str, list[dict]] = {}
+        self.encoded = {issue["key"]: json.dumps(select_fields(issue, ["*all"])).encode() for issue in self.issues}
+
+    def matching(self, jql: str) -> list[dict]:
+        if jql not in self.results:
+            self.results[jql] = super().matching(jql)
+        return self.results[jql]
+
+    def search_server(self, request):
+        """The answer of FakeJira's Server search, its issues (every field, as both importers ask)
+        joined from their encoded text."""
+        status, body, headers = super().search_server(request)
+        if status != 200 or not body["issues"]:
+            return status, body, headers
+        issues = body.pop("issues")
+        page = json.dumps(body).encode()[:-1] + b', "issues": [' + b", ".join(
+            self.encoded[issue["key"]] for issue in issues) + b"]}"
+        return status, page, headers
 
 
 def active_issues(count: int) -> list[dict]:
@@ -151,15 +182,17 @@ def seed_import(jira: FakeJira, endpoint: str) -> str:
         start_at += 20
 
 
-def backfill_import(jira: FakeJira, endpoint: str, concurrency: int, page_events: int) -> str:
+def backfill_import(jira: FakeJira, endpoint: str, args: argparse.Namespace) -> str:
     """Run scripts/backfill_history.py; returns its summary line and the CPU time its process used."""
     cpu_before = children_cpu()
+    tuning = [*(["--concurrency", str(args.concurrency)] if args.concurrency else []),
+              *(["--fetch-concurrency", str(args.fetch_concurrency)] if args.fetch_concurrency else []),
+              *(["--page-events", str(args.page_events)] if args.page_events else ["--single"])]
     with tempfile.TemporaryDirectory() as tmp:
         result = subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "backfill_history.py"), "--jira-url", jira.url,
              "--jira-user", jira.user, "--jira-token", jira.token, "--endpoint", endpoint, "--secret", SECRET,
-             "--concurrency", str(concurrency), "--checkpoint", f"{tmp}/cp.json",
-             *(["--page-events", str(page_events)] if page_events else ["--single"])],
+             "--checkpoint", f"{tmp}/cp.json", *tuning],
             capture_output=True, text=True, check=True)
     return f"{result.stdout.strip().splitlines()[-1]}; importer CPU {children_cpu() - cpu_before:.2f}s"
 
@@ -217,13 +250,13 @@ def main() -> None:
     receiver = "sink" if args.sink else f"app (gunicorn, {args.workers} workers, " \
                                         f"{'PostgreSQL' if args.database_url else 'SQLite'})"
     print(f"issues={args.issues} jira={args.mode} latency={args.latency * 1000:.0f}ms page_cap={args.page_cap} "
-          f"receiver={receiver} concurrency={args.concurrency} page_events={args.page_events or 'single'} "
+          f"receiver={receiver} concurrency={args.concurrency or 'default'} "
+          f"fetch_concurrency={args.fetch_concurrency or 'default'} page_events={args.page_events or 'single'} "
           f"runs={args.runs}", flush=True)
     ours, seed = [], []
-    with FakeJira(args.mode, active_issues(args.issues), page_cap=args.page_cap, latency=args.latency) as jira:
+    with IndexedJira(args.mode, active_issues(args.issues), page_cap=args.page_cap, latency=args.latency) as jira:
         for _ in range(args.runs):
-            ours.append(measure(args, jira, "backfill_history.py", backfill_import, args.concurrency,
-                                args.page_events))
+            ours.append(measure(args, jira, "backfill_history.py", backfill_import, args))
             if args.mode == "cloud":
                 print("seed loop: not run (its startAt paging cannot read Jira Cloud past the first page)")
                 continue

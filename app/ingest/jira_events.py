@@ -11,6 +11,8 @@ import time
 import uuid
 from functools import partial
 
+import orjson
+
 from .security import sign_body
 from .versions import parse_jira_time
 
@@ -109,8 +111,11 @@ def build_delete_event(kind: str, identifier: str, cloud: bool) -> dict:
 
 
 def encode(event: dict) -> bytes:
-    """The raw body to post (and sign)."""
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """The raw body to post (and sign): compact UTF-8 JSON."""
+    try:
+        return orjson.dumps(event)
+    except orjson.JSONEncodeError:  # integers past 64 bits, which only the standard library writes
+        return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def delivery_headers(body: bytes, secret: str | None) -> dict:

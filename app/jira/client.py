@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
+
 from ..errors import BridgeError, ConfigError
 from .retry import HttpClient, Pace, RetryPolicy
 
@@ -111,7 +113,7 @@ class JiraClient:
             raise JiraRejected(f"Jira rejected the request: {describe_error(response)}")
         if not response.ok:
             raise JiraError(f"{method} {path.split('?')[0]}: {describe_error(response)}", response.status_code)
-        return response.json() if response.content else None
+        return orjson.loads(response.content) if response.content else None
 
     def detect_deployment(self) -> str:
         """'cloud' or 'server' (Data Center counts as server), from serverInfo unless given."""
@@ -163,12 +165,13 @@ class JiraClient:
         return self.user_pages(cursor or 0, cloud)
 
     def issue_pages(self, jql: str, cursor=None, fields: tuple[str, ...] = ALL_FIELDS,
-                    ahead: int | None = None) -> Iterator[Page]:
+                    ahead: int | None = None, first: dict | None = None) -> Iterator[Page]:
         """Pages of the issues ``jql`` selects from ``cursor`` on, Cloud or Server style; on Server
-        ``ahead`` pages at a time (default: the fetch concurrency)."""
+        ``ahead`` pages at a time (default: the fetch concurrency), starting from ``first`` when that
+        answer to the first search is already at hand."""
         if self.detect_deployment() == "cloud":
             return self.cloud_issue_pages(jql, cursor, fields)
-        return self.server_issue_pages(jql, cursor or 0, fields, ahead or self.fetch_concurrency)
+        return self.server_issue_pages(jql, cursor or 0, fields, ahead or self.fetch_concurrency, first)
 
     def server_count(self, jql: str) -> int:
         """How many issues ``jql`` selects on Server (a search for no results still tells the total)."""
@@ -187,12 +190,13 @@ class JiraClient:
         return self.call("POST", "/rest/api/2/search", json=body)
 
     def server_issue_pages(self, jql: str, start_at: int, fields: tuple[str, ...],
-                           ahead: int | None = None) -> Iterator[Page]:
-        """Server search pages; once the first page gives the total and the granted page size, the
-        following pages are fetched ``ahead`` at a time (default: the fetch concurrency), still yielded
-        in order."""
+                           ahead: int | None = None, first: dict | None = None) -> Iterator[Page]:
+        """Server search pages; once the first page (``first`` when already fetched) gives the total
+        and the granted page size, the following pages are fetched ``ahead`` at a time (default: the
+        fetch concurrency), still yielded in order."""
         ahead = ahead or self.fetch_concurrency
-        first = self.search_server(jql, start_at, self.page_size, fields)
+        if first is None:
+            first = self.search_server(jql, start_at, self.page_size, fields)
         yield Page(start_at, first["issues"], start_at + len(first["issues"]), first.get("total"))
         size = first.get("maxResults") or len(first["issues"])
         total, offset = first.get("total") or 0, start_at + len(first["issues"])

@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .client import JiraClient, JiraError, Page
+from .client import ALL_FIELDS, JiraClient, JiraError, Page
 
 MIN_SLICE_ISSUES = 200  # a query this small is paged as it is
 SLICES_PER_FETCHER = 2  # slices per concurrent fetch, so a slow slice does not leave the others idle
@@ -54,6 +54,8 @@ class SlicePlan:
     slices: list[Slice]
     total: int | None = None
     resumed: bool = field(default=False, compare=False)
+    # Server: the answer that told the total, which is the only slice's first page (never checkpointed).
+    first_page: dict | None = field(default=None, compare=False, repr=False)
 
     def __repr__(self) -> str:
         """How the resume log names the plan."""
@@ -165,31 +167,35 @@ def slice_target(total: int, fetchers: int, ceiling: int | None = None) -> int:
     return min(size, ceiling) if ceiling else size
 
 
-def plan_slices(client: JiraClient, jql: str) -> SlicePlan:
-    """The slices of ``jql`` on this instance: the query itself when it is small."""
+def plan_slices(client: JiraClient, jql: str, fields: tuple[str, ...] = ALL_FIELDS) -> SlicePlan:
+    """The slices of ``jql`` on this instance, whose issues are fetched with ``fields``: the query
+    itself when it is small."""
     if client.detect_deployment() == "cloud":
         return plan_cloud(client, jql)
-    return plan_server(client, jql)
+    return plan_server(client, jql, fields)
 
 
-def plan_server(client: JiraClient, jql: str) -> SlicePlan:
-    """Data Center: the query as it is when startAt paging stays shallow, else ``created`` windows."""
-    total = client.server_count(jql)
+def plan_server(client: JiraClient, jql: str, fields: tuple[str, ...]) -> SlicePlan:
+    """Data Center: the query as it is when startAt paging stays shallow, else ``created`` windows.
+    The total comes with the query's first page, kept for the slice: a query too large for one slice
+    wastes that one page instead of every import paying a round trip for a count."""
+    first = client.search_server(jql, 0, client.page_size, fields)
+    total = int(first.get("total") or 0)
     limit = client.deep_paging_limit
     if total <= limit:
-        return SlicePlan([Slice(jql)], total)
+        return SlicePlan([Slice(jql)], total, first_page=first)
     where, _order = split_order_by(jql)
     target = slice_target(total, client.fetch_concurrency, limit // 2)
     windows = windowed(client, client.server_count, where, total, target)
     return SlicePlan([Slice(w + WINDOW_ORDER) for w in windows], total)
 
 
-def resume_or_plan(client: JiraClient, jql: str, cursor) -> SlicePlan:
+def resume_or_plan(client: JiraClient, jql: str, cursor, fields: tuple[str, ...] = ALL_FIELDS) -> SlicePlan:
     """The plan a checkpoint's ``cursor`` holds, one slice from a single cursor (a checkpoint written
     before slices), or without a cursor a new plan."""
     if isinstance(cursor, SlicePlan):
         return cursor
-    return plan_slices(client, jql) if cursor is None else SlicePlan([Slice(jql, cursor)], resumed=True)
+    return plan_slices(client, jql, fields) if cursor is None else SlicePlan([Slice(jql, cursor)], resumed=True)
 
 
 def plan_cloud(client: JiraClient, jql: str) -> SlicePlan:
@@ -262,8 +268,9 @@ def slice_pages(client: JiraClient, plan: SlicePlan, fields: tuple[str, ...]) ->
                 index = waiting.pop()
                 # Slices side by side are the concurrency: each pages one after the other, so that Jira
                 # sees at most about fetch_concurrency searches and the pages held stay few.
+                first = plan.first_page if plan.slices[index].cursor is None else None
                 pages = client.issue_pages(plan.slices[index].jql, plan.slices[index].cursor, fields,
-                                           ahead=1 if len(plan.slices) > 1 else None)
+                                           ahead=1 if len(plan.slices) > 1 else None, first=first)
                 running[pool.submit(next, pages, None)] = (index, pages, plan.slices[index].cursor)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:

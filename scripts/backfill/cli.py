@@ -10,7 +10,10 @@ from collections.abc import Callable
 from .config import (
     DEFAULT_BLUEPRINTS,
     DEFAULT_JQL,
+    FETCH_CONCURRENCY,
     KINDS,
+    PAGE_CONCURRENCY,
+    SINGLE_CONCURRENCY,
     BackfillSettings,
     ConfigError,
     RunStopped,
@@ -39,14 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--kind", choices=KINDS, default="issue", help="what to import (default issue)")
     parser.add_argument("--page-size", type=int, default=1000,
                         help="results asked per Jira page; the instance may grant fewer (default 1000)")
-    parser.add_argument("--concurrency", type=int, default=32, help="parallel posts (default 32)")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help=f"posts in flight (default {PAGE_CONCURRENCY} pages, or {SINGLE_CONCURRENCY} events "
+                             f"with --single)")
     parser.add_argument("--page-events", type=int, default=100,
                         help=f"events posted in one request, at most {MAX_PAGE_EVENTS} (default 100)")
     parser.add_argument("--single", action="store_true",
                         help="one request per event, for a service that does not take pages of events")
-    parser.add_argument("--fetch-concurrency", type=int, default=4,
+    parser.add_argument("--fetch-concurrency", type=int, default=FETCH_CONCURRENCY,
                         help="Jira requests in flight: issue slices paged side by side, Server pages fetched "
-                             "together; fewer while Jira says its rate limit is near (default 4)")
+                             f"together; fewer while Jira says its rate limit is near (default {FETCH_CONCURRENCY})")
     parser.add_argument("--checkpoint", help="checkpoint file (default .backfill-<kind>.checkpoint.json)")
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     parser.add_argument("--dry-run", action="store_true", help="map locally and print what would change")
@@ -65,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
 def read_settings(argv: list[str] | None) -> BackfillSettings:
     """Settings from flags and environment; ConfigError when they do not make a runnable whole."""
     args = build_parser().parse_args(argv)
+    if args.concurrency is None:
+        args.concurrency = SINGLE_CONCURRENCY if args.single else PAGE_CONCURRENCY
     jira = read_jira_settings(args)
     endpoint = args.endpoint or env_first("PORT_URL")
     if not endpoint:

@@ -14,6 +14,14 @@ from app.jira.client import JiraSettings
 # Every issue. Jira Cloud's search/jql refuses a query without a restriction, so the default has one every
 # issue meets; oldest first, so that issues created during a run join the end instead of shifting pages.
 DEFAULT_JQL = "created <= now() ORDER BY created ASC"
+# Posts in flight: a page of events keeps the service's two workers busy translating one page while the
+# other commits; more pages in flight only make its threads contend for the same two cores. Events posted
+# one per request need many in flight to hide each request's round trip.
+PAGE_CONCURRENCY = 4
+SINGLE_CONCURRENCY = 32
+# Jira searches in flight: at Jira's ~1 s per page of 100 that is ~8 requests a second, far under Cloud's
+# burst limit (~100 a second per endpoint); answers saying the limit is near halve it (app/jira/pace.py).
+FETCH_CONCURRENCY = 8
 KINDS = ("issue", "project", "user", "team", "release", "sprint", "board", "component")
 DEFAULT_BLUEPRINTS = {"issue": "jiraIssue", "project": "jiraProject", "user": "jiraUser",
                       "team": "jiraTeam", "release": "jiraRelease", "sprint": "jiraSprint",
@@ -39,8 +47,8 @@ class BackfillSettings:
     jql: str = DEFAULT_JQL
     kind: str = "issue"
     page_size: int = 1000
-    concurrency: int = 32
-    fetch_concurrency: int = 4
+    concurrency: int = PAGE_CONCURRENCY
+    fetch_concurrency: int = FETCH_CONCURRENCY
     page_events: int = 100
     single: bool = False
     checkpoint: str = ""

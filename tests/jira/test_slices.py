@@ -69,6 +69,13 @@ def test_a_small_query_is_paged_as_it_is():
     assert not [r for r in jira.log if "project" in r.path]
 
 
+def test_a_small_data_center_query_gets_its_total_from_its_first_page():
+    with FakeJira("server", make_issues(50), page_cap=20) as jira:
+        slices, seen = sliced_keys(client_for(jira, page_size=100), "created <= now() ORDER BY key")
+    assert len(slices) == 1 and len(seen) == 50
+    assert sorted((p["startAt"], p["maxResults"]) for p in jira.search_requests()) == [(0, 100), (20, 20), (40, 20)]
+
+
 def test_data_center_pages_created_windows_instead_of_deep_start_at():
     issues = spread_created(make_issues(300), "2024-01-01T00:00:00", 3600)
     issues += spread_created(make_issues(40, project="PS"), "2024-01-05T10:00:10", 1)  # one minute

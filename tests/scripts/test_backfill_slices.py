@@ -29,7 +29,8 @@ def test_a_run_stopped_in_the_middle_of_slices_resumes_each_slice_where_it_stood
     issues = cloud_issues()
     with FakeJira("cloud", issues, projects=make_projects(4), page_cap=20, token=TOKEN) as jira:
         jira.fails_from = 40  # every slice's third page answers 503
-        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--retries", "1", "--page-events", "20") == 1
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--retries", "1", "--page-events", "20",
+                   "--fetch-concurrency", "4") == 1
         assert "paging 8 slices of the query, 4 at once" in capsys.readouterr().err
         slices = json.loads((tmp_path / "cp.json").read_text())["cursor"]["slices"]
         first = delivered(endpoint, "issue", "key")
@@ -61,7 +62,7 @@ def test_a_run_near_the_rate_limit_pages_one_search_at_a_time_and_says_so(endpoi
     issues = cloud_issues()
     with FakeJira("cloud", issues, projects=make_projects(4), page_cap=20, token=TOKEN) as jira:
         jira.near_limit = True
-        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path) == 0
+        assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--fetch-concurrency", "4") == 0
     err, searches = capsys.readouterr().err, len(jira.searches_in_flight)
     assert f"Jira said {searches} times that its rate limit was near (or reached): the requests in flight " \
            f"went down to 1 of 4" in err

@@ -30,7 +30,8 @@ class Request:
 
 class JsonServer:
     """Serves ``route(request) -> (status, body, headers)`` (or DROP) with optional latency and injected
-    failures; every request is kept in ``log`` unless ``logged`` is false."""
+    failures; every request is kept in ``log`` unless ``logged`` is false. A body is sent as JSON, or
+    as it is when it is bytes (an answer encoded beforehand)."""
 
     logged = True
 
@@ -79,7 +80,7 @@ class JsonServer:
                 if status == DROP[0]:
                     self.close_connection = True
                     return
-                payload = b"" if body is None else json.dumps(body).encode()
+                payload = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 for name, value in {"Content-Type": "application/json", **headers}.items():
                     self.send_header(name, value)
