@@ -25,11 +25,14 @@ def parse_jira_time(value: object) -> int | None:
     """Jira's `2023-06-16T14:51:06.116+0000` (or ISO 8601) as epoch ms; None when unreadable."""
     if not isinstance(value, str):
         return None
-    try:
-        return int(datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
-    except ValueError:
-        pass
-    try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
-        return None
+    for read in (datetime.fromisoformat, read_jira_form):
+        try:
+            return int(read(value).timestamp() * 1000)
+        except ValueError:
+            pass
+    return None
+
+
+def read_jira_form(value: str) -> datetime:
+    """Jira's form read field by field, which also takes fields narrower than ISO 8601's."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")

@@ -61,3 +61,22 @@ def test_an_unreachable_database_is_a_config_error_naming_database_url():
     assert caught.value.message.startswith("setting DATABASE_URL: cannot connect to "
                                            "postgresql+psycopg://app:***@127.0.0.1:1/catalog: ")
     assert "s3cret" not in caught.value.message
+
+
+@pytest.mark.parametrize("value", [
+    {"n": 123456789012345678901234567890, "s": "lone \ud800 surrogate"},
+    {"summary": "Grüße", "points": 2.5, "nested": [None, True, {"k": -7}]},
+])
+def test_json_columns_read_back_what_was_stored_whatever_orjson_refuses(database_url, value):
+    engine = create_db_engine(database_url)
+    table = sa.Table("json_values", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("value", sa.JSON))
+    try:
+        with engine.begin() as conn:
+            table.create(conn)
+            conn.execute(table.insert(), {"id": 1, "value": value})
+            assert conn.execute(sa.select(table.c.value)).scalar() == value
+    finally:
+        with engine.begin() as conn:
+            table.drop(conn, checkfirst=True)
+        engine.dispose()
