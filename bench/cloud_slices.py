@@ -3,13 +3,15 @@
 A fake Jira Cloud (tests/support/fake_jira.py) answers each search page of 100 issues after `--page-delay`
 seconds (1 s by default); its issues sit in five projects of uneven size. scripts/backfill_history.py
 imports them twice per run into the real app served by gunicorn, each into a fresh catalog: once from an
-instance that lists its projects (the query is split by project and `created` windows, `--fetch-concurrency`
-slices paged at once), once from the same issues on an instance that lists no project, where the query is
-paged as it is, one page after the other (nextPageToken). The catalog must hold every issue after each.
-With `--sink` the light test endpoint (in a process of its own) receives instead of the app, so that the
-figures show Jira's paging rather than how fast the served app takes events on a busy machine.
+instance that lists its projects (the query is split by project and `created` windows,
+`--fetch-concurrency` slices paged at once, the backfill's default unless given), once from the same
+issues on an instance that lists no project, where the query is paged as it is, one page after the other
+(nextPageToken). The catalog must hold every issue after each. With `--sink` the light test endpoint (in
+a process of its own) receives instead of the app, so that the figures show Jira's paging rather than
+how fast the served app takes events on a busy machine.
 
     python bench/cloud_slices.py [--sizes 800,500,400,200,100] [--page-delay 1.0] [--runs 2] [--sink]
+                                 [--fetch-concurrency N]
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="800,500,400,200,100", help="issues per project")
     parser.add_argument("--page-delay", type=float, default=1.0, help="seconds per fake Jira search page")
-    parser.add_argument("--fetch-concurrency", type=int, default=4, help="the backfill's --fetch-concurrency")
+    parser.add_argument("--fetch-concurrency", type=int, help="the backfill's --fetch-concurrency (default: its own)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the Procfile's default)")
     parser.add_argument("--runs", type=int, default=2, help="runs of both imports; the median is reported")
     parser.add_argument("--sink", action="store_true", help="post into the light test endpoint instead of the app")
@@ -51,13 +53,14 @@ def project_issues(sizes: list[int]) -> list[dict]:
     return issues
 
 
-def backfill(jira: FakeJira, endpoint: str, fetch_concurrency: int) -> tuple[str, str]:
+def backfill(jira: FakeJira, endpoint: str, fetch_concurrency: int | None) -> tuple[str, str]:
     """Run scripts/backfill_history.py; returns its summary line and its slicing line (if any)."""
     with tempfile.TemporaryDirectory() as tmp:
         result = subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "backfill_history.py"), "--jira-url", jira.url,
              "--jira-user", jira.user, "--jira-token", jira.token, "--endpoint", endpoint, "--secret", SECRET,
-             "--fetch-concurrency", str(fetch_concurrency), "--checkpoint", f"{tmp}/cp.json"],
+             *(["--fetch-concurrency", str(fetch_concurrency)] if fetch_concurrency else []),
+             "--checkpoint", f"{tmp}/cp.json"],
             capture_output=True, text=True, check=True)
     sliced = [line for line in result.stderr.splitlines() if line.startswith("paging ")]
     return result.stdout.strip().splitlines()[-1], (sliced or ["paged as one query"])[0]
@@ -87,7 +90,7 @@ def main() -> None:
     pages = sum(-(-size // 100) for size in sizes)
     receiver = "sink" if args.sink else f"app (gunicorn, {args.workers} workers)"
     print(f"issues={len(issues)} projects={len(sizes)} pages_of_100={pages} page_delay={args.page_delay}s "
-          f"fetch_concurrency={args.fetch_concurrency} receiver={receiver} runs={args.runs}", flush=True)
+          f"fetch_concurrency={args.fetch_concurrency or 'default'} receiver={receiver} runs={args.runs}", flush=True)
     ratios = []
     with FakeJira("cloud", issues, projects=make_projects(len(sizes)), page_cap=100,
                   page_delay=args.page_delay) as listed, \
