@@ -96,7 +96,7 @@ def env_first(*names: str) -> str | None:
 
 def add_jira_options(parser: argparse.ArgumentParser) -> None:
     """Add the flags that say where Jira is and how to sign in."""
-    parser.add_argument("--jira-url", help="Jira base URL (env JIRA_SERVER)")
+    parser.add_argument("--jira-url", help="Jira base URL (env JIRA_SERVER or JIRA_URL)")
     parser.add_argument("--jira-user", help="Jira user or e-mail (env JIRA_USER or USERNAMES)")
     parser.add_argument("--jira-token", help="Jira API token or password (env JIRA_API_TOKEN or API_TOKEN)")
     parser.add_argument("--jira-pat", help="Server/DC personal access token, sent as Bearer (env JIRA_PAT)")
@@ -112,7 +112,7 @@ def read_jira_settings(args: argparse.Namespace) -> JiraSettings:
     """Build Jira settings from flags, falling back to environment variables."""
     url = args.jira_url or env_first("JIRA_SERVER", "JIRA_URL")
     if not url:
-        raise ConfigError("Jira URL missing: pass --jira-url or set JIRA_SERVER")
+        raise ConfigError("Jira URL missing: pass --jira-url or set JIRA_SERVER (or JIRA_URL, the service's setting)")
     user = args.jira_user or env_first("JIRA_USER", "USERNAMES")
     token = args.jira_token or env_first("JIRA_API_TOKEN", "API_TOKEN")
     pat = args.jira_pat or env_first("JIRA_PAT")
