@@ -54,6 +54,8 @@ class SlicePlan:
     slices: list[Slice]
     total: int | None = None
     resumed: bool = field(default=False, compare=False)
+    # Issues whose pages were all posted in earlier runs of the plan (None: a checkpoint that did not say).
+    imported: int | None = field(default=0, compare=False)
     # Server: the answer that told the total, which is the only slice's first page (never checkpointed).
     first_page: dict | None = field(default=None, compare=False, repr=False)
 
@@ -64,12 +66,20 @@ class SlicePlan:
 
     def to_json(self) -> dict:
         """The plan as the checkpoint stores it."""
-        return {"slices": [s.to_json() for s in self.slices], "total": self.total}
+        return {"slices": [s.to_json() for s in self.slices], "total": self.total, "imported": self.imported}
 
     @classmethod
     def from_json(cls, data: dict) -> SlicePlan:
         """A plan read back from a checkpoint."""
-        return cls([Slice.from_json(s) for s in data["slices"]], data.get("total"), resumed=True)
+        return cls([Slice.from_json(s) for s in data["slices"]], data.get("total"), resumed=True,
+                   imported=data.get("imported"))
+
+    def remaining(self) -> int | None:
+        """About how many issues are left to import (the total is Cloud's estimate there), None when
+        unknown."""
+        if self.total is None or self.imported is None:
+            return None
+        return max(self.total - self.imported, 0)
 
 
 def split_order_by(jql: str) -> tuple[str, str]:

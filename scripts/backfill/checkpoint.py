@@ -65,6 +65,7 @@ class PageState:
     next_cursor: object
     remaining: int
     failed: bool = False
+    count: int = 0
 
 
 class PageTracker:
@@ -79,13 +80,14 @@ class PageTracker:
         self.lock = threading.Lock()
         self.opened = 0
         self.saved = object()
+        self.finished = 0  # items of the pages the resume cursor has moved past
 
     def open(self, cursor, next_cursor, count: int) -> int:
         """Register a fetched page of ``count`` items; returns its id for ``settle``."""
         with self.lock:
             page_id = self.opened
             self.opened += 1
-            self.pages[page_id] = PageState(cursor, next_cursor, count)
+            self.pages[page_id] = PageState(cursor, next_cursor, count, count=count)
             self.order.append(page_id)
             self.advance()
             return page_id
@@ -105,6 +107,7 @@ class PageTracker:
         last = None
         while self.order and self.pages[self.order[0]].remaining == 0 and not self.pages[self.order[0]].failed:
             last = self.pages.pop(self.order.popleft())
+            self.finished += last.count
         if self.order and self.pages[self.order[0]].failed:
             # The cursor stays at the first failed page for the rest of the run: forget the pages after it.
             while len(self.order) > 1:
@@ -131,6 +134,7 @@ class SliceBook:
         self.lock = threading.Lock()
         self.trackers: dict[int, PageTracker] = {}
         self.totals: dict[int, int | None] = {}
+        self.imported_before = plan.imported
         save(plan)
 
     def open(self, index: int, page: Page) -> tuple[PageTracker, int]:
@@ -151,6 +155,8 @@ class SliceBook:
                 piece.done = True
             else:
                 piece.cursor = cursor
+            if self.imported_before is not None:
+                self.plan.imported = self.imported_before + sum(t.finished for t in self.trackers.values())
             self.save(self.plan)
 
     def expected(self) -> int | None:

@@ -110,7 +110,7 @@ class Backfill:
             if len(plan.slices) > 1 and not plan.resumed:
                 log(f"paging {len(plan.slices)} slices of the query, {self.jira.fetch_concurrency} at once")
             book = SliceBook(plan, save)
-            progress = Progress(self.kind, None if plan.resumed else plan.total)
+            progress = Progress(self.kind, plan.remaining())
             source = (book.open(index, page) + (page,) for index, page in slice_pages(self.jira, plan, ALL_FIELDS))
         else:
             book, single = None, PageTracker(save)

@@ -32,12 +32,17 @@ def test_a_run_stopped_in_the_middle_of_slices_resumes_each_slice_where_it_stood
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--retries", "1", "--page-events", "20",
                    "--fetch-concurrency", "4") == 1
         assert "paging 8 slices of the query, 4 at once" in capsys.readouterr().err
-        slices = json.loads((tmp_path / "cp.json").read_text())["cursor"]["slices"]
+        plan = json.loads((tmp_path / "cp.json").read_text())["cursor"]
+        slices = plan["slices"]
         first = delivered(endpoint, "issue", "key")
         endpoint.deliveries.clear()
         jira.fails_from = None
         assert run(jira, f"{endpoint.url}/webhooks/jira", tmp_path, "--resume") == 0
-    assert "resuming issue import at " in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "resuming issue import at " in err
+    assert plan["imported"] == sum(first.values()) > 0  # the issues before each slice's cursor
+    left = len(issues) - plan["imported"]
+    assert f"progress: {left}/{left} issues" in err  # the resumed run knows how many are left
     assert len(slices) == 8 and any(s["done"] for s in slices)
     assert any(s["cursor"] and not s["done"] for s in slices)  # stood at a page past its first
     assert first + delivered(endpoint, "issue", "key") == Counter(i["key"] for i in issues)  # once over both
